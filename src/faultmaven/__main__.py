@@ -1,0 +1,3 @@
+from faultmaven.cli.main import run
+
+run()

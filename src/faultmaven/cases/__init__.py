@@ -1,0 +1,1 @@
+"""Troubleshooting cases: the investigation record that runbooks are made from."""

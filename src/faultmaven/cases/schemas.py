@@ -1,0 +1,303 @@
+"""Pydantic shapes of a case: the case record of DESIGN.md §2, in and out.
+
+Every entry that is an object gets an ``id`` when it is stored; string entries (symptoms,
+evidence, affected systems) stay plain strings so that the record keeps the shape other tools send.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+MAX_ITEMS = 1000  # entries per phase
+SHORT = 300  # titles, labels, one-line checks
+TEXT = 20_000  # descriptions, command output
+
+
+def _stripped_nonempty(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a timezone, e.g. 2025-10-05T14:30:00Z")
+    return value
+
+
+Line = Annotated[str, Field(max_length=SHORT), AfterValidator(_stripped_nonempty)]
+Text = Annotated[str, Field(max_length=TEXT), AfterValidator(_stripped_nonempty)]
+OptionalText = Annotated[str, Field(max_length=TEXT)]
+Command = Annotated[str, Field(max_length=4000), AfterValidator(_stripped_nonempty)]
+UTCTimestamp = Annotated[datetime, AfterValidator(_utc)]
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class CaseStatus(StrEnum):
+    open = "open"
+    investigating = "investigating"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class HypothesisStatus(StrEnum):
+    proposed = "proposed"
+    validated = "validated"
+    refuted = "refuted"
+    inconclusive = "inconclusive"
+
+
+class TimelineKind(StrEnum):
+    observation = "observation"
+    change = "change"
+    deploy = "deploy"
+    alert = "alert"
+    action = "action"
+
+
+class SolutionKind(StrEnum):
+    immediate = "immediate"
+    long_term = "long_term"
+
+
+class SolutionOutcome(StrEnum):
+    applied = "applied"
+    failed = "failed"
+    proposed = "proposed"
+
+
+class RunbookOfferState(StrEnum):
+    not_offered = "not_offered"
+    offered = "offered"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class MessageRole(StrEnum):
+    user = "user"
+    assistant = "assistant"
+    system = "system"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ---- entries as sent (no ids) ---------------------------------------------------------------
+
+
+class BlastRadiusIn(_Strict):
+    check: Text = Field(description="What was checked, often the command run.")
+    finding: OptionalText = Field(default="", description="What the check showed.")
+
+
+class TimelineEventIn(_Strict):
+    at: UTCTimestamp | None = Field(default=None, description="When it happened (UTC).")
+    event: Text
+    kind: TimelineKind = TimelineKind.observation
+
+
+class HypothesisIn(_Strict):
+    statement: Text
+    status: HypothesisStatus = HypothesisStatus.proposed
+    evidence: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class ValidationIn(_Strict):
+    description: Text
+    command: Annotated[str, Field(max_length=4000)] = ""
+    output: OptionalText = ""
+    conclusion: OptionalText = ""
+    hypothesis: int | None = Field(
+        default=None, ge=0, description="Index into the case's hypotheses list."
+    )
+
+
+class RootCause(_Strict):
+    cause: Text
+    evidence: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    contributing_factors: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class SolutionIn(_Strict):
+    title: Line
+    kind: SolutionKind = SolutionKind.immediate
+    steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
+    outcome: SolutionOutcome = SolutionOutcome.proposed
+    validation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    rollback: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    duration: Annotated[str, Field(max_length=60)] = Field(
+        default="", description="How long the fix took, e.g. '10 mins'."
+    )
+
+
+class Prevention(_Strict):
+    monitoring: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    automation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    process: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class MessageIn(_Strict):
+    role: MessageRole
+    content: Text
+    at: UTCTimestamp | None = None
+
+
+# ---- entries as stored (with ids) ------------------------------------------------------------
+
+
+class BlastRadiusFinding(BlastRadiusIn):
+    id: str
+
+
+class TimelineEvent(TimelineEventIn):
+    id: str
+
+
+class Hypothesis(HypothesisIn):
+    id: str
+
+
+class Validation(ValidationIn):
+    id: str
+
+
+class Solution(SolutionIn):
+    id: str
+
+
+class Message(MessageIn):
+    id: str
+
+
+# ---- the case record -------------------------------------------------------------------------
+
+
+class CaseFields(_Strict):
+    """Scalar and list fields that PATCH may replace."""
+
+    title: Line | None = None
+    description: OptionalText | None = None
+    severity: Severity | None = None
+    affected_systems: list[Line] | None = Field(default=None, max_length=MAX_ITEMS)
+    services: list[Line] | None = Field(default=None, max_length=MAX_ITEMS)
+    tags: list[Line] | None = Field(default=None, max_length=MAX_ITEMS)
+    root_cause: RootCause | None = None
+    prevention: Prevention | None = None
+
+
+class CaseCreate(_Strict):
+    """The case record of DESIGN.md §2. Only ``title`` is required."""
+
+    title: Line
+    description: OptionalText = ""
+    severity: Severity = Severity.medium
+    affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    services: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    tags: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    symptoms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    blast_radius: list[BlastRadiusIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    timeline: list[TimelineEventIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    hypotheses: list[HypothesisIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    validations: list[ValidationIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    evidence: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    root_cause: RootCause | None = None
+    solutions: list[SolutionIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    prevention: Prevention | None = None
+    messages: list[MessageIn] = Field(default_factory=list, max_length=MAX_ITEMS)
+    opened_at: UTCTimestamp | None = Field(
+        default=None,
+        description="When the investigation began (default: now). Resolution time counts from here.",
+    )
+
+    @model_validator(mode="after")
+    def _hypothesis_refs_exist(self) -> CaseCreate:
+        for position, validation in enumerate(self.validations):
+            if validation.hypothesis is not None and validation.hypothesis >= len(self.hypotheses):
+                raise ValueError(
+                    f"validations[{position}].hypothesis is {validation.hypothesis} but the case "
+                    f"has {len(self.hypotheses)} hypotheses (indexes start at 0)"
+                )
+        return self
+
+
+class CaseRecord(BaseModel):
+    """A stored case: the record with ids on every object entry, plus lifecycle fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    description: str = ""
+    severity: Severity = Severity.medium
+    status: CaseStatus = CaseStatus.open
+    affected_systems: list[str] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    symptoms: list[str] = Field(default_factory=list)
+    blast_radius: list[BlastRadiusFinding] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(default_factory=list)
+    validations: list[Validation] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    root_cause: RootCause | None = None
+    solutions: list[Solution] = Field(default_factory=list)
+    prevention: Prevention | None = None
+    messages: list[Message] = Field(default_factory=list)
+    runbook_offer: RunbookOfferState = RunbookOfferState.not_offered
+    runbook_ids: list[str] = Field(default_factory=list)
+    runbooks_viewed: list[str] = Field(default_factory=list)
+    close_reason: str | None = None
+    created_by: str = "anonymous"
+    opened_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    revision: int = 1
+
+    @property
+    def resolution_minutes(self) -> float | None:
+        if self.resolved_at is None:
+            return None
+        return max(0.0, (self.resolved_at - self.opened_at).total_seconds() / 60)
+
+    @property
+    def applied_solutions(self) -> list[Solution]:
+        return [s for s in self.solutions if s.outcome is SolutionOutcome.applied]
+
+
+class CaseSummary(BaseModel):
+    id: str
+    title: str
+    severity: Severity
+    status: CaseStatus
+    services: list[str]
+    runbook_offer: RunbookOfferState
+    runbook_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None = None
+
+
+class ResolveRequest(_Strict):
+    resolved_at: UTCTimestamp | None = Field(
+        default=None, description="When the fix was confirmed working (default: now)."
+    )
+    note: OptionalText = Field(default="", description="How the fix was confirmed.")
+
+
+class CloseRequest(_Strict):
+    reason: Text = Field(description="Why the case is closed, e.g. 'duplicate of case_...'.")

@@ -1,0 +1,1 @@
+"""Runbooks: structured, versioned knowledge made from resolved cases."""

@@ -1,0 +1,188 @@
+"""The runbook: every section of the seed document as typed fields, plus metadata.
+
+``RunbookContent`` is what a version holds and what markdown renders/parses;
+``Runbook`` adds the identity and lifecycle metadata that the store keeps.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from faultmaven.cases.schemas import (
+    MAX_ITEMS,
+    Command,
+    HypothesisStatus,
+    Line,
+    OptionalText,
+    Severity,
+    SolutionKind,
+    Text,
+    TimelineKind,
+    UTCTimestamp,
+)
+
+
+class RunbookStatus(StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    published = "published"
+    archived = "archived"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DiagnosisCheck(_Strict):
+    check: Text
+    finding: OptionalText = ""
+
+
+class DiagnosisEvent(_Strict):
+    at: UTCTimestamp | None = None
+    event: Text
+    kind: TimelineKind = TimelineKind.observation
+
+
+class DiagnosisHypothesis(_Strict):
+    statement: Text
+    status: HypothesisStatus = HypothesisStatus.proposed
+
+
+class DiagnosisValidation(_Strict):
+    description: Text
+    command: OptionalText = ""
+    output: OptionalText = ""
+    conclusion: OptionalText = ""
+
+
+class Diagnosis(_Strict):
+    blast_radius: list[DiagnosisCheck] = Field(default_factory=list, max_length=MAX_ITEMS)
+    timeline: list[DiagnosisEvent] = Field(default_factory=list, max_length=MAX_ITEMS)
+    hypotheses: list[DiagnosisHypothesis] = Field(default_factory=list, max_length=MAX_ITEMS)
+    validations: list[DiagnosisValidation] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class RootCauseSection(_Strict):
+    cause: OptionalText = ""
+    evidence: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    contributing_factors: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class Fix(_Strict):
+    """A fix that was applied and worked."""
+
+    title: Line
+    kind: SolutionKind = SolutionKind.immediate
+    duration: str = Field(default="", max_length=60)
+    steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class FailedAttempt(_Strict):
+    """Something tried during the case that did not work: listed, never presented as the fix."""
+
+    title: Line
+    commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class SolutionSection(_Strict):
+    fixes: list[Fix] = Field(default_factory=list, max_length=MAX_ITEMS)
+    validation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    rollback: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    tried_and_failed: list[FailedAttempt] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class PreventionSection(_Strict):
+    monitoring: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    automation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    process: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
+class RunbookContent(_Strict):
+    """Every section of the seed's runbook. Empty lists/strings mean "nothing recorded"."""
+
+    title: Line
+    summary: OptionalText = Field(default="", description="One-paragraph problem description.")
+    severity: Severity = Severity.medium
+    symptoms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
+    affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    diagnosis: Diagnosis = Field(default_factory=Diagnosis)
+    root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
+    solution: SolutionSection = Field(default_factory=SolutionSection)
+    prevention: PreventionSection = Field(default_factory=PreventionSection)
+    average_resolution_minutes: float | None = Field(
+        default=None, ge=0, description="Mean time to resolve, from the linked cases."
+    )
+
+
+class RunbookMetadata(_Strict):
+    status: RunbookStatus = RunbookStatus.draft
+    services: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    tags: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    owner: str | None = Field(default=None, max_length=200)
+    review_by: date | None = None
+
+
+class RunbookCreate(RunbookContent, RunbookMetadata):
+    """Body of ``POST /runbooks``: content plus metadata."""
+
+
+class RunbookUpdate(RunbookCreate):
+    """Body of ``PUT /runbooks/{id}``: the whole runbook plus the version being edited."""
+
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version this edit is based on (or send If-Match). Stale -> 409.",
+    )
+    change_note: str = Field(default="", max_length=1000)
+
+
+class Runbook(RunbookContent):
+    """A stored runbook at its current version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    version: int
+    status: RunbookStatus
+    services: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    source_case_ids: list[str] = Field(default_factory=list)
+    author: str
+    owner: str | None = None
+    review_by: date | None = None
+    generated_by: str = Field(
+        default="manual", description="manual, deterministic (drafted from a case) or llm:<model>."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+
+class RunbookVersionInfo(BaseModel):
+    runbook_id: str
+    version: int
+    title: str
+    author: str
+    change_note: str
+    generated_by: str
+    created_at: datetime
+
+
+class RunbookVersion(RunbookVersionInfo):
+    content: RunbookContent
+
+
+class RunbookSummary(BaseModel):
+    id: str
+    title: str
+    severity: Severity
+    status: RunbookStatus
+    services: list[str]
+    tags: list[str]
+    version: int
+    updated_at: datetime
