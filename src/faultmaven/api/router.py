@@ -1,0 +1,8 @@
+from fastapi import APIRouter
+
+from faultmaven.api import cases, health, runbooks
+
+api_router = APIRouter(prefix="/api/v1")
+api_router.include_router(health.router)
+api_router.include_router(cases.router)
+api_router.include_router(runbooks.router)

@@ -1,0 +1,184 @@
+"""/api/v1/runbooks: store, version, read (JSON or markdown), search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.responses import PlainTextResponse
+
+from faultmaven.api.deps import ActorDep, PageDep, SessionDep
+from faultmaven.cases.schemas import Severity
+from faultmaven.errors import InvalidInput
+from faultmaven.kit.pagination import Page
+from faultmaven.runbooks import service
+from faultmaven.runbooks.markdown import render_markdown
+from faultmaven.runbooks.schemas import (
+    Runbook,
+    RunbookCreate,
+    RunbookStatus,
+    RunbookSummary,
+    RunbookUpdate,
+    RunbookVersion,
+    RunbookVersionInfo,
+)
+from faultmaven.runbooks.service import RunbookFilters, SearchResults
+from faultmaven.search.query import MAX_QUERY_CHARS
+
+router = APIRouter(prefix="/runbooks", tags=["runbooks"])
+RunbookId = Annotated[str, Path(max_length=40, description="A runbook id, e.g. rb_3f9a1c0b7d2e.")]
+MARKDOWN = "text/markdown; charset=utf-8"
+
+
+def _filters(
+    status_: RunbookStatus | None,
+    severity: Severity | None,
+    service_: str | None,
+    tag: str | None,
+) -> RunbookFilters:
+    return RunbookFilters(status=status_, severity=severity, service=service_, tag=tag)
+
+
+StatusQ = Annotated[
+    RunbookStatus | None,
+    Query(alias="status", description="Only this status (default: all but archived)."),
+]
+ServiceQ = Annotated[str | None, Query(alias="service", max_length=300)]
+TagQ = Annotated[str | None, Query(max_length=300)]
+
+
+def _markdown(runbook: Runbook) -> str:
+    return render_markdown(
+        runbook, created=runbook.created_at.date(), last_updated=runbook.updated_at.date()
+    )
+
+
+def _wants_markdown(request: Request, format_: str | None) -> bool:
+    if format_ is not None:
+        return format_ == "markdown"
+    accept = request.headers.get("accept", "")
+    return "text/markdown" in accept and "application/json" not in accept
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=Runbook)
+def create_runbook(data: RunbookCreate, session: SessionDep, actor: ActorDep, response: Response):
+    """Write a runbook by hand (generated ones come from POST /cases/{case_id}/runbook)."""
+    runbook = service.create_runbook(session, data=data, actor=actor)
+    response.headers["Location"] = f"/api/v1/runbooks/{runbook.id}"
+    response.headers["ETag"] = f'"{runbook.version}"'
+    return runbook
+
+
+@router.get("", response_model=Page[RunbookSummary])
+def list_runbooks(
+    session: SessionDep,
+    page: PageDep,
+    status_: StatusQ = None,
+    severity: Severity | None = None,
+    service_: ServiceQ = None,
+    tag: TagQ = None,
+):
+    """Runbooks, most recently updated first."""
+    return service.list_runbooks(
+        session, filters=_filters(status_, severity, service_, tag), page=page
+    )
+
+
+@router.get("/search", response_model=SearchResults)
+def search_runbooks(
+    session: SessionDep,
+    q: Annotated[
+        str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words to look for.")
+    ],
+    status_: StatusQ = None,
+    severity: Severity | None = None,
+    service_: ServiceQ = None,
+    tag: TagQ = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+):
+    """Best matches first; each hit has a score and says which words matched where.
+    Query text is plain words: search operators are ignored, never an error."""
+    return service.search_runbooks(
+        session,
+        query=q,
+        filters=_filters(status_, severity, service_, tag),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/{runbook_id}",
+    response_model=Runbook,
+    responses={200: {"content": {"text/markdown": {}}}},
+)
+def get_runbook(
+    runbook_id: RunbookId,
+    request: Request,
+    session: SessionDep,
+    response: Response,
+    format_: Annotated[
+        Literal["json", "markdown"] | None,
+        Query(alias="format", description="markdown, or send Accept: text/markdown."),
+    ] = None,
+):
+    """The runbook at its current version: JSON, or markdown in the seed's format."""
+    runbook = service.get_runbook(session, runbook_id=runbook_id)
+    etag = f'"{runbook.version}"'
+    if _wants_markdown(request, format_):
+        return PlainTextResponse(_markdown(runbook), media_type=MARKDOWN, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return runbook
+
+
+@router.put("/{runbook_id}", response_model=Runbook)
+def update_runbook(
+    runbook_id: RunbookId,
+    data: RunbookUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: Annotated[
+        str | None, Header(description='The version you edited, e.g. "3" (or send version).')
+    ] = None,
+):
+    """Save an edit as a new version. Send the version you edited; a stale one gets 409."""
+    runbook = service.update_runbook(
+        session,
+        runbook_id=runbook_id,
+        data=data,
+        expected_version=_parse_if_match(if_match),
+        actor=actor,
+    )
+    response.headers["ETag"] = f'"{runbook.version}"'
+    return runbook
+
+
+def _parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    cleaned = value.strip().removeprefix("W/").strip('"')
+    if not cleaned.isdigit():
+        raise InvalidInput(f'If-Match must be a version number such as "3", not {value!r}.')
+    return int(cleaned)
+
+
+@router.delete("/{runbook_id}", status_code=status.HTTP_204_NO_CONTENT)
+def archive_runbook(runbook_id: RunbookId, session: SessionDep, actor: ActorDep) -> Response:
+    """Archive the runbook: hidden from lists and search; its versions are kept."""
+    service.archive_runbook(session, runbook_id=runbook_id, actor=actor)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{runbook_id}/versions", response_model=list[RunbookVersionInfo])
+def list_versions(runbook_id: RunbookId, session: SessionDep):
+    """Every saved version, newest first."""
+    return service.list_versions(session, runbook_id=runbook_id)
+
+
+@router.get("/{runbook_id}/versions/{version}", response_model=RunbookVersion)
+def get_version(
+    runbook_id: RunbookId, version: Annotated[int, Path(ge=1)], session: SessionDep
+):
+    return service.get_version(session, runbook_id=runbook_id, version=version)

@@ -1,0 +1,41 @@
+"""``create_app(settings)``: the FastAPI application, built from settings, no import-time state."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from faultmaven import __version__
+from faultmaven.api.body_limit import BodyLimitMiddleware
+from faultmaven.api.errors import install_error_handlers
+from faultmaven.api.router import api_router
+from faultmaven.config import Settings
+from faultmaven.kit.db import make_engine, make_session_factory
+from faultmaven.migrations import upgrade
+
+DESCRIPTION = """
+FaultMaven turns resolved troubleshooting cases into structured runbooks and finds them again.
+
+Flow: `POST /cases` → record the investigation → `POST /cases/{id}/resolve` (the assistant offers a
+runbook) → `POST /cases/{id}/runbook-offer` with `accept` → `GET /runbooks/search?q=...`.
+Errors are `{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    engine = make_engine(settings.resolved_database_url)
+    if settings.auto_migrate:
+        upgrade(engine)
+    app = FastAPI(title="FaultMaven", version=__version__, description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+
+    @app.get("/", include_in_schema=False)
+    def _root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

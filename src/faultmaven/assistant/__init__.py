@@ -1,0 +1,1 @@
+"""The troubleshooting conversation: response models, the runbook offer, (later) LLM turns."""

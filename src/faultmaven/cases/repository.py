@@ -1,0 +1,33 @@
+"""Database access for cases: rows in, rows out. No rules here; those live in the service."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from faultmaven.cases.models import CaseRow
+from faultmaven.kit.pagination import PageRequest
+
+
+def get(session: Session, case_id: str) -> CaseRow | None:
+    return session.get(CaseRow, case_id)
+
+
+def add(session: Session, row: CaseRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def list_page(
+    session: Session, *, status: str | None, severity: str | None, page: PageRequest
+) -> tuple[list[CaseRow], int]:
+    query = select(CaseRow)
+    if status is not None:
+        query = query.where(CaseRow.status == status)
+    if severity is not None:
+        query = query.where(CaseRow.severity == severity)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(CaseRow.created_at.desc(), CaseRow.id).limit(page.limit).offset(page.offset)
+    ).all()
+    return list(rows), total

@@ -1,0 +1,467 @@
+"""Case lifecycle: create, read, record the investigation, resolve, close.
+
+Services take keyword-only arguments, raise FaultMavenError subclasses and never commit.
+Status rules: ``open -> investigating -> resolved -> closed``; recording any investigation entry
+moves an open case to investigating; resolving needs an ``applied`` solution; a closed case is
+read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
+
+from faultmaven.cases import repository
+from faultmaven.cases.models import CaseRow
+from faultmaven.cases.schemas import (
+    MAX_ITEMS,
+    BlastRadiusIn,
+    CaseCreate,
+    CaseFields,
+    CaseRecord,
+    CaseStatus,
+    CaseSummary,
+    CloseRequest,
+    HypothesisIn,
+    HypothesisStatus,
+    MessageIn,
+    MessageRole,
+    OptionalText,
+    ResolveRequest,
+    RunbookOfferState,
+    SolutionIn,
+    SolutionKind,
+    SolutionOutcome,
+    Text,
+    TimelineEventIn,
+    ValidationIn,
+)
+from faultmaven.errors import Conflict, InvalidInput, NotFound
+from faultmaven.kit.clock import utcnow
+from faultmaven.kit.ids import new_id
+from faultmaven.kit.pagination import Page, PageRequest
+
+# The investigation record: fields stored in the JSON document of the case row.
+RECORD_FIELDS = (
+    "affected_systems",
+    "services",
+    "tags",
+    "symptoms",
+    "blast_radius",
+    "timeline",
+    "hypotheses",
+    "validations",
+    "evidence",
+    "root_cause",
+    "solutions",
+    "prevention",
+    "messages",
+)
+
+
+class Phase(StrEnum):
+    """Parts of the record that entries can be appended to (``POST /cases/{id}/{phase}``)."""
+
+    symptoms = "symptoms"
+    blast_radius = "blast-radius"
+    timeline = "timeline"
+    hypotheses = "hypotheses"
+    validations = "validations"
+    evidence = "evidence"
+    solutions = "solutions"
+    messages = "messages"
+
+    @property
+    def field(self) -> str:
+        return self.value.replace("-", "_")
+
+
+# phase -> (input model or None for plain strings, id prefix)
+_ENTRY_MODELS: dict[Phase, tuple[type[BaseModel] | None, str]] = {
+    Phase.symptoms: (None, ""),
+    Phase.evidence: (None, ""),
+    Phase.blast_radius: (BlastRadiusIn, "br"),
+    Phase.timeline: (TimelineEventIn, "tl"),
+    Phase.hypotheses: (HypothesisIn, "hyp"),
+    Phase.validations: (ValidationIn, "val"),
+    Phase.solutions: (SolutionIn, "sol"),
+    Phase.messages: (MessageIn, "msg"),
+}
+
+
+_STRINGS = TypeAdapter(list[Text])
+
+
+class _Patch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class HypothesisPatch(_Patch):
+    statement: Text | None = None
+    status: HypothesisStatus | None = None
+    evidence: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
+
+
+class ValidationPatch(_Patch):
+    description: Text | None = None
+    command: str | None = Field(default=None, max_length=4000)
+    output: OptionalText | None = None
+    conclusion: OptionalText | None = None
+
+
+class SolutionPatch(_Patch):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    kind: SolutionKind | None = None
+    outcome: SolutionOutcome | None = None
+    steps: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
+    commands: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
+    validation: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
+    rollback: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
+    duration: str | None = Field(default=None, max_length=60)
+
+
+ENTRY_PATCH_MODELS: dict[Phase, type[_Patch]] = {
+    Phase.hypotheses: HypothesisPatch,
+    Phase.validations: ValidationPatch,
+    Phase.solutions: SolutionPatch,
+}
+
+
+# ---- conversions -----------------------------------------------------------------------------
+
+
+def _to_record(row: CaseRow) -> CaseRecord:
+    return CaseRecord.model_validate(
+        {
+            **row.record,
+            "id": row.id,
+            "title": row.title,
+            "description": row.description,
+            "severity": row.severity,
+            "status": row.status,
+            "runbook_offer": row.runbook_offer,
+            "runbook_ids": row.runbook_ids,
+            "runbooks_viewed": row.runbooks_viewed,
+            "close_reason": row.close_reason,
+            "created_by": row.created_by,
+            "opened_at": row.opened_at,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "resolved_at": row.resolved_at,
+            "closed_at": row.closed_at,
+            "revision": row.revision,
+        }
+    )
+
+
+def _record_document(record: CaseRecord) -> dict[str, Any]:
+    return record.model_dump(mode="json", include=set(RECORD_FIELDS))
+
+
+def _store(row: CaseRow, record: CaseRecord) -> None:
+    """Write ``record`` back to ``row`` (a new dict, so the ORM sees the change)."""
+    row.title = record.title
+    row.description = record.description
+    row.severity = record.severity.value
+    row.status = record.status.value
+    row.record = _record_document(record)
+    row.runbook_offer = record.runbook_offer.value
+    row.runbook_ids = list(record.runbook_ids)
+    row.runbooks_viewed = list(record.runbooks_viewed)
+    row.close_reason = record.close_reason
+    row.resolved_at = record.resolved_at
+    row.closed_at = record.closed_at
+    row.updated_at = utcnow()
+
+
+def _changed(record: CaseRecord, **update: Any) -> CaseRecord:
+    """A validated copy of ``record`` with ``update`` applied (entries may be dicts)."""
+    return CaseRecord.model_validate({**record.model_dump(), **update})
+
+
+def _with_ids(entries: Sequence[BaseModel | str], prefix: str) -> list[Any]:
+    if not prefix:
+        return list(entries)
+    return [{**entry.model_dump(mode="json"), "id": new_id(prefix)} for entry in entries]  # type: ignore[union-attr]
+
+
+def _summary(row: CaseRow) -> CaseSummary:
+    return CaseSummary(
+        id=row.id,
+        title=row.title,
+        severity=row.severity,
+        status=row.status,
+        services=row.record.get("services", []),
+        runbook_offer=row.runbook_offer,
+        runbook_ids=row.runbook_ids,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        resolved_at=row.resolved_at,
+    )
+
+
+def _load(session: Session, case_id: str) -> CaseRow:
+    row = repository.get(session, case_id)
+    if row is None:
+        raise NotFound.entity("case", case_id)
+    return row
+
+
+def _require_editable(record: CaseRecord) -> None:
+    if record.status is CaseStatus.closed:
+        raise Conflict(
+            f"Case {record.id} is closed ({record.close_reason}); closed cases are read-only.",
+            code="CASE_CLOSED",
+        )
+
+
+# ---- queries ---------------------------------------------------------------------------------
+
+
+def get_case(session: Session, *, case_id: str) -> CaseRecord:
+    return _to_record(_load(session, case_id))
+
+
+def get_cases(session: Session, *, case_ids: Sequence[str]) -> list[CaseRecord]:
+    """The cases that exist among ``case_ids``, in the given order (missing ones skipped)."""
+    rows = (repository.get(session, case_id) for case_id in case_ids)
+    return [_to_record(row) for row in rows if row is not None]
+
+
+def list_cases(
+    session: Session,
+    *,
+    status: CaseStatus | None = None,
+    severity: str | None = None,
+    page: PageRequest = PageRequest(),
+) -> Page[CaseSummary]:
+    rows, total = repository.list_page(
+        session,
+        status=status.value if status else None,
+        severity=severity,
+        page=page,
+    )
+    return Page[CaseSummary].build([_summary(row) for row in rows], total_count=total, page=page)
+
+
+# ---- commands --------------------------------------------------------------------------------
+
+
+def create_case(session: Session, *, data: CaseCreate, actor: str) -> CaseRecord:
+    now = utcnow()
+    opened_at = data.opened_at or now
+    if opened_at > now:
+        raise InvalidInput("opened_at is in the future; send when the investigation began.")
+    has_investigation = any(
+        getattr(data, name) for name in ("blast_radius", "timeline", "hypotheses", "validations")
+    ) or bool(data.solutions or data.root_cause)
+    record = CaseRecord(
+        id=new_id("case"),
+        title=data.title,
+        description=data.description,
+        severity=data.severity,
+        status=CaseStatus.investigating if has_investigation else CaseStatus.open,
+        affected_systems=data.affected_systems,
+        services=data.services,
+        tags=data.tags,
+        symptoms=data.symptoms,
+        evidence=data.evidence,
+        root_cause=data.root_cause,
+        prevention=data.prevention,
+        blast_radius=_with_ids(data.blast_radius, "br"),
+        timeline=_with_ids(data.timeline, "tl"),
+        hypotheses=_with_ids(data.hypotheses, "hyp"),
+        validations=_with_ids(data.validations, "val"),
+        solutions=_with_ids(data.solutions, "sol"),
+        messages=[
+            {**m.model_dump(mode="json"), "at": (m.at or now).isoformat(), "id": new_id("msg")}
+            for m in data.messages
+        ],
+        created_by=actor,
+        opened_at=opened_at,
+        created_at=now,
+        updated_at=now,
+    )
+    row = CaseRow(id=record.id, created_by=actor, opened_at=opened_at, created_at=now)
+    _store(row, record)
+    repository.add(session, row)
+    return _to_record(row)
+
+
+def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: str) -> CaseRecord:
+    row = _load(session, case_id)
+    record = _to_record(row)
+    _require_editable(record)
+    _store(row, _changed(record, **changes.model_dump(exclude_unset=True, exclude_none=True)))
+    session.flush()
+    return _to_record(row)
+
+
+def _parse_entries(phase: Phase, items: Sequence[Any]) -> list[Any]:
+    model, _prefix = _ENTRY_MODELS[phase]
+    if not items:
+        raise InvalidInput(f"items is empty; send at least one {phase.value} entry.")
+    try:
+        if model is None:
+            return _STRINGS.validate_python(list(items))
+        return [model.model_validate(item) for item in items]
+    except ValidationError as error:
+        raise _invalid(error, f"Invalid {phase.value} entry") from None
+
+
+def parse_patch(model: type[_Patch], changes: dict[str, Any]) -> _Patch:
+    """Validate the body of an entry edit (PATCH /cases/{id}/{phase}/{entry_id})."""
+    if not changes:
+        raise InvalidInput(f"Send at least one field to change: {', '.join(model.model_fields)}.")
+    try:
+        return model.model_validate(changes)
+    except ValidationError as error:
+        raise _invalid(error, "Invalid change") from None
+
+
+def _invalid(error: ValidationError, what: str) -> InvalidInput:
+    problems = error.errors(include_url=False, include_context=False, include_input=False)
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"])
+    reason = f"{where}: {first['msg']}" if where else first["msg"]
+    return InvalidInput(f"{what}: {reason}", details=problems)
+
+
+def add_entries(
+    session: Session, *, case_id: str, phase: Phase, items: Sequence[Any], actor: str
+) -> CaseRecord:
+    """Append entries to one phase of the record; returns the updated case."""
+    row = _load(session, case_id)
+    record = _to_record(row)
+    _require_editable(record)
+    entries = _parse_entries(phase, items)
+    existing = getattr(record, phase.field)
+    if len(existing) + len(entries) > MAX_ITEMS:
+        raise InvalidInput(f"A case holds at most {MAX_ITEMS} {phase.value} entries.")
+    if phase is Phase.validations:
+        for entry in entries:
+            if entry.hypothesis is not None and entry.hypothesis >= len(record.hypotheses):
+                raise InvalidInput(
+                    f"hypothesis index {entry.hypothesis} does not exist; the case has "
+                    f"{len(record.hypotheses)} hypotheses (indexes start at 0)."
+                )
+    if phase is Phase.messages:
+        now = utcnow()
+        entries = [entry.model_copy(update={"at": entry.at or now}) for entry in entries]
+    _model, prefix = _ENTRY_MODELS[phase]
+    update: dict[str, Any] = {phase.field: [*existing, *_with_ids(entries, prefix)]}
+    if record.status is CaseStatus.open and phase not in (Phase.messages, Phase.symptoms):
+        update["status"] = CaseStatus.investigating
+    _store(row, _changed(record, **update))
+    session.flush()
+    return _to_record(row)
+
+
+def update_entry(
+    session: Session, *, case_id: str, phase: Phase, entry_id: str, changes: _Patch, actor: str
+) -> CaseRecord:
+    """Change fields of one entry (a hypothesis validated, a solution applied...)."""
+    row = _load(session, case_id)
+    record = _to_record(row)
+    _require_editable(record)
+    entries = getattr(record, phase.field)
+    for position, entry in enumerate(entries):
+        if entry.id == entry_id:
+            break
+    else:
+        raise NotFound(
+            f"Case {case_id} has no {phase.value} entry {entry_id!r}.",
+            code="ENTRY_NOT_FOUND",
+            details={"case_id": case_id, "entry_id": entry_id},
+        )
+    patched = entry.model_copy(update=changes.model_dump(exclude_unset=True, exclude_none=True))
+    new_entries = [*entries[:position], patched, *entries[position + 1 :]]
+    _store(row, _changed(record, **{phase.field: new_entries}))
+    session.flush()
+    return _to_record(row)
+
+
+def resolve_case(
+    session: Session, *, case_id: str, request: ResolveRequest, actor: str
+) -> CaseRecord:
+    """Mark the fix confirmed working. Needs at least one solution with outcome ``applied``."""
+    row = _load(session, case_id)
+    record = _to_record(row)
+    if record.status in (CaseStatus.resolved, CaseStatus.closed):
+        raise Conflict(
+            f"Case {case_id} is already {record.status.value}; it cannot be resolved again.",
+            code="CASE_ALREADY_RESOLVED" if record.status is CaseStatus.resolved else "CASE_CLOSED",
+        )
+    if not record.applied_solutions:
+        raise Conflict(
+            f"Case {case_id} has no solution with outcome 'applied'. Record the fix that worked "
+            "(POST /cases/{id}/solutions or PATCH a solution's outcome) before resolving.",
+            code="CASE_HAS_NO_APPLIED_SOLUTION",
+        )
+    resolved_at = request.resolved_at or utcnow()
+    _check_resolution_time(record, resolved_at)
+    _store(row, _changed(record, status=CaseStatus.resolved, resolved_at=resolved_at))
+    session.flush()
+    return _to_record(row)
+
+
+def _check_resolution_time(record: CaseRecord, resolved_at: datetime) -> None:
+    if resolved_at < record.opened_at:
+        raise InvalidInput(
+            f"resolved_at {resolved_at.isoformat()} is before the case was opened "
+            f"({record.opened_at.isoformat()})."
+        )
+    if resolved_at > utcnow():
+        raise InvalidInput("resolved_at is in the future.")
+
+
+def close_case(session: Session, *, case_id: str, request: CloseRequest, actor: str) -> CaseRecord:
+    row = _load(session, case_id)
+    record = _to_record(row)
+    _require_editable(record)
+    return _close(session, row, record, request.reason)
+
+
+def _close(session: Session, row: CaseRow, record: CaseRecord, reason: str) -> CaseRecord:
+    _store(row, _changed(record, status=CaseStatus.closed, closed_at=utcnow(), close_reason=reason))
+    session.flush()
+    return _to_record(row)
+
+
+def set_runbook_offer(
+    session: Session, *, case_id: str, state: RunbookOfferState, message: str | None = None
+) -> CaseRecord:
+    """Record the offer's state (and the assistant's words in the transcript)."""
+    row = _load(session, case_id)
+    record = _to_record(row)
+    update: dict[str, Any] = {"runbook_offer": state}
+    if message:
+        entry = {"id": new_id("msg"), "role": MessageRole.assistant, "content": message,
+                 "at": utcnow()}
+        update["messages"] = [*record.messages, entry]
+    _store(row, _changed(record, **update))
+    session.flush()
+    return _to_record(row)
+
+
+def link_runbook(session: Session, *, case_id: str, runbook_id: str) -> CaseRecord:
+    row = _load(session, case_id)
+    record = _to_record(row)
+    if runbook_id not in record.runbook_ids:
+        _store(row, _changed(record, runbook_ids=[*record.runbook_ids, runbook_id]))
+        session.flush()
+    return _to_record(row)
+
+
+def close_after_offer(session: Session, *, case_id: str, reason: str) -> CaseRecord:
+    """Close a resolved case once the runbook offer is answered."""
+    row = _load(session, case_id)
+    record = _to_record(row)
+    if record.status is CaseStatus.closed:
+        return record
+    return _close(session, row, record, reason)

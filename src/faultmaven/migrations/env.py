@@ -1,0 +1,16 @@
+"""Alembic environment: runs against the connection handed over by faultmaven.migrations."""
+
+from alembic import context
+
+from faultmaven.kit.db import Base
+import faultmaven.cases.models  # noqa: F401  (register tables)
+import faultmaven.runbooks.models  # noqa: F401
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,41 @@
+"""What of a runbook the search index sees (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from faultmaven.runbooks.schemas import RunbookContent
+from faultmaven.search.keyword import SearchDocument
+
+
+def _lines(parts: Iterable[str]) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def search_document(
+    runbook_id: str, content: RunbookContent, *, services: Sequence[str], tags: Sequence[str]
+) -> SearchDocument:
+    """Title; symptoms with affected systems, services and tags (what a new case describes);
+    everything else as body."""
+    diagnosis, solution = content.diagnosis, content.solution
+    body = _lines(
+        [
+            content.summary,
+            *(f"{c.check} {c.finding}" for c in diagnosis.blast_radius),
+            *(e.event for e in diagnosis.timeline),
+            *(h.statement for h in diagnosis.hypotheses),
+            *(f"{v.description} {v.command} {v.output} {v.conclusion}" for v in diagnosis.validations),
+            content.root_cause.cause,
+            *content.root_cause.evidence,
+            *content.root_cause.contributing_factors,
+            *(_lines([fix.title, *fix.steps, *fix.commands]) for fix in solution.fixes),
+            *solution.validation,
+            *solution.rollback,
+            *(attempt.title for attempt in solution.tried_and_failed),
+            *content.prevention.monitoring,
+            *content.prevention.automation,
+            *content.prevention.process,
+        ]
+    )
+    symptoms = _lines([*content.symptoms, *content.affected_systems, *services, *tags])
+    return SearchDocument(doc_id=runbook_id, title=content.title, symptoms=symptoms, body=body)

@@ -1,0 +1,98 @@
+"""Database access for runbooks, their versions and labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session
+
+from faultmaven.kit.pagination import PageRequest
+from faultmaven.runbooks.models import RunbookLabelRow, RunbookRow, RunbookVersionRow
+
+
+def get(session: Session, runbook_id: str) -> RunbookRow | None:
+    return session.get(RunbookRow, runbook_id)
+
+
+def get_many(session: Session, runbook_ids: Iterable[str]) -> dict[str, RunbookRow]:
+    ids = list(runbook_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(select(RunbookRow).where(RunbookRow.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+def add(session: Session, row: RunbookRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def add_version(session: Session, row: RunbookVersionRow) -> None:
+    session.add(row)
+    session.flush()
+
+
+def replace_labels(session: Session, runbook_id: str, labels: dict[str, Iterable[str]]) -> None:
+    session.execute(delete(RunbookLabelRow).where(RunbookLabelRow.runbook_id == runbook_id))
+    rows = {
+        (kind, value.strip().lower())
+        for kind, values in labels.items()
+        for value in values
+        if value.strip()
+    }
+    session.add_all(
+        RunbookLabelRow(runbook_id=runbook_id, kind=kind, value=value) for kind, value in rows
+    )
+    session.flush()
+
+
+def filtered_ids(
+    *,
+    statuses: Iterable[str] | None,
+    severity: str | None,
+    service: str | None,
+    tag: str | None,
+) -> Select:
+    """``SELECT id FROM runbooks WHERE ...`` for the given filters (None = any)."""
+    query = select(RunbookRow.id)
+    if statuses is not None:
+        query = query.where(RunbookRow.status.in_(list(statuses)))
+    if severity is not None:
+        query = query.where(RunbookRow.severity == severity)
+    for kind, value in (("service", service), ("tag", tag)):
+        if value is not None:
+            query = query.where(
+                RunbookRow.id.in_(
+                    select(RunbookLabelRow.runbook_id).where(
+                        RunbookLabelRow.kind == kind, RunbookLabelRow.value == value.strip().lower()
+                    )
+                )
+            )
+    return query
+
+
+def list_page(session: Session, ids: Select, page: PageRequest) -> tuple[list[RunbookRow], int]:
+    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    rows = session.scalars(
+        select(RunbookRow)
+        .where(RunbookRow.id.in_(ids))
+        .order_by(RunbookRow.updated_at.desc(), RunbookRow.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    ).all()
+    return list(rows), total
+
+
+def versions(session: Session, runbook_id: str) -> list[RunbookVersionRow]:
+    return list(
+        session.scalars(
+            select(RunbookVersionRow)
+            .where(RunbookVersionRow.runbook_id == runbook_id)
+            .order_by(RunbookVersionRow.version.desc())
+        )
+    )
+
+
+def get_version(session: Session, runbook_id: str, version: int) -> RunbookVersionRow | None:
+    return session.get(RunbookVersionRow, (runbook_id, version))

@@ -1,0 +1,359 @@
+"""Runbook store: create, read, list, edit (a new immutable version each time), archive,
+keyword search, and generation from a resolved case.
+
+Services take keyword-only arguments, raise FaultMavenError subclasses and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from faultmaven.cases import service as cases_service
+from faultmaven.cases.schemas import Severity
+from faultmaven.errors import Conflict, InvalidInput, NotFound
+from faultmaven.kit.clock import utcnow
+from faultmaven.kit.ids import new_id
+from faultmaven.kit.pagination import Page, PageRequest
+from faultmaven.runbooks import repository
+from faultmaven.runbooks.drafting import draft_runbook
+from faultmaven.runbooks.indexing import search_document
+from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
+from faultmaven.runbooks.schemas import (
+    Runbook,
+    RunbookContent,
+    RunbookCreate,
+    RunbookStatus,
+    RunbookSummary,
+    RunbookUpdate,
+    RunbookVersion,
+    RunbookVersionInfo,
+)
+from faultmaven.search.keyword import keyword_index_for
+from faultmaven.search.query import MAX_QUERY_CHARS, query_terms
+
+ACTIVE_STATUSES = tuple(s.value for s in RunbookStatus if s is not RunbookStatus.archived)
+
+
+class RunbookFilters(BaseModel):
+    status: RunbookStatus | None = Field(
+        default=None, description="Only this status (default: every status but archived)."
+    )
+    severity: Severity | None = None
+    service: str | None = Field(default=None, max_length=300)
+    tag: str | None = Field(default=None, max_length=300)
+
+
+class MatchExplanation(BaseModel):
+    method: str = Field(description="How the hit was found: keyword (bm25 / full text).")
+    matched_terms: list[str] = Field(description="Query words found in the runbook.")
+    fields: dict[str, list[str]] = Field(
+        description="Where they were found: title, symptoms (incl. services, tags), body."
+    )
+
+
+class SearchHit(BaseModel):
+    runbook: RunbookSummary
+    score: float = Field(description="Relevance; higher is better. Comparable within one query.")
+    why: MatchExplanation
+
+
+class SearchResults(BaseModel):
+    query: str
+    terms: list[str] = Field(description="The words searched for (operators are ignored).")
+    items: list[SearchHit]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+# ---- conversions -----------------------------------------------------------------------------
+
+
+def _content(row: RunbookRow) -> RunbookContent:
+    return RunbookContent.model_validate(row.content)
+
+
+def _to_runbook(row: RunbookRow) -> Runbook:
+    return Runbook.model_validate(
+        {
+            **row.content,
+            "id": row.id,
+            "version": row.version,
+            "status": row.status,
+            "services": row.services,
+            "tags": row.tags,
+            "source_case_ids": row.source_case_ids,
+            "author": row.author,
+            "owner": row.owner,
+            "review_by": row.review_by,
+            "generated_by": row.generated_by,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
+    )
+
+
+def _summary(row: RunbookRow) -> RunbookSummary:
+    return RunbookSummary(
+        id=row.id,
+        title=row.title,
+        severity=row.severity,
+        status=row.status,
+        services=row.services,
+        tags=row.tags,
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+def _version_info(row: RunbookVersionRow) -> RunbookVersionInfo:
+    return RunbookVersionInfo(
+        runbook_id=row.runbook_id,
+        version=row.version,
+        title=row.title,
+        author=row.author,
+        change_note=row.change_note,
+        generated_by=row.generated_by,
+        created_at=row.created_at,
+    )
+
+
+def _load(session: Session, runbook_id: str) -> RunbookRow:
+    row = repository.get(session, runbook_id)
+    if row is None:
+        raise NotFound.entity("runbook", runbook_id)
+    return row
+
+
+def _index(session: Session, row: RunbookRow) -> None:
+    document = search_document(row.id, _content(row), services=row.services, tags=row.tags)
+    keyword_index_for(session).upsert(session, document)
+
+
+def _write_version(
+    session: Session, row: RunbookRow, *, author: str, change_note: str
+) -> None:
+    repository.add_version(
+        session,
+        RunbookVersionRow(
+            runbook_id=row.id,
+            version=row.version,
+            title=row.title,
+            content=row.content,
+            author=author,
+            change_note=change_note,
+            generated_by=row.generated_by,
+            created_at=row.updated_at,
+        ),
+    )
+    repository.replace_labels(session, row.id, {"service": row.services, "tag": row.tags})
+    _index(session, row)
+
+
+# ---- queries ---------------------------------------------------------------------------------
+
+
+def get_runbook(session: Session, *, runbook_id: str) -> Runbook:
+    return _to_runbook(_load(session, runbook_id))
+
+
+def list_runbooks(
+    session: Session, *, filters: RunbookFilters = RunbookFilters(), page: PageRequest = PageRequest()
+) -> Page[RunbookSummary]:
+    rows, total = repository.list_page(session, _filtered_ids(filters), page)
+    return Page[RunbookSummary].build([_summary(r) for r in rows], total_count=total, page=page)
+
+
+def _filtered_ids(filters: RunbookFilters):  # noqa: ANN202 - a SQLAlchemy Select
+    return repository.filtered_ids(
+        statuses=[filters.status.value] if filters.status else ACTIVE_STATUSES,
+        severity=filters.severity.value if filters.severity else None,
+        service=filters.service,
+        tag=filters.tag,
+    )
+
+
+def list_versions(session: Session, *, runbook_id: str) -> list[RunbookVersionInfo]:
+    _load(session, runbook_id)
+    return [_version_info(row) for row in repository.versions(session, runbook_id)]
+
+
+def get_version(session: Session, *, runbook_id: str, version: int) -> RunbookVersion:
+    _load(session, runbook_id)
+    row = repository.get_version(session, runbook_id, version)
+    if row is None:
+        raise NotFound(
+            f"Runbook {runbook_id} has no version {version}.",
+            code="RUNBOOK_VERSION_NOT_FOUND",
+            details={"id": runbook_id, "version": version},
+        )
+    return RunbookVersion(
+        **_version_info(row).model_dump(), content=RunbookContent.model_validate(row.content)
+    )
+
+
+def search_runbooks(
+    session: Session,
+    *,
+    query: str,
+    filters: RunbookFilters = RunbookFilters(),
+    limit: int = 10,
+    offset: int = 0,
+) -> SearchResults:
+    """Keyword search ranked by bm25 (SQLite) or ts_rank (PostgreSQL), filters applied first."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"q is {len(query)} characters; shorten it to {MAX_QUERY_CHARS}.")
+    terms = query_terms(query)
+    if not terms:
+        raise InvalidInput("q has no words to search for; send e.g. q=redis oom.")
+    hits = keyword_index_for(session).search(
+        session, query, limit=offset + limit + 1, allowed_ids=_filtered_ids(filters)
+    )
+    page = hits[offset : offset + limit]
+    rows = repository.get_many(session, (hit.doc_id for hit in page))
+    items = [
+        SearchHit(
+            runbook=_summary(rows[hit.doc_id]),
+            score=round(hit.score, 6),
+            why=MatchExplanation(
+                method="keyword", matched_terms=hit.matched_terms, fields=hit.matched
+            ),
+        )
+        for hit in page
+        if hit.doc_id in rows
+    ]
+    return SearchResults(
+        query=query,
+        terms=terms,
+        items=items,
+        limit=limit,
+        offset=offset,
+        has_more=len(hits) > offset + limit,
+    )
+
+
+# ---- commands --------------------------------------------------------------------------------
+
+
+def create_runbook(
+    session: Session,
+    *,
+    data: RunbookCreate,
+    actor: str,
+    source_case_ids: Sequence[str] = (),
+    generated_by: str = "manual",
+) -> Runbook:
+    now = utcnow()
+    content = RunbookContent.model_validate(data.model_dump(include=set(RunbookContent.model_fields)))
+    row = RunbookRow(
+        id=new_id("rb"),
+        title=content.title,
+        severity=content.severity.value,
+        status=data.status.value,
+        version=1,
+        content=content.model_dump(mode="json"),
+        services=list(data.services),
+        tags=list(data.tags),
+        source_case_ids=list(source_case_ids),
+        author=actor,
+        owner=data.owner or actor,
+        review_by=data.review_by,
+        generated_by=generated_by,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, row)
+    _write_version(session, row, author=actor, change_note="created")
+    return _to_runbook(row)
+
+
+def update_runbook(
+    session: Session, *, runbook_id: str, data: RunbookUpdate, expected_version: int | None,
+    actor: str,
+) -> Runbook:
+    """Replace the runbook's content and metadata as a new version.
+
+    ``expected_version`` (or ``data.version``) must be the current version: an edit based on an
+    older version is refused (409) instead of silently overwriting someone else's change.
+    """
+    row = _load(session, runbook_id)
+    base = expected_version if expected_version is not None else data.version
+    if base is None:
+        raise InvalidInput(
+            "Say which version you edited: send the 'version' field or an If-Match header.",
+            code="VERSION_REQUIRED",
+        )
+    if base != row.version:
+        raise Conflict(
+            f"Runbook {runbook_id} is at version {row.version}, but this edit is based on version "
+            f"{base}. Reload it, re-apply your change and send version {row.version}.",
+            code="STALE_VERSION",
+            details={"current_version": row.version, "your_version": base},
+        )
+    content = RunbookContent.model_validate(data.model_dump(include=set(RunbookContent.model_fields)))
+    row.title = content.title
+    row.severity = content.severity.value
+    row.status = data.status.value
+    row.content = content.model_dump(mode="json")
+    row.services = list(data.services)
+    row.tags = list(data.tags)
+    row.owner = data.owner or row.owner
+    row.review_by = data.review_by
+    row.generated_by = "manual"
+    row.updated_at = utcnow()
+    row.version = base + 1
+    try:
+        session.flush()
+        _write_version(session, row, author=actor, change_note=data.change_note or "edited")
+    except (StaleDataError, IntegrityError):
+        raise Conflict(
+            f"Runbook {runbook_id} was changed by someone else at the same time; reload and retry.",
+            code="STALE_VERSION",
+        ) from None
+    return _to_runbook(row)
+
+
+def archive_runbook(session: Session, *, runbook_id: str, actor: str) -> None:
+    """Archive (soft delete): hidden from lists and search, versions kept."""
+    row = _load(session, runbook_id)
+    if row.status == RunbookStatus.archived.value:
+        return
+    row.status = RunbookStatus.archived.value
+    row.updated_at = utcnow()
+    row.version += 1
+    session.flush()
+    _write_version(session, row, author=actor, change_note="archived")
+
+
+def create_from_case(
+    session: Session, *, case_id: str, actor: str, status: RunbookStatus = RunbookStatus.published
+) -> Runbook:
+    """Draft a runbook from a resolved case's record and save it, linked both ways."""
+    case = cases_service.get_case(session, case_id=case_id)
+    if case.resolved_at is None:
+        raise Conflict(
+            f"Case {case_id} is {case.status.value}, not resolved; a runbook is made from a case "
+            "whose fix was confirmed. Resolve it first.",
+            code="CASE_NOT_RESOLVED",
+        )
+    if case.runbook_ids:
+        raise Conflict(
+            f"Case {case_id} already has runbook {case.runbook_ids[0]}; edit that one instead.",
+            code="CASE_HAS_RUNBOOK",
+            details={"runbook_ids": case.runbook_ids},
+        )
+    content = draft_runbook(case)
+    data = RunbookCreate(
+        **content.model_dump(), status=status, services=case.services, tags=case.tags
+    )
+    runbook = create_runbook(
+        session, data=data, actor=actor, source_case_ids=[case_id], generated_by="deterministic"
+    )
+    cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
+    return runbook
+
