@@ -35,7 +35,9 @@ class Settings(BaseSettings):
         ),
     )
     host: str = Field(default="127.0.0.1", description="Address `faultmaven serve` listens on.")
-    port: int = Field(default=8090, ge=1, le=65535, description="Port `faultmaven serve` listens on.")
+    port: int = Field(
+        default=8090, ge=1, le=65535, description="Port `faultmaven serve` listens on."
+    )
     auto_migrate: bool = Field(
         default=True,
         description="Apply database migrations when the app or CLI starts.",

@@ -96,9 +96,7 @@ def test_bad_phase_and_entry(client: TestClient) -> None:
         404,
         "ENTRY_NOT_FOUND",
     )
-    _assert_error(
-        client.patch(f"/api/v1/cases/{case_id}/timeline/tl_x", json={"event": "y"}), 422
-    )
+    _assert_error(client.patch(f"/api/v1/cases/{case_id}/timeline/tl_x", json={"event": "y"}), 422)
     assert client.get(f"/api/v1/cases/{case_id}").json()["hypotheses"] == []
 
 
@@ -119,7 +117,9 @@ def test_bad_offer_decision(client: TestClient, redis_case: dict) -> None:
 def test_bad_runbook_input(client: TestClient) -> None:
     _assert_error(client.post("/api/v1/runbooks", json={"summary": "no title"}), 422)
     _assert_error(
-        client.post("/api/v1/runbooks", json={"title": "x", "status": "secret"}), 422, None,
+        client.post("/api/v1/runbooks", json={"title": "x", "status": "secret"}),
+        422,
+        None,
         "status",
     )
     _assert_error(client.get("/api/v1/runbooks", params={"limit": 1000}), 422, None, "limit")

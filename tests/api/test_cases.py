@@ -71,8 +71,11 @@ def test_resolve_offers_a_runbook_once(client: TestClient, redis_case: dict) -> 
     again = client.post(f"/api/v1/cases/{case['id']}/resolve")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "CASE_ALREADY_RESOLVED"
-    offers = [m for m in client.get(f"/api/v1/cases/{case['id']}").json()["messages"]
-              if m["content"] == OFFER]
+    offers = [
+        m
+        for m in client.get(f"/api/v1/cases/{case['id']}").json()["messages"]
+        if m["content"] == OFFER
+    ]
     assert len(offers) == 1
 
 

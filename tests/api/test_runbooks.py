@@ -50,8 +50,11 @@ def test_create_read_and_markdown(client: TestClient) -> None:
 def test_edit_makes_a_version_and_stale_edits_are_refused(client: TestClient) -> None:
     runbook = _create(client, _runbook())
     url = f"/api/v1/runbooks/{runbook['id']}"
-    edit = _runbook(symptoms=["Pods restarting", "Latency on /login"], version=1,
-                    change_note="added login latency")
+    edit = _runbook(
+        symptoms=["Pods restarting", "Latency on /login"],
+        version=1,
+        change_note="added login latency",
+    )
     response = client.put(url, json=edit)
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 2
@@ -114,8 +117,15 @@ def test_search_ranks_and_explains(client: TestClient) -> None:
 
 def test_search_filters_apply_before_ranking(client: TestClient) -> None:
     _create(client, _runbook())
-    other = _create(client, _runbook(title="Redis replica lag", services=["redis-replica"],
-                                     tags=["replication"], severity="low"))
+    other = _create(
+        client,
+        _runbook(
+            title="Redis replica lag",
+            services=["redis-replica"],
+            tags=["replication"],
+            severity="low",
+        ),
+    )
     by_tag = client.get("/api/v1/runbooks/search", params={"q": "redis", "tag": "Replication"})
     assert [h["runbook"]["id"] for h in by_tag.json()["items"]] == [other["id"]]
     by_severity = client.get("/api/v1/runbooks/search", params={"q": "redis", "severity": "low"})
@@ -126,8 +136,16 @@ def test_search_filters_apply_before_ranking(client: TestClient) -> None:
 
 def test_search_treats_operators_as_plain_text(client: TestClient) -> None:
     _create(client, _runbook())
-    for query in ['"redis', "redis AND (oom", "NEAR(redis oom)", "redis* OR -oom", "a:b | !c & d",
-                  "'; DROP TABLE runbooks; --", "^redis", "\\"]:
+    for query in [
+        '"redis',
+        "redis AND (oom",
+        "NEAR(redis oom)",
+        "redis* OR -oom",
+        "a:b | !c & d",
+        "'; DROP TABLE runbooks; --",
+        "^redis",
+        "\\",
+    ]:
         response = client.get("/api/v1/runbooks/search", params={"q": query})
         assert response.status_code in (200, 422), (query, response.text)
         if response.status_code == 422:

@@ -43,7 +43,6 @@ class BodyLimitMiddleware:
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 
-
     payload = json.dumps(body).encode()
     await send(
         {

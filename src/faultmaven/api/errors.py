@@ -52,7 +52,8 @@ def _validation_response(error: RequestValidationError) -> JSONResponse:
     if len(details) > 5:
         summary += f"; and {len(details) - 5} more"
     return JSONResponse(
-        status_code=422, content=error_body("VALIDATION_ERROR", f"Invalid request: {summary}", details)
+        status_code=422,
+        content=error_body("VALIDATION_ERROR", f"Invalid request: {summary}", details),
     )
 
 
@@ -60,7 +61,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FaultMavenError)
     def _domain(_request: Request, error: FaultMavenError) -> JSONResponse:
         return JSONResponse(
-            status_code=error.status_code, content=error_body(error.code, error.message, error.details)
+            status_code=error.status_code,
+            content=error_body(error.code, error.message, error.details),
         )
 
     @app.exception_handler(RequestValidationError)

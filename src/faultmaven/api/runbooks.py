@@ -178,7 +178,5 @@ def list_versions(runbook_id: RunbookId, session: SessionDep):
 
 
 @router.get("/{runbook_id}/versions/{version}", response_model=RunbookVersion)
-def get_version(
-    runbook_id: RunbookId, version: Annotated[int, Path(ge=1)], session: SessionDep
-):
+def get_version(runbook_id: RunbookId, version: Annotated[int, Path(ge=1)], session: SessionDep):
     return service.get_version(session, runbook_id=runbook_id, version=version)

@@ -219,7 +219,8 @@ class CaseCreate(_Strict):
     messages: list[MessageIn] = Field(default_factory=list, max_length=MAX_ITEMS)
     opened_at: UTCTimestamp | None = Field(
         default=None,
-        description="When the investigation began (default: now). Resolution time counts from here.",
+        description="When the investigation began (default: now); resolution time counts "
+        "from here.",
     )
 
     @model_validator(mode="after")

@@ -370,15 +370,14 @@ def update_entry(
     record = _to_record(row)
     _require_editable(record)
     entries = getattr(record, phase.field)
-    for position, entry in enumerate(entries):
-        if entry.id == entry_id:
-            break
-    else:
+    position = next((i for i, entry in enumerate(entries) if entry.id == entry_id), None)
+    if position is None:
         raise NotFound(
             f"Case {case_id} has no {phase.value} entry {entry_id!r}.",
             code="ENTRY_NOT_FOUND",
             details={"case_id": case_id, "entry_id": entry_id},
         )
+    entry = entries[position]
     patched = entry.model_copy(update=changes.model_dump(exclude_unset=True, exclude_none=True))
     new_entries = [*entries[:position], patched, *entries[position + 1 :]]
     _store(row, _changed(record, **{phase.field: new_entries}))
@@ -441,8 +440,12 @@ def set_runbook_offer(
     record = _to_record(row)
     update: dict[str, Any] = {"runbook_offer": state}
     if message:
-        entry = {"id": new_id("msg"), "role": MessageRole.assistant, "content": message,
-                 "at": utcnow()}
+        entry = {
+            "id": new_id("msg"),
+            "role": MessageRole.assistant,
+            "content": message,
+            "at": utcnow(),
+        }
         update["messages"] = [*record.messages, entry]
     _store(row, _changed(record, **update))
     session.flush()

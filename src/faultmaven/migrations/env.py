@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from faultmaven.kit.db import Base
 import faultmaven.cases.models  # noqa: F401  (register tables)
 import faultmaven.runbooks.models  # noqa: F401
+from faultmaven.kit.db import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -24,7 +24,10 @@ def search_document(
             *(f"{c.check} {c.finding}" for c in diagnosis.blast_radius),
             *(e.event for e in diagnosis.timeline),
             *(h.statement for h in diagnosis.hypotheses),
-            *(f"{v.description} {v.command} {v.output} {v.conclusion}" for v in diagnosis.validations),
+            *(
+                f"{v.description} {v.command} {v.output} {v.conclusion}"
+                for v in diagnosis.validations
+            ),
             content.root_cause.cause,
             *content.root_cause.evidence,
             *content.root_cause.contributing_factors,

@@ -135,9 +135,7 @@ def _index(session: Session, row: RunbookRow) -> None:
     keyword_index_for(session).upsert(session, document)
 
 
-def _write_version(
-    session: Session, row: RunbookRow, *, author: str, change_note: str
-) -> None:
+def _write_version(session: Session, row: RunbookRow, *, author: str, change_note: str) -> None:
     repository.add_version(
         session,
         RunbookVersionRow(
@@ -163,7 +161,10 @@ def get_runbook(session: Session, *, runbook_id: str) -> Runbook:
 
 
 def list_runbooks(
-    session: Session, *, filters: RunbookFilters = RunbookFilters(), page: PageRequest = PageRequest()
+    session: Session,
+    *,
+    filters: RunbookFilters = RunbookFilters(),
+    page: PageRequest = PageRequest(),
 ) -> Page[RunbookSummary]:
     rows, total = repository.list_page(session, _filtered_ids(filters), page)
     return Page[RunbookSummary].build([_summary(r) for r in rows], total_count=total, page=page)
@@ -249,7 +250,9 @@ def create_runbook(
     generated_by: str = "manual",
 ) -> Runbook:
     now = utcnow()
-    content = RunbookContent.model_validate(data.model_dump(include=set(RunbookContent.model_fields)))
+    content = RunbookContent.model_validate(
+        data.model_dump(include=set(RunbookContent.model_fields))
+    )
     row = RunbookRow(
         id=new_id("rb"),
         title=content.title,
@@ -273,7 +276,11 @@ def create_runbook(
 
 
 def update_runbook(
-    session: Session, *, runbook_id: str, data: RunbookUpdate, expected_version: int | None,
+    session: Session,
+    *,
+    runbook_id: str,
+    data: RunbookUpdate,
+    expected_version: int | None,
     actor: str,
 ) -> Runbook:
     """Replace the runbook's content and metadata as a new version.
@@ -295,7 +302,9 @@ def update_runbook(
             code="STALE_VERSION",
             details={"current_version": row.version, "your_version": base},
         )
-    content = RunbookContent.model_validate(data.model_dump(include=set(RunbookContent.model_fields)))
+    content = RunbookContent.model_validate(
+        data.model_dump(include=set(RunbookContent.model_fields))
+    )
     row.title = content.title
     row.severity = content.severity.value
     row.status = data.status.value
@@ -356,4 +365,3 @@ def create_from_case(
     )
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
     return runbook
-

@@ -1,0 +1,1 @@
+"""The ``faultmaven`` command line (Typer): serve, demo, cases, runbooks, db."""

@@ -1,0 +1,154 @@
+"""The ``faultmaven`` command: entry point, global options and error handling.
+
+Exit codes: 0 success, 1 user error (bad file, unknown id, wrong state), 2 usage error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
+
+from faultmaven import __version__
+from faultmaven.cli import cases, runbooks
+from faultmaven.cli.context import console, err_console, settings_from
+from faultmaven.config import Settings
+from faultmaven.errors import FaultMavenError
+
+app = typer.Typer(
+    name="faultmaven",
+    help="FaultMaven: turn resolved troubleshooting cases into runbooks, and find them again.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(cases.app, name="cases")
+app.add_typer(runbooks.app, name="runbooks")
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"faultmaven {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="FAULTMAVEN_DATA_DIR", help="Data directory (SQLite file, local files)."
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="FAULTMAVEN_DATABASE_URL",
+            help="Database URL; default: SQLite in the data directory.",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    overrides = {"data_dir": data_dir, "database_url": database_url}
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise typer.BadParameter(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    ctx.obj = {"settings": settings}
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(envvar="FAULTMAVEN_HOST", help="Address (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, envvar="FAULTMAVEN_PORT", help="Port (default 8090)."),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo cases and runbooks if the store is empty.")
+    ] = False,
+) -> None:
+    """Run the REST API (docs at /docs)."""
+    import uvicorn
+
+    from faultmaven.app import create_app
+
+    settings = settings_from(ctx)
+    if demo:
+        _seed_if_empty(ctx)
+    app_ = create_app(settings)
+    console.print(
+        f"FaultMaven {__version__}: database {settings.resolved_database_url.split('@')[-1]}"
+    )
+    uvicorn.run(app_, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def _seed_if_empty(ctx: typer.Context) -> None:
+    from rich.progress import Progress
+
+    from faultmaven.cli.context import session_scope
+    from faultmaven.demo import load_demo_cases
+    from faultmaven.demo.seed import seed_demo
+    from faultmaven.runbooks import service as runbooks_service
+
+    with session_scope(ctx) as session:
+        if runbooks_service.list_runbooks(session).total_count:
+            console.print("Store is not empty; demo data not loaded.")
+            return
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Loading demo cases", total=len(load_demo_cases()))
+            count = seed_demo(session, on_loaded=lambda _rb: progress.advance(task))
+    console.print(f"Loaded {count} demo cases and their runbooks.")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", help="Write into your database instead of a throwaway one."),
+    ] = False,
+) -> None:
+    """Walk through a whole case: open, investigate, resolve, accept the offer, search."""
+    from faultmaven.cli.demo import run_demo
+
+    run_demo(ctx, keep=keep)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply database migrations (the API and CLI also do this on start)."""
+    from faultmaven.kit.db import make_engine
+    from faultmaven.migrations import current_revision, upgrade
+
+    engine = make_engine(settings_from(ctx).resolved_database_url)
+    try:
+        upgrade(engine)
+        console.print(f"Database schema at revision {current_revision(engine)}.")
+    finally:
+        engine.dispose()
+
+
+def run() -> None:
+    """Console-script entry point: user errors are one line on stderr and exit code 1."""
+    try:
+        app(standalone_mode=True)
+    except FaultMavenError as error:
+        err_console.print(f"[red]error:[/red] {error.message}", highlight=False)
+        raise SystemExit(1) from None
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        err_console.print(f"[red]error:[/red] cannot use the database: {reason}", highlight=False)
+        raise SystemExit(1) from None

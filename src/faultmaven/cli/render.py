@@ -1,0 +1,72 @@
+"""Terminal rendering shared by the command groups: tables and the assistant's turns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.panel import Panel
+from rich.table import Table
+
+from faultmaven.assistant.doctor_patient import LLMResponse
+from faultmaven.cases.schemas import CaseSummary
+from faultmaven.cli.context import console
+from faultmaven.kit.clock import isoformat_z
+from faultmaven.runbooks.schemas import RunbookSummary
+from faultmaven.runbooks.service import SearchResults
+
+
+def _when(value: datetime | None) -> str:
+    return isoformat_z(value)[:16].replace("T", " ") if value else "-"
+
+
+def cases_table(cases: Iterable[CaseSummary], *, total: int) -> None:
+    table = Table(title=f"Cases ({total})", show_lines=False)
+    for column in ("id", "title", "severity", "status", "runbook offer", "created"):
+        table.add_column(column)
+    for case in cases:
+        table.add_row(
+            case.id,
+            case.title,
+            case.severity.value,
+            case.status.value,
+            case.runbook_offer.value,
+            _when(case.created_at),
+        )
+    console.print(table)
+
+
+def runbooks_table(runbooks: Iterable[RunbookSummary], *, total: int) -> None:
+    table = Table(title=f"Runbooks ({total})")
+    for column in ("id", "title", "severity", "status", "services", "version", "updated"):
+        table.add_column(column)
+    for runbook in runbooks:
+        table.add_row(
+            runbook.id,
+            runbook.title,
+            runbook.severity.value,
+            runbook.status.value,
+            ", ".join(runbook.services),
+            str(runbook.version),
+            _when(runbook.updated_at),
+        )
+    console.print(table)
+
+
+def search_table(results: SearchResults) -> None:
+    table = Table(title=f"Search: {results.query}")
+    for column in ("#", "score", "id", "title", "matched"):
+        table.add_column(column)
+    for position, hit in enumerate(results.items, start=1 + results.offset):
+        matched = "; ".join(
+            f"{field}: {', '.join(words)}" for field, words in hit.why.fields.items()
+        )
+        table.add_row(str(position), f"{hit.score:.3g}", hit.runbook.id, hit.runbook.title, matched)
+    console.print(table if results.items else "[yellow]No runbook matches.[/yellow]")
+
+
+def assistant_turn(turn: LLMResponse) -> None:
+    lines = [turn.answer]
+    for number, action in enumerate(turn.suggested_actions, start=1):
+        lines.append(f"  [{number}] {action.label}  ({action.type.value})")
+    console.print(Panel("\n".join(lines), title="FaultMaven", border_style="cyan"))

@@ -1,0 +1,172 @@
+"""``faultmaven runbooks``: create, list, show, search, make from a case, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faultmaven.cases.schemas import Severity
+from faultmaven.cli import render
+from faultmaven.cli.context import (
+    console,
+    print_json,
+    read_json_file,
+    read_text_file,
+    session_scope,
+    validated,
+)
+from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
+from faultmaven.runbooks import service
+from faultmaven.runbooks.markdown import parse_markdown, render_markdown
+from faultmaven.runbooks.schemas import Runbook, RunbookCreate, RunbookStatus
+from faultmaven.runbooks.service import RunbookFilters
+
+app = typer.Typer(help="Store, find and export runbooks.", no_args_is_help=True)
+
+RunbookIdArg = Annotated[str, typer.Argument(help="Runbook id, e.g. rb_3f9a1c0b7d2e.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+StatusOpt = Annotated[RunbookStatus | None, typer.Option(help="Only this status.")]
+SeverityOpt = Annotated[Severity | None, typer.Option(help="Only this severity.")]
+ServiceOpt = Annotated[str | None, typer.Option(help="Only runbooks for this service.")]
+TagOpt = Annotated[str | None, typer.Option(help="Only runbooks with this tag.")]
+
+
+def _markdown(runbook: Runbook) -> str:
+    return render_markdown(
+        runbook, created=runbook.created_at.date(), last_updated=runbook.updated_at.date()
+    )
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="Runbook as JSON, or markdown in the runbook format (.md).")
+    ],
+    status: Annotated[RunbookStatus, typer.Option(help="Status of the new runbook.")] = (
+        RunbookStatus.draft
+    ),
+) -> None:
+    """Create a runbook from a JSON or markdown file."""
+    if file.suffix.lower() in (".md", ".markdown"):
+        parsed = parse_markdown(read_text_file(file))
+        data = RunbookCreate(**parsed.content.model_dump(), status=status)
+    else:
+        raw = read_json_file(file)
+        if isinstance(raw, dict):
+            raw.setdefault("status", status.value)
+        data = validated(RunbookCreate, raw, file)
+    with session_scope(ctx) as session:
+        runbook = service.create_runbook(session, data=data, actor="cli")
+    console.print(f"Created [bold]{runbook.id}[/bold]: {runbook.title} ({runbook.status.value})")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: StatusOpt = None,
+    severity: SeverityOpt = None,
+    service_: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
+    tag: TagOpt = None,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """List runbooks, most recently updated first (archived ones only with --status archived)."""
+    filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag)
+    with session_scope(ctx) as session:
+        page = service.list_runbooks(
+            session, filters=filters, page=PageRequest(limit=limit, offset=offset)
+        )
+    if as_json:
+        print_json(page.model_dump(mode="json"))
+    else:
+        render.runbooks_table(page.items, total=page.total_count)
+
+
+@app.command("show")
+def show(ctx: typer.Context, runbook_id: RunbookIdArg, as_json: JsonFlag = False) -> None:
+    """Print a runbook as markdown (or JSON)."""
+    with session_scope(ctx) as session:
+        runbook = service.get_runbook(session, runbook_id=runbook_id)
+    if as_json:
+        print_json(runbook.model_dump(mode="json"))
+    else:
+        typer.echo(_markdown(runbook))
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    runbook_id: RunbookIdArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Export a runbook as markdown."""
+    with session_scope(ctx) as session:
+        runbook = service.get_runbook(session, runbook_id=runbook_id)
+    text = _markdown(runbook)
+    if output is None:
+        typer.echo(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    console.print(f"Wrote {output}")
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    query: Annotated[list[str], typer.Argument(help="Words to look for.")],
+    status: StatusOpt = None,
+    severity: SeverityOpt = None,
+    service_: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
+    tag: TagOpt = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find runbooks by keywords; each hit shows its score and what matched."""
+    filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag)
+    with session_scope(ctx) as session:
+        results = service.search_runbooks(
+            session, query=" ".join(query), filters=filters, limit=limit
+        )
+    if as_json:
+        print_json(results.model_dump(mode="json"))
+    else:
+        render.search_table(results)
+
+
+@app.command("from-case")
+def from_case(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(help="A resolved case's id.")],
+) -> None:
+    """Create the runbook from a resolved case's history (also after declining the offer)."""
+    with session_scope(ctx) as session:
+        runbook = service.create_from_case(session, case_id=case_id, actor="cli")
+    console.print(f"Created [bold]{runbook.id}[/bold] from {case_id}: {runbook.title}")
+
+
+@app.command("versions")
+def versions(ctx: typer.Context, runbook_id: RunbookIdArg) -> None:
+    """List a runbook's versions, newest first."""
+    from rich.table import Table
+
+    with session_scope(ctx) as session:
+        items = service.list_versions(session, runbook_id=runbook_id)
+    table = Table(title=f"Versions of {runbook_id}")
+    for column in ("version", "title", "author", "change", "made by", "created"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            str(item.version),
+            item.title,
+            item.author,
+            item.change_note,
+            item.generated_by,
+            item.created_at.isoformat(timespec="seconds"),
+        )
+    console.print(table)
