@@ -6,11 +6,12 @@ Exit codes: 0 success, 1 user error (bad file, unknown id, wrong state), 2 usage
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
+from typer.core import TyperGroup
 
 from faultmaven import __version__
 from faultmaven.cli import cases, runbooks
@@ -18,7 +19,27 @@ from faultmaven.cli.context import console, err_console, settings_from
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
 
+
+class _Group(TyperGroup):
+    """Domain and database errors from any command: one line on stderr, exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FaultMavenError as error:
+            _fail(error.message)
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            _fail(f"cannot use the database: {reason}")
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="faultmaven",
     help="FaultMaven: turn resolved troubleshooting cases into runbooks, and find them again.",
     no_args_is_help=True,
@@ -142,13 +163,5 @@ def db_upgrade(ctx: typer.Context) -> None:
 
 
 def run() -> None:
-    """Console-script entry point: user errors are one line on stderr and exit code 1."""
-    try:
-        app(standalone_mode=True)
-    except FaultMavenError as error:
-        err_console.print(f"[red]error:[/red] {error.message}", highlight=False)
-        raise SystemExit(1) from None
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        err_console.print(f"[red]error:[/red] cannot use the database: {reason}", highlight=False)
-        raise SystemExit(1) from None
+    """Console-script entry point."""
+    app()

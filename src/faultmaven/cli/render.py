@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from rich import box
 from rich.panel import Panel
 from rich.table import Table
 
@@ -17,13 +18,15 @@ from faultmaven.runbooks.service import SearchResults
 
 
 def _when(value: datetime | None) -> str:
-    return isoformat_z(value)[:16].replace("T", " ") if value else "-"
+    return isoformat_z(value)[:10] if value else "-"
 
 
 def cases_table(cases: Iterable[CaseSummary], *, total: int) -> None:
-    table = Table(title=f"Cases ({total})", show_lines=False)
-    for column in ("id", "title", "severity", "status", "runbook offer", "created"):
-        table.add_column(column)
+    table = Table(title=f"Cases ({total})", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", min_width=12)
+    for column in ("severity", "status", "offer", "created"):
+        table.add_column(column, no_wrap=True)
     for case in cases:
         table.add_row(
             case.id,
@@ -37,9 +40,14 @@ def cases_table(cases: Iterable[CaseSummary], *, total: int) -> None:
 
 
 def runbooks_table(runbooks: Iterable[RunbookSummary], *, total: int) -> None:
-    table = Table(title=f"Runbooks ({total})")
-    for column in ("id", "title", "severity", "status", "services", "version", "updated"):
-        table.add_column(column)
+    table = Table(title=f"Runbooks ({total})", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", min_width=12)
+    for column in ("severity", "status"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("services")
+    for column in ("version", "updated"):
+        table.add_column(column, no_wrap=True)
     for runbook in runbooks:
         table.add_row(
             runbook.id,
@@ -54,8 +62,11 @@ def runbooks_table(runbooks: Iterable[RunbookSummary], *, total: int) -> None:
 
 
 def search_table(results: SearchResults) -> None:
-    table = Table(title=f"Search: {results.query}")
-    for column in ("#", "score", "id", "title", "matched"):
+    table = Table(title=f"Search: {results.query}", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("#", "score"):
+        table.add_column(column, justify="right")
+    table.add_column("id", no_wrap=True)
+    for column in ("title", "matched"):
         table.add_column(column)
     for position, hit in enumerate(results.items, start=1 + results.offset):
         matched = "; ".join(
