@@ -167,10 +167,21 @@ class Batch:
     requests: int
     seconds: float
     latencies_ns: list[int]
+    server_cpu_s: float | None  # user+system CPU of the server process during the batch
+    client_cpu_s: float  # CPU of this (client) process during the batch
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` from /proc (Linux); ``None`` elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _worker(
@@ -201,6 +212,10 @@ def run_batch(target: Target, requests: int, concurrency: int, max_seconds: floa
     per_thread = [share + (i < extra) for i in range(concurrency)]
     latencies: list[list[int]] = [[] for _ in range(concurrency)]
     errors: list[str] = []
+    assert target.server.process is not None
+    pid = target.server.process.pid
+    server_cpu = process_cpu_seconds(pid)
+    client_cpu = time.process_time()
     start = time.perf_counter()
     deadline = start + max_seconds
     threads = [
@@ -215,10 +230,20 @@ def run_batch(target: Target, requests: int, concurrency: int, max_seconds: floa
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - start
+    client_cpu = time.process_time() - client_cpu
+    server_after = process_cpu_seconds(pid)
     if errors:
         raise RuntimeError(f"{target.name}: {errors[0]}")
     merged = [ns for chunk in latencies for ns in chunk]
-    return Batch(requests=len(merged), seconds=seconds, latencies_ns=merged)
+    return Batch(
+        requests=len(merged),
+        seconds=seconds,
+        latencies_ns=merged,
+        server_cpu_s=None
+        if server_cpu is None or server_after is None
+        else server_after - server_cpu,
+        client_cpu_s=client_cpu,
+    )
 
 
 def run_rounds(
@@ -230,9 +255,13 @@ def run_rounds(
         for target in targets[shift:] + targets[:shift]:
             batch = run_batch(target, requests, concurrency, max_seconds)
             results[target.name].append(batch)
+            server = (
+                "" if batch.server_cpu_s is None else f", server CPU {batch.server_cpu_s:5.2f} s"
+            )
             print(
-                f"  round {number + 1}/{rounds} {target.name:<22} "
-                f"{batch.requests:>5} req in {batch.seconds:6.2f} s = {batch.rate:8.0f} req/s",
+                f"  round {number + 1}/{rounds} {target.name:<16} "
+                f"{batch.requests:>5} req in {batch.seconds:5.2f} s = {batch.rate:5.0f} req/s"
+                f"{server}, client CPU {batch.client_cpu_s:5.2f} s",
                 flush=True,
             )
     return results
@@ -247,10 +276,18 @@ def _percentile_ms(values: list[int], pct: float) -> float:
     return ordered[min(rank, len(ordered)) - 1] / 1e6
 
 
+def _server_cpu_us(batches: list[Batch]) -> str:
+    per_request = [b.server_cpu_s / b.requests * 1e6 for b in batches if b.server_cpu_s]
+    return f"{statistics.median(per_request):.0f}" if per_request else "n/a"
+
+
 def report(results: dict[str, list[Batch]], baseline: str) -> None:
+    """Medians over rounds; the ratio pairs each round's batch with the bare batch of that round.
+
+    Server CPU per request (from /proc) is less sensitive to a noisy neighbour than req/s."""
     print(
-        f"\n{'target':<22} {'req/s (median)':>15} {'min..max':>15} "
-        f"{'p50 ms':>8} {'p95 ms':>8} {'ratio vs bare':>14}"
+        f"\n{'target':<17} {'req/s':>6} {'min..max':>11} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'srv CPU us/req':>14} {'ratio vs bare':>13}"
     )
     base = results[baseline]
     for name, batches in results.items():
@@ -258,10 +295,10 @@ def report(results: dict[str, list[Batch]], baseline: str) -> None:
         latencies = [ns for b in batches for ns in b.latencies_ns]
         ratio = statistics.median(b.rate / r.rate for b, r in zip(batches, base, strict=True))
         print(
-            f"{name:<22} {statistics.median(rates):>15.0f} "
-            f"{f'{min(rates):.0f}..{max(rates):.0f}':>15} "
-            f"{_percentile_ms(latencies, 50):>8.2f} {_percentile_ms(latencies, 95):>8.2f} "
-            f"{ratio:>14.3f}"
+            f"{name:<17} {statistics.median(rates):>6.0f} "
+            f"{f'{min(rates):.0f}..{max(rates):.0f}':>11} "
+            f"{_percentile_ms(latencies, 50):>7.2f} {_percentile_ms(latencies, 95):>7.2f} "
+            f"{_server_cpu_us(batches):>14} {ratio:>13.3f}"
         )
 
 

@@ -180,6 +180,19 @@ PACKAGES = (
 )
 
 
+# (label, file suffix, function): subtrees of one request worth knowing about
+INCLUSIVE = (
+    ("whole request (ASGI app)", "fastapi/applications.py", "__call__"),
+    ("route matching (fastapi routing _match)", "fastapi/routing.py", "_match"),
+    ("dependencies (solve_dependencies)", "fastapi/dependencies/utils.py", "solve_dependencies"),
+    ("session dependency, enter + exit", "faultmaven/api/deps.py", "_session"),
+    ("endpoint get_runbook", "faultmaven/api/runbooks.py", "get_runbook"),
+    ("  Session.get (SQL + ORM load + JSON decode)", "sqlalchemy/orm/session.py", "_get_impl"),
+    ("  _to_runbook (Runbook.model_validate)", "faultmaven/runbooks/service.py", "_to_runbook"),
+    ("response validate + dump_json", "fastapi/routing.py", "serialize_response"),
+)
+
+
 def _package(filename: str) -> str:
     for package in PACKAGES:
         if f"/{package}/" in filename:
@@ -205,6 +218,17 @@ def profile(loop: asyncio.AbstractEventLoop, call: Subject, repeat: int, top: in
     print(f"\nown time per package, {repeat} inline faultmaven JSON requests (cProfile)")
     for package, seconds in sorted(per_package.items(), key=lambda kv: -kv[1]):
         print(f"  {package:<14} {seconds / total:6.1%}  {seconds / repeat * 1e6:8.0f} us/request")
+    print("\ninclusive time of the main steps (cProfile inflates call-heavy code)")
+    for label, suffix, function in INCLUSIVE:
+        cumulative = max(
+            (
+                ct
+                for (f, _l, n), (_c, _n, _t, ct, _) in entries
+                if f.endswith(suffix) and n == function
+            ),
+            default=0.0,
+        )
+        print(f"  {label:<44} {cumulative / repeat * 1e6:8.0f} us/request")
     print(f"\ntop {top} functions by own time")
     stats.sort_stats("tottime").print_stats(top)
 
@@ -216,7 +240,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=300, help="timed calls per subject")
     parser.add_argument("--warmup", type=int, default=30, help="untimed calls per subject first")
-    parser.add_argument("--top", type=int, default=25, help="functions listed by the profile")
+    parser.add_argument("--top", type=int, default=15, help="functions listed by the profile")
     return parser.parse_args(argv)
 
 

@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from faultmaven import __version__
-from faultmaven.api.body_limit import BodyLimitMiddleware
 from faultmaven.api.errors import install_error_handlers
+from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
 from faultmaven.api.router import api_router
 from faultmaven.config import Settings
 from faultmaven.kit.db import make_engine, make_session_factory
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     install_error_handlers(app)
     app.include_router(api_router)
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     @app.get("/", include_in_schema=False)

@@ -38,8 +38,7 @@ def test_non_utf8_body(client: TestClient) -> None:
         content='{"title": "caf\u00e9"}'.encode("latin-1"),
         headers={"Content-Type": "application/json"},
     )
-    assert 400 <= response.status_code < 500, response.text
-    assert response.json()["error"]["message"]
+    _assert_error(response, 400, None, "UTF-8")
     assert _counts(client) == (0, 0)
 
 
@@ -133,3 +132,13 @@ def test_bad_runbook_input(client: TestClient) -> None:
         "If-Match",
     )
     assert client.get(f"/api/v1/runbooks/{rb['id']}").json()["title"] == "x"
+
+
+def test_a_body_that_is_not_json_is_415(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/cases", content=b'{"title": "x"}', headers={"Content-Type": "text/plain"}
+    )
+    _assert_error(response, 415, "UNSUPPORTED_MEDIA_TYPE", "application/json")
+    assert _counts(client) == (0, 0)
+    # a body-less POST needs no content type
+    assert client.post("/api/v1/cases/case_000000000000/resolve").status_code == 404

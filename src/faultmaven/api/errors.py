@@ -25,6 +25,15 @@ _HTTP_CODES = {
 }
 
 
+# Starlette's own messages, said so that the caller knows what to fix.
+_FRIENDLIER = {
+    "Not Found": "No such endpoint; see /docs for the API.",
+    "There was an error parsing the body": (
+        "The request body could not be read as JSON; send UTF-8 encoded JSON."
+    ),
+}
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -72,9 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(error.status_code, f"HTTP_{error.status_code}")
-        message = str(error.detail)
-        if error.status_code == 404 and message == "Not Found":
-            message = "No such endpoint; see /docs for the API."
+        message = _FRIENDLIER.get(str(error.detail), str(error.detail))
         return JSONResponse(
             status_code=error.status_code, content=error_body(code, message), headers=error.headers
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from faultmaven.cases import repository
 from faultmaven.cases.models import CaseRow
@@ -212,6 +213,17 @@ def _load(session: Session, case_id: str) -> CaseRow:
     return row
 
 
+def _flush(session: Session) -> None:
+    """Write pending changes; a concurrent writer's change to the same case is a Conflict."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            "The case was changed by someone else at the same moment; nothing was saved. Retry.",
+            code="CONCURRENT_UPDATE",
+        ) from None
+
+
 def _require_editable(record: CaseRecord) -> None:
     if record.status is CaseStatus.closed:
         raise Conflict(
@@ -298,7 +310,7 @@ def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: s
     record = _to_record(row)
     _require_editable(record)
     _store(row, _changed(record, **changes.model_dump(exclude_unset=True, exclude_none=True)))
-    session.flush()
+    _flush(session)
     return _to_record(row)
 
 
@@ -358,7 +370,7 @@ def add_entries(
     if record.status is CaseStatus.open and phase not in (Phase.messages, Phase.symptoms):
         update["status"] = CaseStatus.investigating
     _store(row, _changed(record, **update))
-    session.flush()
+    _flush(session)
     return _to_record(row)
 
 
@@ -381,7 +393,7 @@ def update_entry(
     patched = entry.model_copy(update=changes.model_dump(exclude_unset=True, exclude_none=True))
     new_entries = [*entries[:position], patched, *entries[position + 1 :]]
     _store(row, _changed(record, **{phase.field: new_entries}))
-    session.flush()
+    _flush(session)
     return _to_record(row)
 
 
@@ -405,7 +417,7 @@ def resolve_case(
     resolved_at = request.resolved_at or utcnow()
     _check_resolution_time(record, resolved_at)
     _store(row, _changed(record, status=CaseStatus.resolved, resolved_at=resolved_at))
-    session.flush()
+    _flush(session)
     return _to_record(row)
 
 
@@ -428,7 +440,7 @@ def close_case(session: Session, *, case_id: str, request: CloseRequest, actor: 
 
 def _close(session: Session, row: CaseRow, record: CaseRecord, reason: str) -> CaseRecord:
     _store(row, _changed(record, status=CaseStatus.closed, closed_at=utcnow(), close_reason=reason))
-    session.flush()
+    _flush(session)
     return _to_record(row)
 
 
@@ -448,7 +460,7 @@ def set_runbook_offer(
         }
         update["messages"] = [*record.messages, entry]
     _store(row, _changed(record, **update))
-    session.flush()
+    _flush(session)
     return _to_record(row)
 
 
@@ -457,7 +469,7 @@ def link_runbook(session: Session, *, case_id: str, runbook_id: str) -> CaseReco
     record = _to_record(row)
     if runbook_id not in record.runbook_ids:
         _store(row, _changed(record, runbook_ids=[*record.runbook_ids, runbook_id]))
-        session.flush()
+        _flush(session)
     return _to_record(row)
 
 

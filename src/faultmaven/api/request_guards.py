@@ -1,4 +1,4 @@
-"""Refuse request bodies larger than ``max_body_bytes`` before they are read into memory."""
+"""Checks on a request before any endpoint reads it: body size, and that bodies are JSON."""
 
 from __future__ import annotations
 
@@ -9,6 +9,31 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faultmaven.api.errors import error_body
 from faultmaven.errors import PayloadTooLarge
+
+_JSON_TYPES = (b"application/json", b"application/merge-patch+json")
+
+
+class JsonBodyMiddleware:
+    """A request that sends a body (POST, PUT, PATCH) must say it is JSON: 415 otherwise."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            headers = dict(scope.get("headers", []))
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            has_body = (
+                headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+            )
+            if has_body and content_type not in _JSON_TYPES:
+                shown = content_type.decode("latin-1") or "none"
+                message = (
+                    f"Send the body as JSON with Content-Type: application/json (got {shown})."
+                )
+                await _send_json(send, 415, error_body("UNSUPPORTED_MEDIA_TYPE", message))
+                return
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

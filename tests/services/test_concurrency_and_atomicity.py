@@ -1,0 +1,126 @@
+"""Concurrent writers never lose each other's work; a failed request leaves nothing behind."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from faultmaven.app import create_app
+from faultmaven.cases import service as cases
+from faultmaven.cases.models import CaseRow
+from faultmaven.cases.schemas import CaseCreate
+from faultmaven.cases.service import Phase
+from faultmaven.config import Settings
+from faultmaven.errors import Conflict
+from faultmaven.kit.db import unit_of_work
+from faultmaven.runbooks import service as runbooks
+from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
+from faultmaven.search import keyword
+
+
+def test_two_editors_of_the_same_runbook_version(session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as session:
+        runbook_id = runbooks.create_runbook(
+            session, data=RunbookCreate(title="Kafka lag"), actor="a"
+        ).id
+    first, second = session_factory(), session_factory()
+    try:
+        runbooks.get_runbook(first, runbook_id=runbook_id)
+        runbooks.get_runbook(second, runbook_id=runbook_id)
+        runbooks.update_runbook(
+            first,
+            runbook_id=runbook_id,
+            data=RunbookUpdate(title="Kafka consumer lag"),
+            expected_version=1,
+            actor="alice",
+        )
+        first.commit()
+        with pytest.raises(Conflict) as refused:
+            runbooks.update_runbook(
+                second,
+                runbook_id=runbook_id,
+                data=RunbookUpdate(title="Kafka lag (bob)"),
+                expected_version=1,
+                actor="bob",
+            )
+        assert refused.value.code == "STALE_VERSION"
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    with unit_of_work(session_factory) as session:
+        stored = runbooks.get_runbook(session, runbook_id=runbook_id)
+        assert (stored.title, stored.version) == ("Kafka consumer lag", 2)
+        assert len(runbooks.list_versions(session, runbook_id=runbook_id)) == 2
+
+
+def test_two_writers_of_the_same_case(session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as session:
+        case_id = cases.create_case(session, data=CaseCreate(title="Disk full"), actor="a").id
+    first, second = session_factory(), session_factory()
+    try:
+        # the second writer has loaded the case (as a request does) before the first commits
+        loaded_by_second = second.get(CaseRow, case_id)
+        cases.add_entries(first, case_id=case_id, phase=Phase.symptoms, items=["ENOSPC"], actor="a")
+        first.commit()
+        with pytest.raises(Conflict):
+            cases.add_entries(
+                second, case_id=case_id, phase=Phase.evidence, items=["df: 100%"], actor="b"
+            )
+        second.rollback()
+        del loaded_by_second
+        # a retry sees the first writer's entry and keeps both
+        cases.add_entries(
+            second, case_id=case_id, phase=Phase.evidence, items=["df: 100%"], actor="b"
+        )
+        second.commit()
+    finally:
+        first.close()
+        second.close()
+    with unit_of_work(session_factory) as session:
+        record = cases.get_case(session, case_id=case_id)
+        assert (record.symptoms, record.evidence) == (["ENOSPC"], ["df: 100%"])
+
+
+def test_a_failure_while_saving_the_runbook_leaves_the_case_as_it_was(
+    settings: Settings, redis_case: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        case_id = client.post("/api/v1/cases", json=redis_case).json()["case"]["id"]
+        client.post(f"/api/v1/cases/{case_id}/resolve")
+
+        def broken_index(*_args, **_kwargs):
+            raise RuntimeError("index unavailable")
+
+        for index in (keyword.SqliteFts5Index, keyword.PostgresFullTextIndex):
+            monkeypatch.setattr(index, "upsert", broken_index)
+        response = client.post(
+            f"/api/v1/cases/{case_id}/runbook-offer", json={"decision": "accept"}
+        )
+        assert response.status_code == 500
+        assert response.json()["error"]["code"] == "INTERNAL_ERROR"
+        assert "Traceback" not in response.text
+        monkeypatch.undo()
+        case = client.get(f"/api/v1/cases/{case_id}").json()
+        assert case["runbook_offer"] == "offered" and case["status"] == "resolved"
+        assert case["runbook_ids"] == []
+        assert client.get("/api/v1/runbooks").json()["total_count"] == 0
+        # and the offer can still be accepted once the fault is gone
+        retry = client.post(f"/api/v1/cases/{case_id}/runbook-offer", json={"decision": "accept"})
+        assert retry.status_code == 200
+    app.state.engine.dispose()
+
+
+def test_replicas_see_each_others_writes(settings: Settings, redis_case: dict) -> None:
+    first_app, second_app = create_app(settings), create_app(settings)
+    with TestClient(first_app) as first, TestClient(second_app) as second:
+        case_id = first.post("/api/v1/cases", json=redis_case).json()["case"]["id"]
+        second.post(f"/api/v1/cases/{case_id}/resolve")
+        accepted = first.post(f"/api/v1/cases/{case_id}/runbook-offer", json={"decision": "accept"})
+        runbook_id = accepted.json()["runbook"]["id"]
+        hits = second.get("/api/v1/runbooks/search", params={"q": "OOMKilled"}).json()["items"]
+        assert [hit["runbook"]["id"] for hit in hits] == [runbook_id]
+    first_app.state.engine.dispose()
+    second_app.state.engine.dispose()
