@@ -29,6 +29,14 @@ class SearchDocument:
     symptoms: str
     body: str
 
+    def columns(self) -> dict[str, str]:
+        return {
+            "runbook_id": self.doc_id,
+            "title": self.title,
+            "symptoms": self.symptoms,
+            "body": self.body,
+        }
+
 
 @dataclass(frozen=True)
 class KeywordHit:
@@ -88,14 +96,7 @@ class SqliteFts5Index:
 
     def upsert(self, session: Session, document: SearchDocument) -> None:
         self.remove(session, document.doc_id)
-        session.execute(
-            insert(_FTS).values(
-                runbook_id=document.doc_id,
-                title=document.title,
-                symptoms=document.symptoms,
-                body=document.body,
-            )
-        )
+        session.execute(insert(_FTS).values(**document.columns()))
 
     def remove(self, session: Session, doc_id: str) -> None:
         session.execute(delete(_FTS).where(_FTS.c.runbook_id == doc_id))
@@ -128,13 +129,7 @@ class PostgresFullTextIndex:
     document length; terms are OR-ed so that partial matches still rank."""
 
     def upsert(self, session: Session, document: SearchDocument) -> None:
-        values = {
-            "runbook_id": document.doc_id,
-            "title": document.title,
-            "symptoms": document.symptoms,
-            "body": document.body,
-        }
-        statement = pg_insert(_PG).values(**values)
+        statement = pg_insert(_PG).values(**document.columns())
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[_PG.c.runbook_id],
