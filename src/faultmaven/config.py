@@ -6,7 +6,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +48,41 @@ class Settings(BaseSettings):
         default=5 * 1024 * 1024,
         ge=1024,
         description="Largest request body the API accepts, in bytes (larger bodies get 413).",
+    )
+
+    embedder: str = Field(
+        default="default",
+        description=(
+            "Embedding model for semantic search: default (bundled wordllama, offline), "
+            "sentence-transformers:<name or local path> (extra faultmaven[semantic]) or "
+            "openai:<model> (an OpenAI-compatible /v1/embeddings at FAULTMAVEN_LLM_BASE_URL). "
+            "Changing it requires `faultmaven search reindex`."
+        ),
+    )
+    llm_provider: Literal["none", "openai", "anthropic"] = Field(
+        default="none",
+        description="LLM for the conversation and runbook writing: none, openai (any "
+        "OpenAI-compatible server: OpenAI, Ollama, vLLM, LM Studio) or anthropic.",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the LLM API, e.g. http://localhost:11434/v1 for Ollama.",
+    )
+    llm_model: str | None = Field(default=None, description="Model name, e.g. gpt-4o-mini.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the LLM.")
+    llm_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=600, description="Timeout of one LLM request, in seconds."
+    )
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed LLM request (429, 5xx, timeout)."
+    )
+    prompt_version: Literal["minimal", "standard", "detailed"] = Field(
+        default="standard", description="Doctor-patient prompt: minimal, standard or detailed."
+    )
+    redact_personal_data: str = Field(
+        default="email,ip,phone",
+        description="Personal data replaced before text reaches an LLM or a runbook (comma "
+        "list of email, ip, phone, or none). Secrets are always redacted.",
     )
 
     @field_validator("database_url")
