@@ -20,13 +20,23 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.app import create_app
 from faultmaven.config import Settings
-from faultmaven.kit.db import make_engine, make_session_factory
+from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
+from faultmaven.search.service import session_factory_for
 
 POSTGRES_URL = os.environ.get(
     "FAULTMAVEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TABLES = ("runbook_labels", "runbook_versions", "runbooks", "cases")
+TABLES = (
+    "runbook_labels",
+    "runbook_versions",
+    "runbooks",
+    "cases",
+    "runbook_vectors",
+    "search_outbox",
+    "search_index_meta",
+    "runbook_search",
+)
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +62,7 @@ def postgres_schema_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL required but unreachable at {POSTGRES_URL}: {error}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
     separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    url = f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}%2Cpublic"
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -71,7 +81,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url = request.getfixturevalue("postgres_schema_url")
     engine = make_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join((*TABLES, 'runbook_search'))} CASCADE"))
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+        connection.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
     engine.dispose()
     return url
 
@@ -89,8 +100,8 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+def session_factory(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    return session_factory_for(engine, settings)
 
 
 @pytest.fixture

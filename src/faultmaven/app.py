@@ -10,8 +10,9 @@ from faultmaven.api.errors import install_error_handlers
 from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
 from faultmaven.api.router import api_router
 from faultmaven.config import Settings
-from faultmaven.kit.db import make_engine, make_session_factory
+from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
+from faultmaven.search.service import session_factory_for
 
 DESCRIPTION = """
 FaultMaven turns resolved troubleshooting cases into structured runbooks and finds them again.
@@ -29,7 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="FaultMaven", version=__version__, description=DESCRIPTION)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = session_factory_for(engine, settings)
     install_error_handlers(app)
     app.include_router(api_router)
     app.add_middleware(JsonBodyMiddleware)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-from platformdirs import user_data_dir
 from typing import Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -58,6 +57,11 @@ class Settings(BaseSettings):
             "openai:<model> (an OpenAI-compatible /v1/embeddings at FAULTMAVEN_LLM_BASE_URL). "
             "Changing it requires `faultmaven search reindex`."
         ),
+    )
+    vector_backend: Literal["auto", "embedded", "pgvector"] = Field(
+        default="auto",
+        description="Where vectors live: embedded (in the database rows, exact search), "
+        "pgvector (PostgreSQL extension), or auto (pgvector when available, else embedded).",
     )
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         default="none",

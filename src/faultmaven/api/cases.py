@@ -8,12 +8,15 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from faultmaven.api.deps import ActorDep, PageDep, SessionDep
-from faultmaven.assistant.doctor_patient import LLMResponse
+from faultmaven.assistant import conversation
+from faultmaven.assistant.conversation import CaseTurn, MessageIn
 from faultmaven.assistant.runbook_offer import (
+    DuplicateChoice,
     OfferDecision,
     OfferOutcome,
     ResolutionTurn,
     decide_offer,
+    make_runbook,
     resolve_with_offer,
 )
 from faultmaven.cases import service
@@ -29,20 +32,13 @@ from faultmaven.cases.schemas import (
     Severity,
 )
 from faultmaven.cases.service import ENTRY_PATCH_MODELS, Phase
-from faultmaven.errors import InvalidInput
+from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.kit.pagination import Page
-from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import Runbook
+from faultmaven.suggestions.service import Suggestion, suggestions_for
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 CaseId = Annotated[str, Path(max_length=40, description="A case id, e.g. case_3f9a1c0b7d2e.")]
-
-
-class CaseTurn(BaseModel):
-    case: CaseRecord
-    assistant: LLMResponse | None = Field(
-        default=None, description="What the assistant says about the new case, if anything."
-    )
 
 
 class EntriesIn(BaseModel):
@@ -58,14 +54,28 @@ class EntriesIn(BaseModel):
 class OfferDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decision: OfferDecision
+    duplicate: DuplicateChoice = Field(
+        default=DuplicateChoice.ask,
+        description="If a similar runbook exists: ask (answer names it), update it, or new.",
+    )
+    runbook_id: str | None = Field(
+        default=None, max_length=40, description="With duplicate=update: the runbook to update."
+    )
+
+
+class RunbookFromCaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicate: DuplicateChoice = DuplicateChoice.ask
+    runbook_id: str | None = Field(default=None, max_length=40)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseTurn)
 def create_case(data: CaseCreate, session: SessionDep, actor: ActorDep, response: Response):
-    """Open a case with as much of the investigation record as you have (DESIGN.md §2)."""
-    case = service.create_case(session, data=data, actor=actor)
-    response.headers["Location"] = f"/api/v1/cases/{case.id}"
-    return CaseTurn(case=case)
+    """Open a case with as much of the investigation record as you have (DESIGN.md §2). The
+    assistant's answer offers similar published runbooks ("📖 View similar runbook")."""
+    turn = conversation.open_case(session, data=data, actor=actor)
+    response.headers["Location"] = f"/api/v1/cases/{turn.case.id}"
+    return turn
 
 
 @router.get("", response_model=Page[CaseSummary])
@@ -89,8 +99,30 @@ def get_case(case_id: CaseId, session: SessionDep):
 @router.patch("/{case_id}", response_model=CaseRecord)
 def update_case(case_id: CaseId, changes: CaseFields, session: SessionDep, actor: ActorDep):
     """Replace the given fields (title, description, severity, systems, services, tags,
-    root_cause, prevention). Add entries to a phase with POST /cases/{case_id}/{phase}."""
-    return service.update_case(session, case_id=case_id, changes=changes, actor=actor)
+    root_cause, prevention). Add entries to a phase with POST /cases/{case_id}/{phase}.
+    A changed problem description refreshes the case's similar-runbook suggestions."""
+    case = service.update_case(session, case_id=case_id, changes=changes, actor=actor)
+    if changes.model_fields_set & _PROBLEM_FIELDS:
+        case = conversation.problem_changed(session, case_id=case_id).case
+    return case
+
+
+_PROBLEM_FIELDS = {"title", "description", "affected_systems", "services"}
+
+
+@router.get("/{case_id}/suggestions", response_model=list[Suggestion])
+def get_suggestions(case_id: CaseId, session: SessionDep):
+    """Published runbooks similar to the case, best first (computed now)."""
+    case = service.get_case(session, case_id=case_id)
+    return suggestions_for(session, case=case)
+
+
+@router.post("/{case_id}/messages", response_model=CaseTurn)
+def post_message(case_id: CaseId, body: MessageIn, session: SessionDep, actor: ActorDep):
+    """Say something in the case's conversation; the assistant answers. Understands the
+    payloads FaultMaven suggests: "Show me runbook: <title>", the runbook offer's "Yes, create a
+    runbook" / "No thanks", and "Update the existing runbook" / "Create a new runbook anyway"."""
+    return conversation.handle_message(session, case_id=case_id, content=body.content, actor=actor)
 
 
 @router.post("/{case_id}/resolve", response_model=ResolutionTurn)
@@ -117,19 +149,50 @@ def close_case(case_id: CaseId, request: CloseRequest, session: SessionDep, acto
 def answer_runbook_offer(
     case_id: CaseId, body: OfferDecisionIn, session: SessionDep, actor: ActorDep
 ):
-    """Accept (drafts and saves the runbook) or decline (closes the case without one)."""
-    return decide_offer(session, case_id=case_id, decision=body.decision, actor=actor)
+    """Accept (drafts and saves the runbook) or decline (closes the case without one). If a
+    similar runbook exists, accepting asks first (see `duplicate`)."""
+    return decide_offer(
+        session,
+        case_id=case_id,
+        decision=body.decision,
+        actor=actor,
+        duplicate=body.duplicate,
+        runbook_id=body.runbook_id,
+    )
 
 
 @router.post("/{case_id}/runbook", status_code=status.HTTP_201_CREATED, response_model=Runbook)
 def create_runbook_from_case(
-    case_id: CaseId, session: SessionDep, actor: ActorDep, response: Response
+    case_id: CaseId,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    body: Annotated[RunbookFromCaseIn | None, Body()] = None,
 ):
     """Make the runbook from the case history, any time after the case was resolved (also after
-    the offer was declined)."""
-    runbook = runbooks_service.create_from_case(session, case_id=case_id, actor=actor)
-    response.headers["Location"] = f"/api/v1/runbooks/{runbook.id}"
-    return runbook
+    the offer was declined). If a similar runbook exists: 409 DUPLICATE_RUNBOOK naming it,
+    unless `duplicate` is `update` (adds the case to it: 200) or `new`."""
+    choice = body or RunbookFromCaseIn()
+    outcome = make_runbook(
+        session,
+        case_id=case_id,
+        actor=actor,
+        duplicate=choice.duplicate,
+        runbook_id=choice.runbook_id,
+    )
+    if outcome.runbook is None:
+        hit = outcome.duplicate_of
+        assert hit is not None
+        raise Conflict(
+            f'Runbook {hit.runbook.id} "{hit.runbook.title}" already covers this problem. '
+            'Send {"duplicate": "update"} to add this case to it, or {"duplicate": "new"}.',
+            code="DUPLICATE_RUNBOOK",
+            details={"runbook_id": hit.runbook.id, "title": hit.runbook.title},
+        )
+    if outcome.updated_existing:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/runbooks/{outcome.runbook.id}"
+    return outcome.runbook
 
 
 @router.post("/{case_id}/{phase}", response_model=CaseRecord)
@@ -137,8 +200,12 @@ def add_entries(
     case_id: CaseId, phase: Phase, body: EntriesIn, session: SessionDep, actor: ActorDep
 ):
     """Append entries to a phase: symptoms, blast-radius, timeline, hypotheses, validations,
-    evidence, solutions or messages. Each object entry gets an id."""
-    return service.add_entries(session, case_id=case_id, phase=phase, items=body.items, actor=actor)
+    evidence or solutions (messages go to POST /cases/{case_id}/messages). Each object entry
+    gets an id. New symptoms refresh the similar-runbook suggestions."""
+    case = service.add_entries(session, case_id=case_id, phase=phase, items=body.items, actor=actor)
+    if phase is Phase.symptoms:
+        case = conversation.problem_changed(session, case_id=case_id).case
+    return case
 
 
 @router.patch("/{case_id}/{phase}/{entry_id}", response_model=CaseRecord)

@@ -22,7 +22,7 @@ from faultmaven.runbooks.schemas import (
     RunbookVersion,
     RunbookVersionInfo,
 )
-from faultmaven.runbooks.service import RunbookFilters, SearchResults
+from faultmaven.runbooks.service import RunbookFilters, SearchMode, SearchResults
 from faultmaven.search.query import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/runbooks", tags=["runbooks"])
@@ -96,15 +96,20 @@ def search_runbooks(
     tag: TagQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
+    mode: Annotated[
+        SearchMode, Query(description="hybrid (keywords and meaning) or keyword only.")
+    ] = "hybrid",
 ):
-    """Best matches first; each hit has a score and says which words matched where.
-    Query text is plain words: search operators are ignored, never an error."""
+    """Best matches first; each hit has a score and says why it matched (words and where,
+    semantic similarity, rank in each ranking). Query text is plain words: search operators are
+    ignored, never an error."""
     return service.search_runbooks(
         session,
         query=q,
         filters=_filters(status_, severity, service_, tag),
         limit=limit,
         offset=offset,
+        mode=mode,
     )
 
 

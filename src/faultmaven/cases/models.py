@@ -24,6 +24,7 @@ class CaseRow(Base):
     runbook_offer: Mapped[str] = mapped_column(String(16))
     runbook_ids: Mapped[list[str]] = mapped_column(JSONDocument)
     runbooks_viewed: Mapped[list[str]] = mapped_column(JSONDocument)
+    suggested_runbooks: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     close_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)

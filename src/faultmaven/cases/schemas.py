@@ -234,6 +234,12 @@ class CaseCreate(_Strict):
         return self
 
 
+class SuggestedRunbook(BaseModel):
+    runbook_id: str
+    title: str
+    score: float
+
+
 class CaseRecord(BaseModel):
     """A stored case: the record with ids on every object entry, plus lifecycle fields."""
 
@@ -260,6 +266,9 @@ class CaseRecord(BaseModel):
     runbook_offer: RunbookOfferState = RunbookOfferState.not_offered
     runbook_ids: list[str] = Field(default_factory=list)
     runbooks_viewed: list[str] = Field(default_factory=list)
+    suggested_runbooks: list[SuggestedRunbook] = Field(
+        default_factory=list, description="Similar published runbooks offered for this case."
+    )
     close_reason: str | None = None
     created_by: str = "anonymous"
     opened_at: datetime

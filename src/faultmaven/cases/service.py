@@ -148,6 +148,7 @@ def _to_record(row: CaseRow) -> CaseRecord:
             "runbook_offer": row.runbook_offer,
             "runbook_ids": row.runbook_ids,
             "runbooks_viewed": row.runbooks_viewed,
+            "suggested_runbooks": row.suggested_runbooks or [],
             "close_reason": row.close_reason,
             "created_by": row.created_by,
             "opened_at": row.opened_at,
@@ -174,6 +175,7 @@ def _store(row: CaseRow, record: CaseRecord) -> None:
     row.runbook_offer = record.runbook_offer.value
     row.runbook_ids = list(record.runbook_ids)
     row.runbooks_viewed = list(record.runbooks_viewed)
+    row.suggested_runbooks = [s.model_dump(mode="json") for s in record.suggested_runbooks]
     row.close_reason = record.close_reason
     row.resolved_at = record.resolved_at
     row.closed_at = record.closed_at
@@ -480,3 +482,23 @@ def close_after_offer(session: Session, *, case_id: str, reason: str) -> CaseRec
     if record.status is CaseStatus.closed:
         return record
     return _close(session, row, record, reason)
+
+
+def set_suggestions(
+    session: Session, *, case_id: str, suggestions: Sequence[dict[str, Any]]
+) -> CaseRecord:
+    row = _load(session, case_id)
+    record = _to_record(row)
+    _store(row, _changed(record, suggested_runbooks=list(suggestions)))
+    _flush(session)
+    return _to_record(row)
+
+
+def record_runbook_view(session: Session, *, case_id: str, runbook_id: str) -> CaseRecord:
+    """Remember that the runbook was looked at during the case (analytics use it)."""
+    row = _load(session, case_id)
+    record = _to_record(row)
+    if runbook_id not in record.runbooks_viewed:
+        _store(row, _changed(record, runbooks_viewed=[*record.runbooks_viewed, runbook_id]))
+        _flush(session)
+    return _to_record(row)

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from faultmaven.config import Settings
 from faultmaven.errors import InvalidInput
-from faultmaven.kit.db import make_engine, make_session_factory, unit_of_work
+from faultmaven.kit.db import make_engine, unit_of_work
 from faultmaven.migrations import upgrade
+from faultmaven.search.service import session_factory_for
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,7 +35,7 @@ def session_scope(ctx: typer.Context) -> Iterator[Session]:
     try:
         if settings.auto_migrate:
             upgrade(engine)
-        with unit_of_work(make_session_factory(engine)) as session:
+        with unit_of_work(session_factory_for(engine, settings)) as session:
             yield session
     finally:
         engine.dispose()

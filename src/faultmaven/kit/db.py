@@ -66,8 +66,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(
+    engine: Engine, *, info: dict[str, Any] | None = None
+) -> sessionmaker[Session]:
+    """Sessions for ``engine``; ``info`` is handed to every session (``session.info``), which is
+    how process-wide machinery such as the search runtime reaches the services."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info or {})
 
 
 @contextmanager

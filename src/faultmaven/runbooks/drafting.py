@@ -70,8 +70,8 @@ def draft_runbook(case: CaseRecord, *, related_cases: Sequence[CaseRecord] = ())
         "title": case.title,
         "summary": case.description or "",
         "severity": case.severity,
-        "symptoms": _unique(case.symptoms),
-        "affected_systems": _unique(case.affected_systems) or _unique(case.services),
+        "symptoms": unique_strings(case.symptoms),
+        "affected_systems": unique_strings(case.affected_systems) or unique_strings(case.services),
         "diagnosis": {
             "blast_radius": [
                 {"check": item.check, "finding": item.finding} for item in case.blast_radius
@@ -154,8 +154,8 @@ def _root_cause(case: CaseRecord) -> dict[str, Any]:
     free = [item for item in case.evidence if item.strip() not in ruled_out]
     return {
         "cause": root.cause,
-        "evidence": _unique(root.evidence, confirmed, free),
-        "contributing_factors": _unique(root.contributing_factors),
+        "evidence": unique_strings(root.evidence, confirmed, free),
+        "contributing_factors": unique_strings(root.contributing_factors),
     }
 
 
@@ -174,8 +174,8 @@ def _solution(case: CaseRecord) -> dict[str, Any]:
             }
             for s in applied
         ],
-        "validation": _unique(*(s.validation for s in applied)),
-        "rollback": _unique(*(s.rollback for s in applied)),
+        "validation": unique_strings(*(s.validation for s in applied)),
+        "rollback": unique_strings(*(s.rollback for s in applied)),
         "tried_and_failed": [{"title": s.title, "commands": _nonblank(s.commands)} for s in failed],
     }
 
@@ -185,9 +185,9 @@ def _prevention(case: CaseRecord) -> dict[str, Any]:
     if prevention is None:
         return {}
     return {
-        "monitoring": _unique(prevention.monitoring),
-        "automation": _unique(prevention.automation),
-        "process": _unique(prevention.process),
+        "monitoring": unique_strings(prevention.monitoring),
+        "automation": unique_strings(prevention.automation),
+        "process": unique_strings(prevention.process),
     }
 
 
@@ -198,7 +198,7 @@ def _nonblank(items: Iterable[str]) -> list[str]:
     return [item for item in items if item.strip()]
 
 
-def _unique(*lists: Iterable[str]) -> list[str]:
+def unique_strings(*lists: Iterable[str]) -> list[str]:
     """Concatenate, dropping blanks and exact repeats; first occurrence keeps its place."""
     seen: dict[str, None] = {}
     for items in lists:

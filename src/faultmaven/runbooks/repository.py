@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.pagination import PageRequest
@@ -96,3 +96,13 @@ def versions(session: Session, runbook_id: str) -> list[RunbookVersionRow]:
 
 def get_version(session: Session, runbook_id: str, version: int) -> RunbookVersionRow | None:
     return session.get(RunbookVersionRow, (runbook_id, version))
+
+
+def by_title(session: Session, title: str, *, statuses: Iterable[str]) -> RunbookRow | None:
+    published_first = case((RunbookRow.status == "published", 0), else_=1)
+    return session.scalars(
+        select(RunbookRow)
+        .where(RunbookRow.title == title, RunbookRow.status.in_(list(statuses)))
+        .order_by(published_first, RunbookRow.updated_at.desc())
+        .limit(1)
+    ).first()

@@ -7,21 +7,24 @@ Services take keyword-only arguments, raise FaultMavenError subclasses and never
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from faultmaven.cases import service as cases_service
-from faultmaven.cases.schemas import Severity
+from faultmaven.cases.schemas import CaseRecord, Severity
 from faultmaven.errors import Conflict, InvalidInput, NotFound
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.pagination import Page, PageRequest
 from faultmaven.runbooks import repository
-from faultmaven.runbooks.drafting import draft_runbook
+from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook
 from faultmaven.runbooks.indexing import search_document
+from faultmaven.runbooks.merging import merge_case_draft
 from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
 from faultmaven.runbooks.schemas import (
     Runbook,
@@ -33,7 +36,8 @@ from faultmaven.runbooks.schemas import (
     RunbookVersion,
     RunbookVersionInfo,
 )
-from faultmaven.search.keyword import keyword_index_for
+from faultmaven.search import service as search_service
+from faultmaven.search.keyword import SearchDocument
 from faultmaven.search.query import MAX_QUERY_CHARS, query_terms
 
 ACTIVE_STATUSES = tuple(s.value for s in RunbookStatus if s is not RunbookStatus.archived)
@@ -48,11 +52,22 @@ class RunbookFilters(BaseModel):
     tag: str | None = Field(default=None, max_length=300)
 
 
+SearchMode = Literal["hybrid", "keyword"]
+
+
 class MatchExplanation(BaseModel):
-    method: str = Field(description="How the hit was found: keyword (bm25 / full text).")
+    method: str = Field(
+        description="How the hit was found: keyword, semantic, or keyword+semantic."
+    )
     matched_terms: list[str] = Field(description="Query words found in the runbook.")
     fields: dict[str, list[str]] = Field(
         description="Where they were found: title, symptoms (incl. services, tags), body."
+    )
+    similarity: float | None = Field(
+        default=None, description="Cosine similarity of meaning (semantic match), -1..1."
+    )
+    ranks: dict[str, int] = Field(
+        default_factory=dict, description="Rank of the runbook in each ranking that found it."
     )
 
 
@@ -65,10 +80,14 @@ class SearchHit(BaseModel):
 class SearchResults(BaseModel):
     query: str
     terms: list[str] = Field(description="The words searched for (operators are ignored).")
+    mode: SearchMode
     items: list[SearchHit]
     limit: int
     offset: int
     has_more: bool
+    notes: list[str] = Field(
+        default_factory=list, description="Anything that limited this search (e.g. reindex needed)."
+    )
 
 
 # ---- conversions -----------------------------------------------------------------------------
@@ -130,9 +149,12 @@ def _load(session: Session, runbook_id: str) -> RunbookRow:
     return row
 
 
+def _document(row: RunbookRow) -> SearchDocument:
+    return search_document(row.id, _content(row), services=row.services, tags=row.tags)
+
+
 def _index(session: Session, row: RunbookRow) -> None:
-    document = search_document(row.id, _content(row), services=row.services, tags=row.tags)
-    keyword_index_for(session).upsert(session, document)
+    search_service.index_document(session, _document(row), version=row.version)
 
 
 def _write_version(session: Session, row: RunbookRow, *, author: str, change_note: str) -> None:
@@ -179,6 +201,12 @@ def _filtered_ids(filters: RunbookFilters):  # noqa: ANN202 - a SQLAlchemy Selec
     )
 
 
+def find_by_title(session: Session, *, title: str) -> Runbook | None:
+    """The active runbook with exactly this title (published first, then newest)."""
+    row = repository.by_title(session, title, statuses=ACTIVE_STATUSES)
+    return _to_runbook(row) if row else None
+
+
 def list_versions(session: Session, *, runbook_id: str) -> list[RunbookVersionInfo]:
     _load(session, runbook_id)
     return [_version_info(row) for row in repository.versions(session, runbook_id)]
@@ -205,36 +233,52 @@ def search_runbooks(
     filters: RunbookFilters = RunbookFilters(),
     limit: int = 10,
     offset: int = 0,
+    mode: SearchMode = "hybrid",
 ) -> SearchResults:
-    """Keyword search ranked by bm25 (SQLite) or ts_rank (PostgreSQL), filters applied first."""
+    """Best matches first: keyword ranking fused with semantic similarity (``mode="keyword"``
+    for keywords only). Filters apply before ranking."""
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(f"q is {len(query)} characters; shorten it to {MAX_QUERY_CHARS}.")
     terms = query_terms(query)
     if not terms:
         raise InvalidInput("q has no words to search for; send e.g. q=redis oom.")
-    hits = keyword_index_for(session).search(
-        session, query, limit=offset + limit + 1, allowed_ids=_filtered_ids(filters)
+    result = search_service.search(
+        session,
+        query,
+        allowed_ids=_filtered_ids(filters),
+        limit=offset + limit + 1,
+        semantic=mode == "hybrid",
     )
-    page = hits[offset : offset + limit]
+    page = result.hits[offset : offset + limit]
     rows = repository.get_many(session, (hit.doc_id for hit in page))
     items = [
-        SearchHit(
-            runbook=_summary(rows[hit.doc_id]),
-            score=round(hit.score, 6),
-            why=MatchExplanation(
-                method="keyword", matched_terms=hit.matched_terms, fields=hit.matched
-            ),
-        )
+        SearchHit(runbook=_summary(rows[hit.doc_id]), score=round(hit.score, 6), why=_why(hit))
         for hit in page
         if hit.doc_id in rows
     ]
     return SearchResults(
         query=query,
         terms=terms,
+        mode=mode,
         items=items,
         limit=limit,
         offset=offset,
-        has_more=len(hits) > offset + limit,
+        has_more=len(result.hits) > offset + limit,
+        notes=result.notes,
+    )
+
+
+_SOURCES = {"keyword": "keyword", "vector": "semantic"}
+
+
+def _why(hit: search_service.HybridHit) -> MatchExplanation:
+    methods = [label for source, label in _SOURCES.items() if source in hit.ranks]
+    return MatchExplanation(
+        method="+".join(methods),
+        matched_terms=hit.keyword.matched_terms if hit.keyword else [],
+        fields=hit.keyword.matched if hit.keyword else {},
+        similarity=round(hit.similarity, 4) if hit.similarity is not None else None,
+        ranks=hit.ranks,
     )
 
 
@@ -316,15 +360,19 @@ def update_runbook(
     row.generated_by = "manual"
     row.updated_at = utcnow()
     row.version = base + 1
+    _flush_new_version(session, row, actor=actor, change_note=data.change_note or "edited")
+    return _to_runbook(row)
+
+
+def _flush_new_version(session: Session, row: RunbookRow, *, actor: str, change_note: str) -> None:
     try:
         session.flush()
-        _write_version(session, row, author=actor, change_note=data.change_note or "edited")
+        _write_version(session, row, author=actor, change_note=change_note)
     except (StaleDataError, IntegrityError):
         raise Conflict(
-            f"Runbook {runbook_id} was changed by someone else at the same time; reload and retry.",
+            f"Runbook {row.id} was changed by someone else at the same time; reload and retry.",
             code="STALE_VERSION",
         ) from None
-    return _to_runbook(row)
 
 
 def archive_runbook(session: Session, *, runbook_id: str, actor: str) -> None:
@@ -335,14 +383,10 @@ def archive_runbook(session: Session, *, runbook_id: str, actor: str) -> None:
     row.status = RunbookStatus.archived.value
     row.updated_at = utcnow()
     row.version += 1
-    session.flush()
-    _write_version(session, row, author=actor, change_note="archived")
+    _flush_new_version(session, row, actor=actor, change_note="archived")
 
 
-def create_from_case(
-    session: Session, *, case_id: str, actor: str, status: RunbookStatus = RunbookStatus.published
-) -> Runbook:
-    """Draft a runbook from a resolved case's record and save it, linked both ways."""
+def _resolved_case(session: Session, case_id: str) -> CaseRecord:
     case = cases_service.get_case(session, case_id=case_id)
     if case.resolved_at is None:
         raise Conflict(
@@ -350,6 +394,14 @@ def create_from_case(
             "whose fix was confirmed. Resolve it first.",
             code="CASE_NOT_RESOLVED",
         )
+    return case
+
+
+def create_from_case(
+    session: Session, *, case_id: str, actor: str, status: RunbookStatus = RunbookStatus.published
+) -> Runbook:
+    """Draft a runbook from a resolved case's record and save it, linked both ways."""
+    case = _resolved_case(session, case_id)
     if case.runbook_ids:
         raise Conflict(
             f"Case {case_id} already has runbook {case.runbook_ids[0]}; edit that one instead.",
@@ -365,3 +417,36 @@ def create_from_case(
     )
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
     return runbook
+
+
+def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, actor: str) -> Runbook:
+    """A new version of the runbook that adds the resolved case as a source: its new symptoms
+    and validation commands, and an average resolution time that counts it."""
+    case = _resolved_case(session, case_id)
+    row = _load(session, runbook_id)
+    if case_id in row.source_case_ids:
+        raise Conflict(
+            f"Case {case_id} is already a source of runbook {runbook_id}.", code="CASE_HAS_RUNBOOK"
+        )
+    sources = [*row.source_case_ids, case_id]
+    merged = merge_case_draft(
+        _content(row),
+        draft_runbook(case),
+        average_resolution_minutes=average_resolution_minutes(
+            cases_service.get_cases(session, case_ids=sources)
+        ),
+    )
+    row.content = merged.model_dump(mode="json")
+    row.source_case_ids = sources
+    row.updated_at = utcnow()
+    row.version += 1
+    _flush_new_version(session, row, actor=actor, change_note=f"added case {case_id}")
+    cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook_id)
+    return _to_runbook(row)
+
+
+def reindex_all(session: Session) -> int:
+    """Rebuild the search index of every runbook (keyword now, vectors queued for the
+    configured embedder). Returns how many runbooks were queued."""
+    rows = session.scalars(select(RunbookRow).order_by(RunbookRow.id))
+    return search_service.reset_vectors(session, ((_document(row), row.version) for row in rows))

@@ -1,0 +1,159 @@
+"""The conversation of a case: opening it (with similar runbooks offered) and answering the
+user's messages.
+
+Without an LLM the product's own payloads work — "Show me runbook: <title>", the runbook offer's
+accept and decline, and the duplicate choices — and free text gets a clear answer that
+troubleshooting needs an LLM configured.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.runbook_offer import (
+    ACCEPT_PAYLOAD,
+    DECLINE_PAYLOAD,
+    NEW_PAYLOAD,
+    UPDATE_PAYLOAD,
+    DuplicateChoice,
+    OfferDecision,
+    decide_offer,
+    duplicate_turn,
+    make_runbook,
+    saved_turn,
+)
+from faultmaven.cases import service as cases_service
+from faultmaven.cases.schemas import CaseCreate, CaseRecord, MessageRole, RunbookOfferState
+from faultmaven.cases.service import Phase
+from faultmaven.runbooks import service as runbooks_service
+from faultmaven.runbooks.markdown import render_markdown
+from faultmaven.suggestions.service import Suggestion, refresh_suggestions
+
+SHOW_RUNBOOK_PREFIX = "Show me runbook:"
+VIEW_SIMILAR_LABEL = "📖 View similar runbook"
+NO_LLM_ANSWER = (
+    "I can record this, but troubleshooting conversation needs an LLM: set "
+    "FAULTMAVEN_LLM_PROVIDER (openai or anthropic) with FAULTMAVEN_LLM_MODEL. Meanwhile, record "
+    "what you find with POST /cases/{case_id}/{phase} or `faultmaven cases add`."
+)
+
+
+class CaseTurn(BaseModel):
+    case: CaseRecord
+    assistant: LLMResponse | None = Field(
+        default=None, description="What the assistant says (e.g. similar runbooks to look at)."
+    )
+
+
+class MessageIn(BaseModel):
+    content: str = Field(min_length=1, max_length=20_000, description="What the user says.")
+
+
+def suggestions_turn(suggestions: list[Suggestion]) -> LLMResponse | None:
+    if not suggestions:
+        return None
+    titles = "; ".join(f'"{s.title}"' for s in suggestions)
+    return LLMResponse(
+        answer=f"This looks like problems solved before. Similar runbooks: {titles}.",
+        suggested_actions=[
+            SuggestedAction(
+                label=VIEW_SIMILAR_LABEL,
+                type=ActionType.QUESTION_TEMPLATE,
+                payload=f"{SHOW_RUNBOOK_PREFIX} {s.title}",
+                metadata={"runbook_id": s.runbook_id, "score": s.score},
+            )
+            for s in suggestions
+        ],
+    )
+
+
+def open_case(session: Session, *, data: CaseCreate, actor: str) -> CaseTurn:
+    """Create the case and offer the published runbooks that match it."""
+    case = cases_service.create_case(session, data=data, actor=actor)
+    suggestions = refresh_suggestions(session, case_id=case.id)
+    case = cases_service.get_case(session, case_id=case.id)
+    return CaseTurn(case=case, assistant=suggestions_turn(suggestions))
+
+
+def problem_changed(session: Session, *, case_id: str) -> CaseTurn:
+    """The case's title or symptoms changed: look again for similar runbooks."""
+    suggestions = refresh_suggestions(session, case_id=case_id)
+    return CaseTurn(
+        case=cases_service.get_case(session, case_id=case_id),
+        assistant=suggestions_turn(suggestions),
+    )
+
+
+def handle_message(session: Session, *, case_id: str, content: str, actor: str) -> CaseTurn:
+    """Record the user's message and answer it; the answer is recorded too."""
+    cases_service.add_entries(
+        session,
+        case_id=case_id,
+        phase=Phase.messages,
+        items=[{"role": MessageRole.user.value, "content": content}],
+        actor=actor,
+    )
+    turn = _answer(session, case_id=case_id, content=content.strip(), actor=actor)
+    case = cases_service.get_case(session, case_id=case_id)
+    if case.messages[-1].content != turn.answer:
+        case = cases_service.add_entries(
+            session,
+            case_id=case_id,
+            phase=Phase.messages,
+            items=[{"role": MessageRole.assistant.value, "content": turn.answer}],
+            actor=actor,
+        )
+    return CaseTurn(case=case, assistant=turn)
+
+
+def _answer(session: Session, *, case_id: str, content: str, actor: str) -> LLMResponse:
+    if content.lower().startswith(SHOW_RUNBOOK_PREFIX.lower()):
+        return _show_runbook(session, case_id=case_id, title=content[len(SHOW_RUNBOOK_PREFIX) :])
+    choices = {
+        ACCEPT_PAYLOAD: DuplicateChoice.ask,
+        UPDATE_PAYLOAD: DuplicateChoice.update,
+        NEW_PAYLOAD: DuplicateChoice.new,
+    }
+    if content in choices:
+        return _runbook_choice(session, case_id=case_id, choice=choices[content], actor=actor)
+    if content == DECLINE_PAYLOAD:
+        return decide_offer(
+            session, case_id=case_id, decision=OfferDecision.decline, actor=actor
+        ).assistant
+    return LLMResponse(answer=NO_LLM_ANSWER.replace("{case_id}", case_id))
+
+
+def _runbook_choice(
+    session: Session, *, case_id: str, choice: DuplicateChoice, actor: str
+) -> LLMResponse:
+    case = cases_service.get_case(session, case_id=case_id)
+    if case.runbook_offer is RunbookOfferState.offered:
+        return decide_offer(
+            session, case_id=case_id, decision=OfferDecision.accept, actor=actor, duplicate=choice
+        ).assistant
+    outcome = make_runbook(session, case_id=case_id, actor=actor, duplicate=choice)
+    if outcome.runbook is None:
+        return duplicate_turn(outcome.duplicate_of)  # type: ignore[arg-type]
+    return saved_turn(outcome.runbook, updated=outcome.updated_existing)
+
+
+def _show_runbook(session: Session, *, case_id: str, title: str) -> LLMResponse:
+    case = cases_service.get_case(session, case_id=case_id)
+    title = title.strip()
+    suggested = {s.title: s.runbook_id for s in case.suggested_runbooks}
+    runbook = (
+        runbooks_service.get_runbook(session, runbook_id=suggested[title])
+        if title in suggested
+        else runbooks_service.find_by_title(session, title=title)
+    )
+    if runbook is None:
+        return LLMResponse(
+            answer=f'No runbook is titled "{title}". Search with GET /runbooks/search?q=...'
+        )
+    cases_service.record_runbook_view(session, case_id=case_id, runbook_id=runbook.id)
+    markdown = render_markdown(
+        runbook, created=runbook.created_at.date(), last_updated=runbook.updated_at.date()
+    )
+    return LLMResponse(answer=markdown)

@@ -1,0 +1,72 @@
+"""The search machinery of one process: the embedder (loaded once, lazily) and the choice of
+vector index. It travels with every database session as ``session.info["search"]`` (see
+``kit.db.make_session_factory``), so services reach it without globals."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from faultmaven.config import Settings
+from faultmaven.kit.db import is_postgres
+from faultmaven.search.embedders import Embedder, make_embedder
+from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex, VectorIndex
+
+
+@dataclass(frozen=True)
+class IndexIdentity:
+    """What the stored vectors were made with; a different identity needs a reindex."""
+
+    model: str
+    dimension: int
+    backend: str
+
+
+class SearchRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()
+        self.session_factory: sessionmaker[Session] | None = None
+        self._pgvector: bool | None = None
+
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                api_key = self.settings.llm_api_key
+                self._embedder = make_embedder(
+                    self.settings.embedder,
+                    base_url=self.settings.llm_base_url,
+                    api_key=api_key.get_secret_value() if api_key else None,
+                    timeout=self.settings.llm_timeout_seconds,
+                )
+            return self._embedder
+
+    def backend_name(self, session: Session) -> str:
+        choice = self.settings.vector_backend
+        if choice != "auto":
+            return choice
+        if not is_postgres(session):
+            return "embedded"
+        if self._pgvector is None:
+            self._pgvector = PgVectorIndex.available(session)
+        return "pgvector" if self._pgvector else "embedded"
+
+    def vector_index(self, session: Session) -> VectorIndex:
+        backend = self.backend_name(session)
+        if backend == "pgvector":
+            return PgVectorIndex(self.embedder().dimension)
+        return EmbeddedVectorIndex()
+
+    def identity(self, session: Session) -> IndexIdentity:
+        embedder = self.embedder()
+        return IndexIdentity(embedder.name, embedder.dimension, self.backend_name(session))
+
+
+def runtime_of(session: Session) -> SearchRuntime:
+    runtime = session.info.get("search")
+    if runtime is None:
+        raise RuntimeError("session was not made by faultmaven.kit.db.make_session_factory(...)")
+    return runtime

@@ -1,0 +1,244 @@
+"""Hybrid search over documents: keyword (in the same transaction as the document) plus vectors
+(computed from an outbox after commit, repaired automatically), fused into one ranking.
+
+Write path: ``index_document`` updates the keyword index and queues the document in
+``search_outbox`` inside the caller's transaction. When that transaction commits, the queued
+documents are embedded and stored by ``drain`` (an ``after_commit`` hook on the sessions made
+by ``session_factory_for``). A crash between the two leaves the outbox row, and the next drain —
+after any later commit, before any search, or ``faultmaven search reindex`` — repairs the index.
+Nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Select, delete, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from faultmaven.config import Settings
+from faultmaven.kit.db import make_session_factory, unit_of_work
+from faultmaven.search.fusion import fuse
+from faultmaven.search.keyword import KeywordHit, SearchDocument, keyword_index_for
+from faultmaven.search.models import IndexMetaRow, OutboxRow
+from faultmaven.search.runtime import IndexIdentity, SearchRuntime, runtime_of
+from faultmaven.search.vectors import EmbeddedVectorIndex
+
+log = logging.getLogger("faultmaven.search")
+
+CANDIDATES = 100  # per source, before fusion
+# A runbook that shares no word with the query is shown only if its meaning is this close
+# (cosine); below it, "semantic" matches of unrelated runbooks are noise.
+MIN_SEMANTIC_ONLY_SIMILARITY = 0.3
+DRAIN_BATCH = 256
+_PENDING = "search_pending"
+
+
+def embedding_text(document: SearchDocument) -> str:
+    """What of a document the embedder sees: title and symptoms first, then the body."""
+    return "\n".join(part for part in (document.title, document.symptoms, document.body) if part)
+
+
+@dataclass(frozen=True)
+class HybridHit:
+    doc_id: str
+    score: float
+    keyword: KeywordHit | None
+    similarity: float | None
+    ranks: dict[str, int]
+
+
+@dataclass(frozen=True)
+class HybridResult:
+    hits: list[HybridHit]
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- write path ----------------------------------------------------------------------------------
+
+
+def index_document(session: Session, document: SearchDocument, *, version: int) -> None:
+    """Keyword index now (same transaction); vector after commit (through the outbox)."""
+    keyword_index_for(session).upsert(session, document)
+    session.merge(
+        OutboxRow(runbook_id=document.doc_id, version=version, text=embedding_text(document))
+    )
+    session.info[_PENDING] = True
+
+
+def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Sessions that carry this process's search runtime and drain the outbox after commit."""
+    runtime = SearchRuntime(settings)
+    factory = make_session_factory(engine, info={"search": runtime})
+    runtime.session_factory = factory
+
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(_PENDING, False):
+            drain(runtime)
+
+    event.listen(factory, "after_commit", _after_commit)
+    return factory
+
+
+def defer_drain(session: Session) -> None:
+    """Don't drain when this session commits (the caller drains itself, e.g. with progress)."""
+    session.info.pop(_PENDING, None)
+
+
+def drain(
+    runtime: SearchRuntime,
+    *,
+    limit: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Embed and store queued documents; returns how many were indexed. Never raises: a
+    failure (embedder down, index mismatch) leaves the queue for the next try."""
+    factory = runtime.session_factory
+    if factory is None:
+        return 0
+    done = 0
+    try:
+        while limit is None or done < limit:
+            with unit_of_work(factory) as session:
+                batch = _drain_batch(session, runtime)
+            if not batch:
+                break
+            done += batch
+            if on_progress:
+                on_progress(batch)
+    except Exception:  # noqa: BLE001 - the write already committed; log and retry later
+        log.warning("semantic index update failed; will retry", exc_info=True)
+    return done
+
+
+def _drain_batch(session: Session, runtime: SearchRuntime) -> int:
+    identity = runtime.identity(session)
+    if stored_identity(session) not in (None, identity):
+        return 0
+    rows = session.scalars(
+        select(OutboxRow).order_by(OutboxRow.runbook_id).limit(DRAIN_BATCH)
+    ).all()
+    if not rows:
+        return 0
+    vectors = runtime.embedder().embed([row.text for row in rows])
+    runtime.vector_index(session).upsert(
+        session, [(row.runbook_id, vectors[i]) for i, row in enumerate(rows)], identity.model
+    )
+    for row in rows:
+        session.execute(
+            delete(OutboxRow).where(
+                OutboxRow.runbook_id == row.runbook_id, OutboxRow.version == row.version
+            )
+        )
+    _store_identity(session, identity)
+    return len(rows)
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxRow)) or 0
+
+
+# ---- index identity ----------------------------------------------------------------------------
+
+
+def stored_identity(session: Session) -> IndexIdentity | None:
+    values = {
+        row.key: row.value for row in session.execute(select(IndexMetaRow.key, IndexMetaRow.value))
+    }
+    if not {"model", "dimension", "backend"} <= values.keys():
+        return None
+    return IndexIdentity(values["model"], int(values["dimension"]), values["backend"])
+
+
+def _store_identity(session: Session, identity: IndexIdentity) -> None:
+    for key, value in (
+        ("model", identity.model),
+        ("dimension", str(identity.dimension)),
+        ("backend", identity.backend),
+    ):
+        session.merge(IndexMetaRow(key=key, value=value))
+
+
+def mismatch_note(session: Session, runtime: SearchRuntime) -> str | None:
+    stored, current = stored_identity(session), runtime.identity(session)
+    if stored is None or stored == current:
+        return None
+    return (
+        f"Semantic search is off: the index was built with {stored.model} "
+        f"({stored.dimension} dimensions, {stored.backend}) but the configured embedder is "
+        f"{current.model} ({current.dimension}, {current.backend}). "
+        "Run `faultmaven search reindex`."
+    )
+
+
+def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, int]]) -> int:
+    """Start the index over for the configured embedder: drop every vector and queue every
+    document (keyword entries are rewritten now). Returns how many were queued."""
+    runtime = runtime_of(session)
+    EmbeddedVectorIndex().clear(session)  # may hold vectors from another backend's era
+    if runtime.backend_name(session) == "pgvector":
+        runtime.vector_index(session).clear(session)
+    session.execute(delete(IndexMetaRow))
+    session.execute(delete(OutboxRow))
+    count = 0
+    for document, version in documents:
+        index_document(session, document, version=version)
+        count += 1
+    _store_identity(session, runtime.identity(session))
+    return count
+
+
+# ---- read path ---------------------------------------------------------------------------------
+
+
+def search(
+    session: Session, query: str, *, allowed_ids: Select | None, limit: int, semantic: bool = True
+) -> HybridResult:
+    """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
+    runtime = runtime_of(session)
+    if semantic and pending_count(session):
+        drain(runtime, limit=DRAIN_BATCH * 4)
+    keyword_hits = keyword_index_for(session).search(
+        session, query, limit=CANDIDATES, allowed_ids=allowed_ids
+    )
+    notes: list[str] = []
+    vector_hits: list[tuple[str, float]] = []
+    note = mismatch_note(session, runtime) if semantic else None
+    if note:
+        notes.append(note)
+    elif semantic:
+        vector = runtime.embedder().embed([query])[0]
+        if np.any(vector):
+            vector_hits = [
+                (hit.doc_id, hit.similarity)
+                for hit in runtime.vector_index(session).search(
+                    session, vector, limit=CANDIDATES, allowed_ids=allowed_ids
+                )
+            ]
+    rankings = {"keyword": [(hit.doc_id, hit.score) for hit in keyword_hits]}
+    if vector_hits:
+        rankings["vector"] = vector_hits
+    by_id = {hit.doc_id: hit for hit in keyword_hits}
+    similarity = dict(vector_hits)
+    fused = [
+        hit
+        for hit in fuse(rankings, limit=limit + CANDIDATES)
+        if "keyword" in hit.sources or similarity[hit.doc_id] >= MIN_SEMANTIC_ONLY_SIMILARITY
+    ][:limit]
+    return HybridResult(
+        hits=[
+            HybridHit(
+                doc_id=hit.doc_id,
+                score=hit.score,
+                keyword=by_id.get(hit.doc_id),
+                similarity=similarity.get(hit.doc_id),
+                ranks={source: rank for source, (rank, _raw) in hit.sources.items()},
+            )
+            for hit in fused
+        ],
+        notes=notes,
+    )

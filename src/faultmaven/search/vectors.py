@@ -1,0 +1,233 @@
+"""Vector indexes: embedded (vectors in the database, searched exactly with numpy) and
+pgvector (PostgreSQL extension, HNSW), behind one interface.
+
+Embedded coherence rule (several API processes share one database): each process caches the
+matrix and, before every search, reads ``count(*)`` and ``max(seq)`` of the vector table. New
+writes have a higher ``seq`` and are loaded as a delta; anything else that changes the count
+(a deletion) reloads the whole matrix, and so does a cache older than ``FULL_RELOAD_SECONDS``
+(a safety net for PostgreSQL sequences, whose numbers may commit out of order).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import Select, column, delete, func, select, table, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from faultmaven.search.models import VectorRow
+
+FULL_RELOAD_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    doc_id: str
+    similarity: float  # cosine similarity, -1..1
+
+
+class VectorIndex(Protocol):
+    backend: str
+
+    def upsert(
+        self, session: Session, items: Sequence[tuple[str, np.ndarray]], model: str
+    ) -> None: ...
+
+    def clear(self, session: Session) -> None: ...
+
+    def search(
+        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+    ) -> list[VectorHit]: ...
+
+
+def _allowed_among(session: Session, allowed_ids: Select, candidates: list[str]) -> set[str]:
+    allowed = allowed_ids.subquery()
+    column = next(iter(allowed.c))
+    return set(session.scalars(select(column).where(column.in_(candidates))))
+
+
+# ---- embedded ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Matrix:
+    ids: list[str] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    count: int = 0
+    max_seq: int = 0
+    loaded_at: float = 0.0
+
+
+class EmbeddedVectorIndex:
+    """Vectors as float32 blobs in ``runbook_vectors``; exact cosine search over a cached matrix."""
+
+    backend = "embedded"
+    _caches: dict[str, _Matrix] = {}
+    _lock = threading.Lock()
+
+    def upsert(self, session: Session, items: Sequence[tuple[str, np.ndarray]], model: str) -> None:
+        if not items:
+            return
+        ids = [doc_id for doc_id, _vector in items]
+        session.execute(delete(VectorRow).where(VectorRow.runbook_id.in_(ids)))
+        session.add_all(
+            VectorRow(runbook_id=doc_id, model=model, vector=np.asarray(vec, np.float32).tobytes())
+            for doc_id, vec in items
+        )
+        session.flush()
+
+    def clear(self, session: Session) -> None:
+        session.execute(delete(VectorRow))
+
+    def _fresh(self, session: Session) -> _Matrix:
+        key = str(session.get_bind().url)
+        count, max_seq = session.execute(select(func.count(), func.max(VectorRow.seq))).one()
+        max_seq = max_seq or 0
+        with self._lock:
+            cache = self._caches.get(key)
+            now = time.monotonic()
+            unchanged = cache and (cache.count, cache.max_seq) == (count, max_seq)
+            if unchanged and now - cache.loaded_at < FULL_RELOAD_SECONDS:
+                return cache
+            if cache and max_seq > cache.max_seq and count >= cache.count:
+                delta = self._load(session, after_seq=cache.max_seq)
+                cache = self._merged(cache, delta, max_seq)
+                if len(cache.ids) == count:
+                    self._caches[key] = cache
+                    return cache
+            cache = self._merged(_Matrix(loaded_at=now), self._load(session, after_seq=0), max_seq)
+            self._caches[key] = cache
+            return cache
+
+    @staticmethod
+    def _load(session: Session, *, after_seq: int) -> list[tuple[str, bytes]]:
+        rows = session.execute(
+            select(VectorRow.runbook_id, VectorRow.vector)
+            .where(VectorRow.seq > after_seq)
+            .order_by(VectorRow.seq)
+        )
+        return [(row.runbook_id, row.vector) for row in rows]
+
+    @staticmethod
+    def _merged(cache: _Matrix, rows: list[tuple[str, bytes]], max_seq: int) -> _Matrix:
+        ids, positions = list(cache.ids), dict(cache.positions)
+        matrix = cache.matrix
+        new_vectors: list[np.ndarray] = []
+        for doc_id, blob in rows:
+            vector = np.frombuffer(blob, dtype=np.float32)
+            if doc_id in positions and matrix.shape[0] > positions[doc_id]:
+                matrix = matrix.copy() if matrix is cache.matrix else matrix
+                matrix[positions[doc_id]] = vector
+                continue
+            positions[doc_id] = len(ids)
+            ids.append(doc_id)
+            new_vectors.append(vector)
+        if new_vectors:
+            stacked = np.vstack(new_vectors)
+            matrix = stacked if matrix.size == 0 else np.vstack([matrix, stacked])
+        return _Matrix(
+            ids, positions, matrix, len(ids), max_seq, cache.loaded_at or time.monotonic()
+        )
+
+    def search(
+        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+    ) -> list[VectorHit]:
+        cache = self._fresh(session)
+        if not cache.ids or cache.matrix.shape[1] != vector.shape[0]:
+            return []
+        scores = cache.matrix @ vector.astype(np.float32)
+        want = min(len(scores), limit * 4 + 32)
+        while True:
+            top = (
+                np.argpartition(-scores, want - 1)[:want]
+                if want < len(scores)
+                else np.arange(len(scores))
+            )
+            top = top[np.argsort(-scores[top], kind="stable")]
+            candidates = [cache.ids[i] for i in top]
+            if allowed_ids is None:
+                kept = top
+            else:
+                allowed = _allowed_among(session, allowed_ids, candidates)
+                kept = np.array([i for i in top if cache.ids[i] in allowed], dtype=np.int64)
+            if len(kept) >= limit or want >= len(scores):
+                break
+            want = min(len(scores), want * 4)
+        return [VectorHit(cache.ids[i], float(scores[i])) for i in kept[:limit]]
+
+
+# ---- pgvector -----------------------------------------------------------------------------------
+
+
+class PgVectorIndex:
+    """pgvector's ``vector(d)`` column with an HNSW cosine index (table made for the dimension
+    of the configured embedder; a different dimension needs a reindex)."""
+
+    backend = "pgvector"
+
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+        self._table = table(
+            "runbook_embeddings", column("runbook_id"), column("embedding", Vector(dimension))
+        )
+
+    @staticmethod
+    def available(session: Session) -> bool:
+        query = "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'"
+        return bool(session.scalar(text(query)))
+
+    def ensure(self, session: Session) -> None:
+        session.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+        session.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS runbook_embeddings ("
+                " runbook_id varchar(40) PRIMARY KEY REFERENCES runbooks(id) ON DELETE CASCADE,"
+                f" embedding vector({self.dimension}) NOT NULL)"
+            )
+        )
+        session.execute(
+            text(
+                "CREATE INDEX IF NOT EXISTS ix_runbook_embeddings_hnsw ON runbook_embeddings "
+                "USING hnsw (embedding vector_cosine_ops)"
+            )
+        )
+
+    def upsert(self, session: Session, items: Sequence[tuple[str, np.ndarray]], model: str) -> None:
+        if not items:
+            return
+        self.ensure(session)
+        statement = pg_insert(self._table).values(
+            [{"runbook_id": doc_id, "embedding": vector} for doc_id, vector in items]
+        )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["runbook_id"], set_={"embedding": statement.excluded.embedding}
+            )
+        )
+
+    def clear(self, session: Session) -> None:
+        session.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
+
+    def search(
+        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+    ) -> list[VectorHit]:
+        if not session.scalar(text("SELECT to_regclass('runbook_embeddings') IS NOT NULL")):
+            return []
+        session.execute(text("SET LOCAL hnsw.ef_search = 100"))
+        distance = self._table.c.embedding.cosine_distance(vector)
+        query = (
+            select(self._table.c.runbook_id, (1 - distance).label("similarity"))
+            .order_by(distance)
+            .limit(limit)
+        )
+        if allowed_ids is not None:
+            query = query.where(self._table.c.runbook_id.in_(allowed_ids))
+        return [VectorHit(row.runbook_id, float(row.similarity)) for row in session.execute(query)]

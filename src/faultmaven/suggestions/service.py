@@ -1,0 +1,79 @@
+"""Find the runbooks that match a case: suggestions when it starts, duplicates before a
+runbook is made from it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from faultmaven.cases import service as cases_service
+from faultmaven.cases.schemas import CaseRecord
+from faultmaven.runbooks import service as runbooks_service
+from faultmaven.runbooks.schemas import RunbookStatus
+from faultmaven.runbooks.service import MatchExplanation, RunbookFilters, SearchHit
+from faultmaven.search.query import MAX_QUERY_CHARS
+from faultmaven.suggestions.relevance import looks_like_duplicate, worth_suggesting
+
+MAX_SUGGESTIONS = 3
+
+
+class Suggestion(BaseModel):
+    runbook_id: str
+    title: str
+    score: float
+    why: MatchExplanation = Field(description="What the case and the runbook share.")
+
+
+def case_query(case: CaseRecord) -> str:
+    """What a case says about its problem: title, symptoms, systems, services, description."""
+    parts = [
+        case.title,
+        *case.symptoms,
+        *case.affected_systems,
+        *case.services,
+        case.description,
+    ]
+    return "\n".join(part for part in parts if part)[:MAX_QUERY_CHARS]
+
+
+def _hits(session: Session, case: CaseRecord, *, status: RunbookStatus | None, limit: int):
+    query = case_query(case)
+    if not query.strip():
+        return []
+    return runbooks_service.search_runbooks(
+        session, query=query, filters=RunbookFilters(status=status), limit=limit
+    ).items
+
+
+def suggestions_for(session: Session, *, case: CaseRecord) -> list[Suggestion]:
+    """The published runbooks that match the case well enough to offer them, best first."""
+    hits = _hits(session, case, status=RunbookStatus.published, limit=MAX_SUGGESTIONS * 3)
+    return [
+        Suggestion(runbook_id=h.runbook.id, title=h.runbook.title, score=h.score, why=h.why)
+        for h in hits
+        if worth_suggesting(h)
+    ][:MAX_SUGGESTIONS]
+
+
+def refresh_suggestions(session: Session, *, case_id: str) -> list[Suggestion]:
+    """Recompute the case's suggestions and attach them to it."""
+    case = cases_service.get_case(session, case_id=case_id)
+    suggestions = suggestions_for(session, case=case)
+    cases_service.set_suggestions(
+        session,
+        case_id=case_id,
+        suggestions=[
+            s.model_dump(mode="json", include={"runbook_id", "title", "score"}) for s in suggestions
+        ],
+    )
+    return suggestions
+
+
+def duplicate_of(session: Session, *, case: CaseRecord) -> SearchHit | None:
+    """An existing (not archived) runbook that already covers this case's problem, if any."""
+    hits = [
+        h
+        for h in _hits(session, case, status=None, limit=3)
+        if h.runbook.id not in case.runbook_ids
+    ]
+    return next((hit for hit in hits if looks_like_duplicate(hit)), None)
