@@ -18,9 +18,9 @@ was were with after before during when while this that these those"""
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 PROBLEM_FIELDS = ("title", "symptoms")  # where a match means "same problem", not "same fix"
 
-SUGGEST_MIN_TITLE_COVERAGE = 0.5
-SUGGEST_MIN_SHARED = 2  # ... or this many problem words and
-SUGGEST_MIN_SIMILARITY = 0.5  # this much semantic similarity
+SUGGEST_MIN_TITLE_COVERAGE = 0.5  # half the runbook's title, or
+SUGGEST_MIN_SHARED = 2  # this many problem words, one of them in the title, or
+SUGGEST_MIN_SIMILARITY = 0.6  # one problem word and this much semantic similarity
 DUPLICATE_MIN_TITLE_COVERAGE = 0.75
 DUPLICATE_MIN_SHARED = 3
 DUPLICATE_MIN_SIMILARITY = 0.6  # checked when semantic search is on
@@ -44,10 +44,12 @@ def shared_problem_words(hit: SearchHit) -> int:
 
 
 def worth_suggesting(hit: SearchHit) -> bool:
-    if title_coverage(hit) >= SUGGEST_MIN_TITLE_COVERAGE:
+    coverage, shared = title_coverage(hit), shared_problem_words(hit)
+    if coverage >= SUGGEST_MIN_TITLE_COVERAGE:
         return True
-    similarity = hit.why.similarity or 0.0
-    return shared_problem_words(hit) >= SUGGEST_MIN_SHARED and similarity >= SUGGEST_MIN_SIMILARITY
+    if coverage > 0 and shared >= SUGGEST_MIN_SHARED:
+        return True
+    return shared >= 1 and (hit.why.similarity or 0.0) >= SUGGEST_MIN_SIMILARITY
 
 
 def looks_like_duplicate(hit: SearchHit) -> bool:

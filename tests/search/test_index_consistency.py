@@ -1,0 +1,137 @@
+"""The semantic index never silently drifts: outbox repair, reindex, embedder changes, and
+several processes sharing one database."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from faultmaven.app import create_app
+from faultmaven.cli.main import app as cli_app
+from faultmaven.config import Settings
+from faultmaven.kit.db import unit_of_work
+from faultmaven.runbooks import service as runbooks
+from faultmaven.runbooks.schemas import RunbookCreate
+from faultmaven.search import service as search
+from faultmaven.search.models import IndexMetaRow, OutboxRow
+from faultmaven.search.runtime import runtime_of
+
+REDIS = RunbookCreate(
+    title="Redis Cluster OOM Kills",
+    symptoms=["Pods restarting every 5-10 minutes", "K8s events: OOMKilled"],
+    status="published",
+)
+
+
+def _vector_count(session: Session) -> int:
+    runtime = runtime_of(session)
+    if runtime.backend_name(session) == "pgvector":
+        exists = session.scalar(text("SELECT to_regclass('runbook_embeddings') IS NOT NULL"))
+        return session.scalar(text("SELECT count(*) FROM runbook_embeddings")) if exists else 0
+    return session.scalar(text("SELECT count(*) FROM runbook_vectors"))
+
+
+def test_a_commit_indexes_the_vector(session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as session:
+        runbooks.create_runbook(session, data=REDIS, actor="t")
+    with unit_of_work(session_factory) as session:
+        assert _vector_count(session) == 1
+        assert search.pending_count(session) == 0
+        hits = runbooks.search_runbooks(session, query="redis pods oomkilled").items
+        assert hits[0].why.method == "keyword+semantic"
+        assert hits[0].why.similarity and hits[0].why.similarity > 0.3
+
+
+def test_a_crash_before_indexing_is_repaired_by_the_next_search(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with unit_of_work(session_factory) as session:
+        runbooks.create_runbook(session, data=REDIS, actor="t")
+        search.defer_drain(session)  # the process "dies" right after the commit
+    with unit_of_work(session_factory) as session:
+        assert _vector_count(session) == 0
+        assert search.pending_count(session) == 1
+    with unit_of_work(session_factory) as session:
+        hits = runbooks.search_runbooks(session, query="pods keep restarting").items
+        assert hits and hits[0].why.similarity is not None
+    with unit_of_work(session_factory) as session:
+        assert (_vector_count(session), search.pending_count(session)) == (1, 0)
+
+
+def test_embedder_failure_keeps_the_write_and_queues_the_vector(
+    session_factory: sessionmaker[Session], monkeypatch
+) -> None:
+    def down(self, session):
+        raise RuntimeError("embedding server unreachable")
+
+    monkeypatch.setattr(type(runtime_of(session_factory())), "identity", down)
+    with unit_of_work(session_factory) as session:
+        runbook_id = runbooks.create_runbook(session, data=REDIS, actor="t").id
+    monkeypatch.undo()
+    with unit_of_work(session_factory) as session:
+        assert runbooks.get_runbook(session, runbook_id=runbook_id).title == REDIS.title
+        assert search.pending_count(session) == 1
+        assert runbooks.search_runbooks(session, query="redis").items[0].runbook.id == runbook_id
+        assert search.pending_count(session) == 0
+
+
+def test_another_embedder_asks_for_a_reindex(
+    session_factory: sessionmaker[Session], settings: Settings, database_url: str
+) -> None:
+    with unit_of_work(session_factory) as session:
+        runbooks.create_runbook(session, data=REDIS, actor="t")
+    with unit_of_work(session_factory) as session:  # as if built with another model
+        session.merge(IndexMetaRow(key="model", value="sentence-transformers:all-MiniLM-L6-v2"))
+    with unit_of_work(session_factory) as session:
+        results = runbooks.search_runbooks(session, query="redis oomkilled")
+        assert results.items and results.items[0].why.method == "keyword"
+        assert "faultmaven search reindex" in results.notes[0]
+        assert "all-MiniLM-L6-v2" in results.notes[0]
+    result = CliRunner().invoke(cli_app, ["--database-url", database_url, "search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Reindexed 1 of 1" in result.output
+    with unit_of_work(session_factory) as session:
+        results = runbooks.search_runbooks(session, query="redis oomkilled")
+        assert results.notes == []
+        assert results.items[0].why.method == "keyword+semantic"
+        stored = search.stored_identity(session)
+        assert stored is not None and stored.model.startswith("wordllama")
+
+
+def test_replicas_share_vectors_through_the_database(settings: Settings) -> None:
+    first, second = create_app(settings), create_app(settings)
+    with TestClient(first) as one, TestClient(second) as two:
+        before = two.get("/api/v1/runbooks/search", params={"q": "redis"}).json()
+        assert before["items"] == []
+        one.post("/api/v1/runbooks", json=REDIS.model_dump(mode="json"))
+        after = two.get("/api/v1/runbooks/search", params={"q": "redis pods"}).json()
+        assert after["items"][0]["why"]["similarity"] is not None
+        one.post("/api/v1/runbooks", json={**REDIS.model_dump(mode="json"), "title": "Redis 2"})
+        again = two.get("/api/v1/runbooks/search", params={"q": "redis pods"}).json()
+        assert len([h for h in again["items"] if h["why"]["similarity"] is not None]) == 2
+    first.state.engine.dispose()
+    second.state.engine.dispose()
+
+
+def test_postgres_uses_pgvector_when_it_is_installed(
+    session_factory: sessionmaker[Session], database_url: str
+) -> None:
+    with unit_of_work(session_factory) as session:
+        runtime = runtime_of(session)
+        if database_url.startswith("sqlite"):
+            assert runtime.backend_name(session) == "embedded"
+            return
+        available = session.scalar(
+            text("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
+        )
+        if os.environ.get("FAULTMAVEN_REQUIRE_PGVECTOR") == "1":
+            assert available, "pgvector required (CI installs it with .ci/install-pgvector)"
+        assert runtime.backend_name(session) == ("pgvector" if available else "embedded")
+        runbooks.create_runbook(session, data=REDIS, actor="t")
+    with unit_of_work(session_factory) as session:
+        assert session.scalar(select(func.count()).select_from(OutboxRow)) == 0
+        assert _vector_count(session) == 1
