@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from faultmaven import __version__
-from faultmaven.cli import cases, runbooks, search
+from faultmaven.cli import bench, cases, runbooks, search
 from faultmaven.cli.context import console, err_console, settings_from
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
@@ -49,6 +49,7 @@ app = typer.Typer(
 app.add_typer(cases.app, name="cases")
 app.add_typer(runbooks.app, name="runbooks")
 app.add_typer(search.app, name="search")
+app.add_typer(bench.app, name="bench")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
