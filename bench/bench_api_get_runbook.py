@@ -259,7 +259,7 @@ def run_rounds(
                 "" if batch.server_cpu_s is None else f", server CPU {batch.server_cpu_s:5.2f} s"
             )
             print(
-                f"  round {number + 1}/{rounds} {target.name:<16} "
+                f"  round {number + 1}/{rounds} {target.name:<17} "
                 f"{batch.requests:>5} req in {batch.seconds:5.2f} s = {batch.rate:5.0f} req/s"
                 f"{server}, client CPU {batch.client_cpu_s:5.2f} s",
                 flush=True,

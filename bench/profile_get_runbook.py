@@ -217,8 +217,9 @@ def profile(loop: asyncio.AbstractEventLoop, call: Subject, repeat: int, top: in
         total += tottime
     print(f"\nown time per package, {repeat} inline faultmaven JSON requests (cProfile)")
     for package, seconds in sorted(per_package.items(), key=lambda kv: -kv[1]):
-        print(f"  {package:<14} {seconds / total:6.1%}  {seconds / repeat * 1e6:8.0f} us/request")
-    print("\ninclusive time of the main steps (cProfile inflates call-heavy code)")
+        share, micros = seconds / total, seconds / repeat * 1e6
+        print(f"  {package:<14} {share:6.1%}  {micros:8.0f} us/request (profiled)")
+    print("\ninclusive time of the main steps (profiled us: cProfile inflates call-heavy code)")
     for label, suffix, function in INCLUSIVE:
         cumulative = max(
             (
