@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -9,7 +12,9 @@ from faultmaven import __version__
 from faultmaven.api.errors import install_error_handlers
 from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
 from faultmaven.api.router import api_router
+from faultmaven.assistant.runbook_writing import JOB_HANDLERS
 from faultmaven.config import Settings
+from faultmaven.jobs.worker import Worker
 from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
 from faultmaven.search.service import session_factory_for
@@ -27,10 +32,23 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.resolved_database_url)
     if settings.auto_migrate:
         upgrade(engine)
-    app = FastAPI(title="FaultMaven", version=__version__, description=DESCRIPTION)
+    session_factory = session_factory_for(engine, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        workers = [Worker(session_factory, JOB_HANDLERS) for _ in range(settings.worker_threads)]
+        for worker in workers:
+            worker.start()
+        yield
+        for worker in workers:
+            worker.stop()
+
+    app = FastAPI(
+        title="FaultMaven", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = session_factory_for(engine, settings)
+    app.state.session_factory = session_factory
     install_error_handlers(app)
     app.include_router(api_router)
     app.add_middleware(JsonBodyMiddleware)

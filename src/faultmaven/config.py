@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, field_validator
@@ -58,10 +58,27 @@ class Settings(BaseSettings):
             "Changing it requires `faultmaven search reindex`."
         ),
     )
-    vector_backend: Literal["auto", "embedded", "pgvector"] = Field(
+    vector_backend: Literal["auto", "embedded", "pgvector", "chroma"] = Field(
         default="auto",
         description="Where vectors live: embedded (in the database rows, exact search), "
-        "pgvector (PostgreSQL extension), or auto (pgvector when available, else embedded).",
+        "pgvector (PostgreSQL extension), chroma (ChromaDB, extra faultmaven[chroma]; see "
+        "chroma_path and chroma_url), or auto (pgvector when available, else embedded).",
+    )
+    chroma_path: Path | None = Field(
+        default=None,
+        description="Directory of the embedded Chroma store (vector_backend=chroma without "
+        "chroma_url). Default: chroma in the data directory. One process at a time; several "
+        "workers or replicas need a Chroma server (chroma_url).",
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL, e.g. http://localhost:8000"
+    )
+    worker_threads: int = Field(
+        default=1,
+        ge=0,
+        le=8,
+        description="Job worker threads inside `faultmaven serve` (LLM runbook writing). "
+        "Teams may set 0 and run `faultmaven worker` processes instead.",
     )
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         default="none",
@@ -113,3 +130,9 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings read from the environment (the CLI's default)."""
     return Settings()
+
+
+def settings_of(session: Any) -> Settings:
+    """The settings a database session was made with (``session.info``), else the process's."""
+    settings = session.info.get("settings")
+    return settings if isinstance(settings, Settings) else get_settings()

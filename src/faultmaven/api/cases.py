@@ -33,6 +33,7 @@ from faultmaven.cases.schemas import (
 )
 from faultmaven.cases.service import ENTRY_PATCH_MODELS, Phase
 from faultmaven.errors import Conflict, InvalidInput
+from faultmaven.jobs.service import Job
 from faultmaven.kit.pagination import Page
 from faultmaven.runbooks.schemas import Runbook
 from faultmaven.suggestions.service import Suggestion, suggestions_for
@@ -161,7 +162,12 @@ def answer_runbook_offer(
     )
 
 
-@router.post("/{case_id}/runbook", status_code=status.HTTP_201_CREATED, response_model=Runbook)
+@router.post(
+    "/{case_id}/runbook",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Runbook | Job,
+    responses={202: {"model": Job, "description": "An LLM is writing it: poll the job."}},
+)
 def create_runbook_from_case(
     case_id: CaseId,
     session: SessionDep,
@@ -171,7 +177,8 @@ def create_runbook_from_case(
 ):
     """Make the runbook from the case history, any time after the case was resolved (also after
     the offer was declined). If a similar runbook exists: 409 DUPLICATE_RUNBOOK naming it,
-    unless `duplicate` is `update` (adds the case to it: 200) or `new`."""
+    unless `duplicate` is `update` (adds the case to it: 200) or `new`. With an LLM configured
+    the runbook is written by a job: 202 with the job (Location: /api/v1/jobs/{id})."""
     choice = body or RunbookFromCaseIn()
     outcome = make_runbook(
         session,
@@ -180,6 +187,10 @@ def create_runbook_from_case(
         duplicate=choice.duplicate,
         runbook_id=choice.runbook_id,
     )
+    if outcome.job is not None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        response.headers["Location"] = f"/api/v1/jobs/{outcome.job.id}"
+        return outcome.job
     if outcome.runbook is None:
         hit = outcome.duplicate_of
         assert hit is not None

@@ -19,10 +19,9 @@ from faultmaven.assistant.runbook_offer import (
     UPDATE_PAYLOAD,
     DuplicateChoice,
     OfferDecision,
-    decide_offer,
-    duplicate_turn,
+    answer_offer,
     make_runbook,
-    saved_turn,
+    outcome_turn,
 )
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseCreate, CaseRecord, MessageRole, RunbookOfferState
@@ -96,15 +95,7 @@ def handle_message(session: Session, *, case_id: str, content: str, actor: str) 
         actor=actor,
     )
     turn = _answer(session, case_id=case_id, content=content.strip(), actor=actor)
-    case = cases_service.get_case(session, case_id=case_id)
-    if case.messages[-1].content != turn.answer:
-        case = cases_service.add_entries(
-            session,
-            case_id=case_id,
-            phase=Phase.messages,
-            items=[{"role": MessageRole.assistant.value, "content": turn.answer}],
-            actor=actor,
-        )
+    case = cases_service.record_assistant_turn(session, case_id=case_id, text=turn.answer)
     return CaseTurn(case=case, assistant=turn)
 
 
@@ -119,7 +110,7 @@ def _answer(session: Session, *, case_id: str, content: str, actor: str) -> LLMR
     if content in choices:
         return _runbook_choice(session, case_id=case_id, choice=choices[content], actor=actor)
     if content == DECLINE_PAYLOAD:
-        return decide_offer(
+        return answer_offer(
             session, case_id=case_id, decision=OfferDecision.decline, actor=actor
         ).assistant
     return LLMResponse(answer=NO_LLM_ANSWER.replace("{case_id}", case_id))
@@ -130,13 +121,10 @@ def _runbook_choice(
 ) -> LLMResponse:
     case = cases_service.get_case(session, case_id=case_id)
     if case.runbook_offer is RunbookOfferState.offered:
-        return decide_offer(
+        return answer_offer(
             session, case_id=case_id, decision=OfferDecision.accept, actor=actor, duplicate=choice
         ).assistant
-    outcome = make_runbook(session, case_id=case_id, actor=actor, duplicate=choice)
-    if outcome.runbook is None:
-        return duplicate_turn(outcome.duplicate_of)  # type: ignore[arg-type]
-    return saved_turn(outcome.runbook, updated=outcome.updated_existing)
+    return outcome_turn(make_runbook(session, case_id=case_id, actor=actor, duplicate=choice))
 
 
 def _show_runbook(session: Session, *, case_id: str, title: str) -> LLMResponse:

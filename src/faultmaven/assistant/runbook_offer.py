@@ -13,32 +13,30 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.llm_access import provider_for
+from faultmaven.assistant.offer_text import (
+    ACCEPT_PAYLOAD,
+    DECLINE_PAYLOAD,
+    DECLINED_ANSWER,
+    NEW_PAYLOAD,
+    OFFER_SENTENCE,
+    UPDATE_PAYLOAD,
+    OfferDecision,
+)
+from faultmaven.assistant.runbook_writing import WRITE_RUNBOOK, save_runbook
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord, ResolveRequest, RunbookOfferState
 from faultmaven.errors import Conflict, InvalidInput
+from faultmaven.jobs import service as jobs_service
+from faultmaven.jobs.service import Job
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import Runbook
 from faultmaven.runbooks.service import SearchHit
 from faultmaven.suggestions.service import duplicate_of
-
-OFFER_SENTENCE = (
-    "Glad we solved it! To help with future troubleshooting, "
-    "would you like me to create a runbook for this issue?"
-)
-ACCEPT_PAYLOAD = "Yes, create a runbook"
-DECLINE_PAYLOAD = "No thanks"
-UPDATE_PAYLOAD = "Update the existing runbook"
-NEW_PAYLOAD = "Create a new runbook anyway"
-DECLINED_ANSWER = "No problem. The case is closed; you can still create a runbook from it later."
-
-
-class OfferDecision(StrEnum):
-    accept = "accept"
-    decline = "decline"
 
 
 class DuplicateChoice(StrEnum):
@@ -58,6 +56,7 @@ class OfferOutcome(BaseModel):
     case: CaseRecord
     runbook: Runbook | None
     duplicate_of: SearchHit | None = None
+    job: Job | None = Field(default=None, description="The LLM is writing it: poll this job.")
     assistant: LLMResponse
 
 
@@ -65,6 +64,7 @@ class RunbookOutcome(BaseModel):
     runbook: Runbook | None
     duplicate_of: SearchHit | None = None
     updated_existing: bool = False
+    job: Job | None = Field(default=None, description="The LLM is writing it: poll this job.")
 
 
 def offer_turn(case_id: str) -> LLMResponse:
@@ -117,9 +117,8 @@ def resolve_with_offer(
 ) -> ResolutionTurn:
     """Resolve the case and make the runbook offer (once: a case is resolved only once)."""
     cases_service.resolve_case(session, case_id=case_id, request=request, actor=actor)
-    case = cases_service.set_runbook_offer(
-        session, case_id=case_id, state=RunbookOfferState.offered, message=OFFER_SENTENCE
-    )
+    cases_service.set_runbook_offer(session, case_id=case_id, state=RunbookOfferState.offered)
+    case = cases_service.record_assistant_turn(session, case_id=case_id, text=OFFER_SENTENCE)
     return ResolutionTurn(case=case, assistant=offer_turn(case_id))
 
 
@@ -130,8 +129,11 @@ def make_runbook(
     actor: str,
     duplicate: DuplicateChoice = DuplicateChoice.ask,
     runbook_id: str | None = None,
+    via_offer: bool = False,
 ) -> RunbookOutcome:
-    """Make the runbook for a resolved case, unless (with ``ask``) a similar one exists."""
+    """Make the runbook for a resolved case, unless (with ``ask``) a similar one exists. With
+    an LLM configured a new runbook is written by a job (``outcome.job``); otherwise, and when
+    adding the case to an existing runbook, the work is done now."""
     case = cases_service.get_case(session, case_id=case_id)
     if duplicate is DuplicateChoice.update:
         target = runbook_id or _duplicate_id(session, case)
@@ -139,11 +141,20 @@ def make_runbook(
             session, runbook_id=target, case_id=case_id, actor=actor
         )
         return RunbookOutcome(runbook=runbook, updated_existing=True)
-    if duplicate is DuplicateChoice.ask and case.resolved_at is not None and not case.runbook_ids:
+    runbooks_service.check_can_make_runbook(session, case_id=case_id)
+    if duplicate is DuplicateChoice.ask:
         hit = duplicate_of(session, case=case)
         if hit is not None:
             return RunbookOutcome(runbook=None, duplicate_of=hit)
-    runbook = runbooks_service.create_from_case(session, case_id=case_id, actor=actor)
+    if provider_for(session) is not None:
+        job = jobs_service.enqueue(
+            session,
+            kind=WRITE_RUNBOOK,
+            payload={"case_id": case_id, "via_offer": via_offer, "actor": actor},
+            actor=actor,
+        )
+        return RunbookOutcome(runbook=None, job=job)
+    runbook, _fallback = save_runbook(session, case_id=case_id, actor=actor, via_offer=via_offer)
     return RunbookOutcome(runbook=runbook)
 
 
@@ -166,6 +177,31 @@ def decide_offer(
     duplicate: DuplicateChoice = DuplicateChoice.ask,
     runbook_id: str | None = None,
 ) -> OfferOutcome:
+    """Answer the offer; the assistant's reply is recorded in the transcript."""
+    outcome = answer_offer(
+        session,
+        case_id=case_id,
+        decision=decision,
+        actor=actor,
+        duplicate=duplicate,
+        runbook_id=runbook_id,
+    )
+    case = cases_service.record_assistant_turn(
+        session, case_id=case_id, text=outcome.assistant.answer
+    )
+    return outcome.model_copy(update={"case": case})
+
+
+def answer_offer(
+    session: Session,
+    *,
+    case_id: str,
+    decision: OfferDecision,
+    actor: str,
+    duplicate: DuplicateChoice = DuplicateChoice.ask,
+    runbook_id: str | None = None,
+) -> OfferOutcome:
+    """Answer the offer without recording the reply (the caller records the turn)."""
     case = cases_service.get_case(session, case_id=case_id)
     if case.runbook_offer is not RunbookOfferState.offered:
         raise Conflict(
@@ -174,32 +210,61 @@ def decide_offer(
             code="NO_OPEN_RUNBOOK_OFFER",
         )
     if decision is OfferDecision.decline:
-        cases_service.set_runbook_offer(
-            session, case_id=case_id, state=RunbookOfferState.declined, message=DECLINED_ANSWER
-        )
+        cases_service.set_runbook_offer(session, case_id=case_id, state=RunbookOfferState.declined)
         case = cases_service.close_after_offer(
             session, case_id=case_id, reason="resolved; runbook offer declined"
         )
         return OfferOutcome(case=case, runbook=None, assistant=LLMResponse(answer=DECLINED_ANSWER))
     outcome = make_runbook(
-        session, case_id=case_id, actor=actor, duplicate=duplicate, runbook_id=runbook_id
+        session,
+        case_id=case_id,
+        actor=actor,
+        duplicate=duplicate,
+        runbook_id=runbook_id,
+        via_offer=True,
     )
-    if outcome.runbook is None:
-        turn = duplicate_turn(outcome.duplicate_of)  # type: ignore[arg-type]
+    if outcome.duplicate_of is not None:
+        return OfferOutcome(
+            case=case,
+            runbook=None,
+            duplicate_of=outcome.duplicate_of,
+            assistant=duplicate_turn(outcome.duplicate_of),
+        )
+    if outcome.job is not None:
         case = cases_service.set_runbook_offer(
-            session, case_id=case_id, state=RunbookOfferState.offered, message=turn.answer
+            session, case_id=case_id, state=RunbookOfferState.accepted
         )
         return OfferOutcome(
-            case=case, runbook=None, duplicate_of=outcome.duplicate_of, assistant=turn
+            case=case, runbook=None, job=outcome.job, assistant=job_turn(outcome.job)
         )
-    turn = saved_turn(outcome.runbook, updated=outcome.updated_existing)
-    cases_service.set_runbook_offer(
-        session, case_id=case_id, state=RunbookOfferState.accepted, message=turn.answer
+    assert outcome.runbook is not None
+    if outcome.updated_existing:
+        cases_service.set_runbook_offer(session, case_id=case_id, state=RunbookOfferState.accepted)
+        cases_service.close_after_offer(
+            session, case_id=case_id, reason=f"resolved; added to runbook {outcome.runbook.id}"
+        )
+    return OfferOutcome(
+        case=cases_service.get_case(session, case_id=case_id),
+        runbook=outcome.runbook,
+        assistant=saved_turn(outcome.runbook, updated=outcome.updated_existing),
     )
-    case = cases_service.close_after_offer(
-        session, case_id=case_id, reason=f"resolved; runbook {outcome.runbook.id} saved"
+
+
+def job_turn(job: Job) -> LLMResponse:
+    return LLMResponse(
+        answer=f"Writing the runbook now (job {job.id}); it will be linked to this case when "
+        "it is ready."
     )
-    return OfferOutcome(case=case, runbook=outcome.runbook, assistant=turn)
+
+
+def outcome_turn(outcome: RunbookOutcome) -> LLMResponse:
+    """What the assistant says about a runbook made outside the offer."""
+    if outcome.duplicate_of is not None:
+        return duplicate_turn(outcome.duplicate_of)
+    if outcome.job is not None:
+        return job_turn(outcome.job)
+    assert outcome.runbook is not None
+    return saved_turn(outcome.runbook, updated=outcome.updated_existing)
 
 
 def saved_turn(runbook: Runbook, *, updated: bool = False) -> LLMResponse:

@@ -352,7 +352,8 @@ def add_entries(
     """Append entries to one phase of the record; returns the updated case."""
     row = _load(session, case_id)
     record = _to_record(row)
-    _require_editable(record)
+    if phase is not Phase.messages:  # the transcript may go on after closing
+        _require_editable(record)
     entries = _parse_entries(phase, items)
     existing = getattr(record, phase.field)
     if len(existing) + len(entries) > MAX_ITEMS:
@@ -446,22 +447,21 @@ def _close(session: Session, row: CaseRow, record: CaseRecord, reason: str) -> C
     return _to_record(row)
 
 
-def set_runbook_offer(
-    session: Session, *, case_id: str, state: RunbookOfferState, message: str | None = None
-) -> CaseRecord:
-    """Record the offer's state (and the assistant's words in the transcript)."""
+def set_runbook_offer(session: Session, *, case_id: str, state: RunbookOfferState) -> CaseRecord:
+    """Record the runbook offer's state."""
+    row = _load(session, case_id)
+    _store(row, _changed(_to_record(row), runbook_offer=state))
+    _flush(session)
+    return _to_record(row)
+
+
+def record_assistant_turn(session: Session, *, case_id: str, text: str) -> CaseRecord:
+    """Append what the assistant said to the transcript (also on a closed case: the transcript
+    records how it was closed)."""
     row = _load(session, case_id)
     record = _to_record(row)
-    update: dict[str, Any] = {"runbook_offer": state}
-    if message:
-        entry = {
-            "id": new_id("msg"),
-            "role": MessageRole.assistant,
-            "content": message,
-            "at": utcnow(),
-        }
-        update["messages"] = [*record.messages, entry]
-    _store(row, _changed(record, **update))
+    entry = {"id": new_id("msg"), "role": MessageRole.assistant, "content": text, "at": utcnow()}
+    _store(row, _changed(record, messages=[*record.messages, entry]))
     _flush(session)
     return _to_record(row)
 

@@ -150,6 +150,35 @@ def demo(
     run_demo(ctx, keep=keep)
 
 
+@app.command()
+def worker(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run the queued jobs, then exit.")] = False,
+) -> None:
+    """Run jobs (LLM-written runbooks) for API replicas started with FAULTMAVEN_WORKER_THREADS=0."""
+    from faultmaven.assistant.runbook_writing import JOB_HANDLERS
+    from faultmaven.jobs.worker import Worker
+    from faultmaven.kit.db import make_engine
+    from faultmaven.migrations import upgrade
+    from faultmaven.search.service import session_factory_for
+
+    settings = settings_from(ctx)
+    engine = make_engine(settings.resolved_database_url)
+    if settings.auto_migrate:
+        upgrade(engine)
+    runner = Worker(session_factory_for(engine, settings), JOB_HANDLERS)
+    try:
+        if once:
+            console.print(f"Ran {runner.run_until_idle()} jobs.")
+        else:
+            console.print("Worker running; Ctrl-C to stop.")
+            runner.run_forever()
+    except KeyboardInterrupt:
+        console.print("Worker stopped.")
+    finally:
+        engine.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (the API and CLI also do this on start)."""

@@ -3,6 +3,7 @@
 from alembic import context
 
 import faultmaven.cases.models  # noqa: F401  (register tables)
+import faultmaven.jobs.models  # noqa: F401
 import faultmaven.runbooks.models  # noqa: F401
 import faultmaven.search.models  # noqa: F401
 from faultmaven.kit.db import Base

@@ -27,6 +27,7 @@ class RunbookRow(Base):
     owner: Mapped[str | None] = mapped_column(String(200))
     review_by: Mapped[date | None] = mapped_column(Date)
     generated_by: Mapped[str] = mapped_column(String(120))
+    redaction: Mapped[dict[str, int]] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

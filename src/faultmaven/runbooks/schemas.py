@@ -159,6 +159,10 @@ class Runbook(RunbookContent):
     generated_by: str = Field(
         default="manual", description="manual, deterministic (drafted from a case) or llm:<model>."
     )
+    redaction: dict[str, int] = Field(
+        default_factory=dict,
+        description="Secrets and personal data replaced in this runbook: type -> count.",
+    )
     created_at: datetime
     updated_at: datetime
 

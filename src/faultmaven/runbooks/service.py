@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord, Severity
+from faultmaven.config import settings_of
 from faultmaven.errors import Conflict, InvalidInput, NotFound
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
@@ -26,6 +27,7 @@ from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbo
 from faultmaven.runbooks.indexing import search_document
 from faultmaven.runbooks.merging import merge_case_draft
 from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
+from faultmaven.runbooks.redacting import redact_content
 from faultmaven.runbooks.schemas import (
     Runbook,
     RunbookContent,
@@ -111,6 +113,7 @@ def _to_runbook(row: RunbookRow) -> Runbook:
             "owner": row.owner,
             "review_by": row.review_by,
             "generated_by": row.generated_by,
+            "redaction": row.redaction or {},
             "created_at": row.created_at,
             "updated_at": row.updated_at,
         }
@@ -140,6 +143,21 @@ def _version_info(row: RunbookVersionRow) -> RunbookVersionInfo:
         generated_by=row.generated_by,
         created_at=row.created_at,
     )
+
+
+def _content_of(data: RunbookCreate) -> RunbookContent:
+    return RunbookContent.model_validate(data.model_dump(include=set(RunbookContent.model_fields)))
+
+
+def _set_content(session: Session, row: RunbookRow, content: RunbookContent) -> None:
+    """Store ``content`` with secrets and personal data redacted, and its redaction report."""
+    redacted, report = redact_content(
+        content, personal_data=settings_of(session).redact_personal_data
+    )
+    row.title = redacted.title
+    row.severity = redacted.severity.value
+    row.content = redacted.model_dump(mode="json")
+    row.redaction = report
 
 
 def _load(session: Session, runbook_id: str) -> RunbookRow:
@@ -294,16 +312,10 @@ def create_runbook(
     generated_by: str = "manual",
 ) -> Runbook:
     now = utcnow()
-    content = RunbookContent.model_validate(
-        data.model_dump(include=set(RunbookContent.model_fields))
-    )
     row = RunbookRow(
         id=new_id("rb"),
-        title=content.title,
-        severity=content.severity.value,
         status=data.status.value,
         version=1,
-        content=content.model_dump(mode="json"),
         services=list(data.services),
         tags=list(data.tags),
         source_case_ids=list(source_case_ids),
@@ -314,6 +326,7 @@ def create_runbook(
         created_at=now,
         updated_at=now,
     )
+    _set_content(session, row, _content_of(data))
     repository.add(session, row)
     _write_version(session, row, author=actor, change_note="created")
     return _to_runbook(row)
@@ -346,13 +359,8 @@ def update_runbook(
             code="STALE_VERSION",
             details={"current_version": row.version, "your_version": base},
         )
-    content = RunbookContent.model_validate(
-        data.model_dump(include=set(RunbookContent.model_fields))
-    )
-    row.title = content.title
-    row.severity = content.severity.value
+    _set_content(session, row, _content_of(data))
     row.status = data.status.value
-    row.content = content.model_dump(mode="json")
     row.services = list(data.services)
     row.tags = list(data.tags)
     row.owner = data.owner or row.owner
@@ -398,9 +406,30 @@ def _resolved_case(session: Session, case_id: str) -> CaseRecord:
 
 
 def create_from_case(
-    session: Session, *, case_id: str, actor: str, status: RunbookStatus = RunbookStatus.published
+    session: Session,
+    *,
+    case_id: str,
+    actor: str,
+    status: RunbookStatus = RunbookStatus.published,
+    content: RunbookContent | None = None,
+    generated_by: str = "deterministic",
 ) -> Runbook:
-    """Draft a runbook from a resolved case's record and save it, linked both ways."""
+    """Save the runbook of a resolved case (the deterministic draft unless ``content`` is given,
+    e.g. written by an LLM), linked both ways."""
+    case = check_can_make_runbook(session, case_id=case_id)
+    content = content or draft_runbook(case)
+    data = RunbookCreate(
+        **content.model_dump(), status=status, services=case.services, tags=case.tags
+    )
+    runbook = create_runbook(
+        session, data=data, actor=actor, source_case_ids=[case_id], generated_by=generated_by
+    )
+    cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
+    return runbook
+
+
+def check_can_make_runbook(session: Session, *, case_id: str) -> CaseRecord:
+    """The case, if a runbook can be made from it: resolved, and without one yet."""
     case = _resolved_case(session, case_id)
     if case.runbook_ids:
         raise Conflict(
@@ -408,15 +437,7 @@ def create_from_case(
             code="CASE_HAS_RUNBOOK",
             details={"runbook_ids": case.runbook_ids},
         )
-    content = draft_runbook(case)
-    data = RunbookCreate(
-        **content.model_dump(), status=status, services=case.services, tags=case.tags
-    )
-    runbook = create_runbook(
-        session, data=data, actor=actor, source_case_ids=[case_id], generated_by="deterministic"
-    )
-    cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
-    return runbook
+    return case
 
 
 def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, actor: str) -> Runbook:
@@ -436,7 +457,7 @@ def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, acto
             cases_service.get_cases(session, case_ids=sources)
         ),
     )
-    row.content = merged.model_dump(mode="json")
+    _set_content(session, row, merged)
     row.source_case_ids = sources
     row.updated_at = utcnow()
     row.version += 1

@@ -13,6 +13,7 @@ from faultmaven.config import Settings
 from faultmaven.kit.db import is_postgres
 from faultmaven.search.embedders import Embedder, make_embedder
 from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex, VectorIndex
+from faultmaven.search.vectors_chroma import ChromaVectorIndex
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SearchRuntime:
         self._lock = threading.Lock()
         self.session_factory: sessionmaker[Session] | None = None
         self._pgvector: bool | None = None
+        self._chroma: ChromaVectorIndex | None = None
 
     def embedder(self) -> Embedder:
         with self._lock:
@@ -58,6 +60,12 @@ class SearchRuntime:
         backend = self.backend_name(session)
         if backend == "pgvector":
             return PgVectorIndex(self.embedder().dimension)
+        if backend == "chroma":
+            if self._chroma is None:  # cheap (no connection yet); a race makes an equal twin
+                url, path = self.settings.chroma_url, self.settings.chroma_path
+                path = None if url else str(path or self.settings.data_dir / "chroma")
+                self._chroma = ChromaVectorIndex(path, url, "faultmaven_runbooks")
+            return self._chroma
         return EmbeddedVectorIndex()
 
     def identity(self, session: Session) -> IndexIdentity:

@@ -73,7 +73,7 @@ def index_document(session: Session, document: SearchDocument, *, version: int) 
 def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Session]:
     """Sessions that carry this process's search runtime and drain the outbox after commit."""
     runtime = SearchRuntime(settings)
-    factory = make_session_factory(engine, info={"search": runtime})
+    factory = make_session_factory(engine, info={"search": runtime, "settings": settings})
     runtime.session_factory = factory
 
     def _after_commit(session: Session) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from faultmaven.assistant.doctor_patient import ActionType, CommandSafety
-from faultmaven.assistant.runbook_offer import (
+from faultmaven.assistant.offer_text import (
     ACCEPT_PAYLOAD,
     DECLINE_PAYLOAD,
     OFFER_SENTENCE,

@@ -1,0 +1,31 @@
+"""The words of the runbook offer (seed document, "User Experience"), shared by the product's
+own turns and the LLM prompts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "ACCEPT_PAYLOAD",
+    "DECLINED_ANSWER",
+    "DECLINE_PAYLOAD",
+    "NEW_PAYLOAD",
+    "OFFER_SENTENCE",
+    "UPDATE_PAYLOAD",
+    "OfferDecision",
+]
+
+OFFER_SENTENCE = (
+    "Glad we solved it! To help with future troubleshooting, "
+    "would you like me to create a runbook for this issue?"
+)
+ACCEPT_PAYLOAD = "Yes, create a runbook"
+DECLINE_PAYLOAD = "No thanks"
+UPDATE_PAYLOAD = "Update the existing runbook"
+NEW_PAYLOAD = "Create a new runbook anyway"
+DECLINED_ANSWER = "No problem. The case is closed; you can still create a runbook from it later."
+
+
+class OfferDecision(StrEnum):
+    accept = "accept"
+    decline = "decline"
