@@ -185,3 +185,21 @@ def test_installed_script_exit_codes(tmp_path: Path) -> None:
         [_console_script(), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=60
     )
     assert migrated.returncode == 0 and head_revision() in migrated.stdout
+
+
+def test_chat_picks_suggested_actions_by_number(cli, tmp_path: Path, redis_case: dict) -> None:
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(redis_case))
+    first = _case_id(cli("cases", "create", str(case_file)).output)
+    cli("cases", "resolve", first)
+    cli("cases", "offer", first, "accept")
+    new_case = _case_id(
+        cli("cases", "create", "-", input='{"title": "Redis OOMKilled again"}').output
+    )
+    chat = cli("chat", new_case, input="1\nwhat now?\n/quit\n")
+    assert chat.exit_code == 0, chat.output
+    assert "[1] Show me runbook: Redis pods OOMKilled in production" in chat.output
+    assert "# Runbook: Redis pods OOMKilled in production" in chat.output
+    assert "FAULTMAVEN_LLM_PROVIDER" in chat.output  # free text without an LLM
+    record = json.loads(cli("cases", "show", new_case).output)
+    assert record["runbooks_viewed"] and len(record["messages"]) == 4

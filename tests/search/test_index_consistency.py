@@ -135,3 +135,23 @@ def test_postgres_uses_pgvector_when_it_is_installed(
     with unit_of_work(session_factory) as session:
         assert session.scalar(select(func.count()).select_from(OutboxRow)) == 0
         assert _vector_count(session) == 1
+
+
+def test_a_vector_store_outage_degrades_to_keyword_results(
+    session_factory: sessionmaker[Session], monkeypatch
+) -> None:
+    from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex
+
+    with unit_of_work(session_factory) as session:
+        runbooks.create_runbook(session, data=REDIS, actor="t")
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("vector store unreachable")
+
+    for index in (EmbeddedVectorIndex, PgVectorIndex):
+        monkeypatch.setattr(index, "search", down)
+    with unit_of_work(session_factory) as session:
+        results = runbooks.search_runbooks(session, query="redis oomkilled")
+        assert results.items[0].runbook.title == REDIS.title
+        assert results.items[0].why.method == "keyword"
+        assert "keyword results only" in results.notes[0]

@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.llm_access import provider_for
+from faultmaven.assistant.llm_conversation import llm_reply
 from faultmaven.assistant.runbook_offer import (
     ACCEPT_PAYLOAD,
     DECLINE_PAYLOAD,
@@ -113,7 +115,10 @@ def _answer(session: Session, *, case_id: str, content: str, actor: str) -> LLMR
         return answer_offer(
             session, case_id=case_id, decision=OfferDecision.decline, actor=actor
         ).assistant
-    return LLMResponse(answer=NO_LLM_ANSWER.replace("{case_id}", case_id))
+    provider = provider_for(session)
+    if provider is None:
+        return LLMResponse(answer=NO_LLM_ANSWER.replace("{case_id}", case_id))
+    return llm_reply(session, case_id=case_id, provider=provider, actor=actor)
 
 
 def _runbook_choice(

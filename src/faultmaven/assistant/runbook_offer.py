@@ -115,11 +115,20 @@ def duplicate_turn(hit: SearchHit) -> LLMResponse:
 def resolve_with_offer(
     session: Session, *, case_id: str, request: ResolveRequest, actor: str
 ) -> ResolutionTurn:
-    """Resolve the case and make the runbook offer (once: a case is resolved only once)."""
-    cases_service.resolve_case(session, case_id=case_id, request=request, actor=actor)
-    cases_service.set_runbook_offer(session, case_id=case_id, state=RunbookOfferState.offered)
+    """Resolve the case and make the runbook offer (once: a case is resolved only once); the
+    offer is recorded in the transcript."""
+    resolve_and_offer(session, case_id=case_id, request=request, actor=actor)
     case = cases_service.record_assistant_turn(session, case_id=case_id, text=OFFER_SENTENCE)
     return ResolutionTurn(case=case, assistant=offer_turn(case_id))
+
+
+def resolve_and_offer(
+    session: Session, *, case_id: str, request: ResolveRequest, actor: str
+) -> LLMResponse:
+    """Resolve and open the offer without recording it (the caller records the turn)."""
+    cases_service.resolve_case(session, case_id=case_id, request=request, actor=actor)
+    cases_service.set_runbook_offer(session, case_id=case_id, state=RunbookOfferState.offered)
+    return offer_turn(case_id)
 
 
 def make_runbook(

@@ -46,6 +46,7 @@ from faultmaven.errors import Conflict, InvalidInput, NotFound
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.pagination import Page, PageRequest
+from faultmaven.redaction import RedactionPolicy, Redactor
 
 # The investigation record: fields stored in the JSON document of the case row.
 RECORD_FIELDS = (
@@ -215,6 +216,16 @@ def _load(session: Session, case_id: str) -> CaseRow:
     return row
 
 
+_SECRETS_ONLY = Redactor(RedactionPolicy.from_setting("none"))
+
+
+def scrub_secrets(value: Any) -> Any:
+    """Secrets (keys, tokens, passwords...) never enter a case record: they become typed
+    placeholders as they arrive. Personal data stays: it is what one troubleshoots with."""
+    cleaned, _counts = _SECRETS_ONLY.redact_data(value)
+    return cleaned
+
+
 def _flush(session: Session) -> None:
     """Write pending changes; a concurrent writer's change to the same case is a Conflict."""
     try:
@@ -267,6 +278,7 @@ def list_cases(
 
 
 def create_case(session: Session, *, data: CaseCreate, actor: str) -> CaseRecord:
+    data = CaseCreate.model_validate(scrub_secrets(data.model_dump(mode="json")))
     now = utcnow()
     opened_at = data.opened_at or now
     if opened_at > now:
@@ -311,7 +323,8 @@ def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: s
     row = _load(session, case_id)
     record = _to_record(row)
     _require_editable(record)
-    _store(row, _changed(record, **changes.model_dump(exclude_unset=True, exclude_none=True)))
+    update = changes.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    _store(row, _changed(record, **scrub_secrets(update)))
     _flush(session)
     return _to_record(row)
 
@@ -354,7 +367,7 @@ def add_entries(
     record = _to_record(row)
     if phase is not Phase.messages:  # the transcript may go on after closing
         _require_editable(record)
-    entries = _parse_entries(phase, items)
+    entries = _parse_entries(phase, scrub_secrets(list(items)))
     existing = getattr(record, phase.field)
     if len(existing) + len(entries) > MAX_ITEMS:
         raise InvalidInput(f"A case holds at most {MAX_ITEMS} {phase.value} entries.")
@@ -393,7 +406,8 @@ def update_entry(
             details={"case_id": case_id, "entry_id": entry_id},
         )
     entry = entries[position]
-    patched = entry.model_copy(update=changes.model_dump(exclude_unset=True, exclude_none=True))
+    update = scrub_secrets(changes.model_dump(mode="json", exclude_unset=True, exclude_none=True))
+    patched = type(entry).model_validate({**entry.model_dump(mode="json"), **update})
     new_entries = [*entries[:position], patched, *entries[position + 1 :]]
     _store(row, _changed(record, **{phase.field: new_entries}))
     _flush(session)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from faultmaven.assistant import conversation
 from faultmaven.assistant.runbook_offer import OfferDecision, decide_offer, resolve_with_offer
 from faultmaven.cases import service
 from faultmaven.cases.schemas import CaseCreate, CaseStatus, CloseRequest, ResolveRequest, Severity
@@ -17,6 +18,7 @@ from faultmaven.cli import render
 from faultmaven.cli.context import console, print_json, read_json_file, session_scope, validated
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
+from faultmaven.suggestions.service import suggestions_for
 
 app = typer.Typer(
     help="Open, record, resolve and close troubleshooting cases.", no_args_is_help=True
@@ -35,11 +37,26 @@ def create(
     """Open a case from a case-record JSON file."""
     data = validated(CaseCreate, read_json_file(file), file)
     with session_scope(ctx) as session:
-        case = service.create_case(session, data=data, actor="cli")
+        turn = conversation.open_case(session, data=data, actor="cli")
+    case = turn.case
     if as_json:
         print_json(case.model_dump(mode="json"))
-    else:
-        console.print(f"Opened [bold]{case.id}[/bold]: {case.title} ({case.status.value})")
+        return
+    console.print(f"Opened [bold]{case.id}[/bold]: {case.title} ({case.status.value})")
+    if turn.assistant:
+        render.assistant_turn(turn.assistant)
+
+
+@app.command("suggest")
+def suggest(ctx: typer.Context, case_id: CaseIdArg, as_json: JsonFlag = False) -> None:
+    """Published runbooks similar to the case, best first."""
+    with session_scope(ctx) as session:
+        case = service.get_case(session, case_id=case_id)
+        found = suggestions_for(session, case=case)
+    if as_json:
+        print_json([s.model_dump(mode="json") for s in found])
+        return
+    render.suggestions_table(found, case_title=case.title)
 
 
 @app.command("list")
@@ -89,7 +106,14 @@ def add(
         case = service.add_entries(
             session, case_id=case_id, phase=phase, items=entries, actor="cli"
         )
+        turn = (
+            conversation.problem_changed(session, case_id=case_id)
+            if phase is Phase.symptoms
+            else None
+        )
     console.print(f"{case.id}: {len(getattr(case, phase.field))} {phase.value} entries")
+    if turn and turn.assistant:
+        render.assistant_turn(turn.assistant)
 
 
 def _entry(item: str) -> object:

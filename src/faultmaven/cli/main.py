@@ -150,6 +150,17 @@ def demo(
     run_demo(ctx, keep=keep)
 
 
+@app.command("chat")
+def chat_command(
+    ctx: typer.Context,
+    case_id: Annotated[str, typer.Argument(help="The case to talk about.")],
+) -> None:
+    """Talk with the assistant about a case; pick suggested actions by number."""
+    from faultmaven.cli.chat import chat
+
+    chat(ctx, case_id)
+
+
 @app.command()
 def worker(
     ctx: typer.Context,

@@ -15,6 +15,7 @@ from faultmaven.cli.context import console
 from faultmaven.kit.clock import isoformat_z
 from faultmaven.runbooks.schemas import RunbookSummary
 from faultmaven.runbooks.service import SearchResults
+from faultmaven.suggestions.service import Suggestion
 
 
 def _when(value: datetime | None) -> str:
@@ -74,6 +75,21 @@ def search_table(results: SearchResults) -> None:
         )
         table.add_row(str(position), f"{hit.score:.3g}", hit.runbook.id, hit.runbook.title, matched)
     console.print(table if results.items else "[yellow]No runbook matches.[/yellow]")
+
+
+def suggestions_table(suggestions: Iterable[Suggestion], *, case_title: str) -> None:
+    table = Table(title=f"Similar runbooks: {case_title}", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", min_width=12)
+    table.add_column("shared words")
+    table.add_column("similarity", justify="right")
+    rows = 0
+    for s in suggestions:
+        words = sorted({w for field in ("title", "symptoms") for w in s.why.fields.get(field, [])})
+        similarity = f"{s.why.similarity:.2f}" if s.why.similarity is not None else "-"
+        table.add_row(s.runbook_id, s.title, ", ".join(words), similarity)
+        rows += 1
+    console.print(table if rows else "[yellow]No similar published runbook.[/yellow]")
 
 
 def assistant_turn(turn: LLMResponse) -> None:

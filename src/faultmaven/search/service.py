@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.config import Settings
+from faultmaven.errors import FaultMavenError
 from faultmaven.kit.db import make_session_factory, unit_of_work
 from faultmaven.search.fusion import fuse
 from faultmaven.search.keyword import KeywordHit, SearchDocument, keyword_index_for
@@ -180,7 +181,7 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
     document (keyword entries are rewritten now). Returns how many were queued."""
     runtime = runtime_of(session)
     EmbeddedVectorIndex().clear(session)  # may hold vectors from another backend's era
-    if runtime.backend_name(session) == "pgvector":
+    if runtime.backend_name(session) != "embedded":
         runtime.vector_index(session).clear(session)
     session.execute(delete(IndexMetaRow))
     session.execute(delete(OutboxRow))
@@ -193,6 +194,18 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
 
 
 # ---- read path ---------------------------------------------------------------------------------
+
+
+def _vector_hits(
+    session: Session, runtime: SearchRuntime, query: str, allowed_ids: Select | None
+) -> list[tuple[str, float]]:
+    vector = runtime.embedder().embed([query])[0]
+    if not np.any(vector):
+        return []
+    hits = runtime.vector_index(session).search(
+        session, vector, limit=CANDIDATES, allowed_ids=allowed_ids
+    )
+    return [(hit.doc_id, hit.similarity) for hit in hits]
 
 
 def search(
@@ -211,14 +224,13 @@ def search(
     if note:
         notes.append(note)
     elif semantic:
-        vector = runtime.embedder().embed([query])[0]
-        if np.any(vector):
-            vector_hits = [
-                (hit.doc_id, hit.similarity)
-                for hit in runtime.vector_index(session).search(
-                    session, vector, limit=CANDIDATES, allowed_ids=allowed_ids
-                )
-            ]
+        try:
+            vector_hits = _vector_hits(session, runtime, query, allowed_ids)
+        except FaultMavenError as error:
+            notes.append(f"Semantic search is unavailable ({error.message}); keyword results only.")
+        except Exception:  # noqa: BLE001 - a vector store outage must not fail the search
+            log.warning("vector search failed", exc_info=True)
+            notes.append("Semantic search is unavailable right now; keyword results only.")
     rankings = {"keyword": [(hit.doc_id, hit.score) for hit in keyword_hits]}
     if vector_hits:
         rankings["vector"] = vector_hits

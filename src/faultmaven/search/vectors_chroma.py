@@ -69,17 +69,18 @@ def _chromadb() -> Any:
 def _client(path: str | None, url: str | None) -> Any:
     """One client per directory or server URL per process (Chroma refuses a second client on
     the same directory with other settings, and a client is safe to share between threads)."""
-    key = f"url:{url}" if url else f"path:{Path(path or '').resolve()}"
+    directory = None if url else Path(path or "").resolve()
+    key = f"url:{url}" if url else f"path:{directory}"
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
             chromadb = _chromadb()
             settings = chromadb.config.Settings(anonymized_telemetry=False)
-            if url:
+            if directory is None:
                 client = chromadb.HttpClient(host=url, settings=settings)
             else:
-                Path(path or "").mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=settings)
+                directory.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(directory), settings=settings)
             _clients[key] = client
         return client
 
@@ -194,7 +195,9 @@ class ChromaVectorIndex:
                     return []  # built with another embedder; the service reports the mismatch
                 raise
             ids, distances = result["ids"][0], result["distances"][0]
-            hits = [VectorHit(doc_id, 1.0 - float(d)) for doc_id, d in zip(ids, distances)]
+            hits = [
+                VectorHit(doc_id, 1.0 - float(d)) for doc_id, d in zip(ids, distances, strict=True)
+            ]
             if allowed_ids is not None and hits:
                 allowed = _allowed_among(session, allowed_ids, [hit.doc_id for hit in hits])
                 hits = [hit for hit in hits if hit.doc_id in allowed]
