@@ -36,6 +36,7 @@ TABLES = (
     "search_outbox",
     "search_index_meta",
     "runbook_search",
+    "jobs",
 )
 
 
