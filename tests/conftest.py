@@ -18,26 +18,19 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+import faultmaven.jobs.models  # noqa: F401  (register every table)
+import faultmaven.search.models  # noqa: F401
 from faultmaven.app import create_app
 from faultmaven.config import Settings
-from faultmaven.kit.db import make_engine
+from faultmaven.kit.db import Base, make_engine
 from faultmaven.migrations import upgrade
 from faultmaven.search.service import session_factory_for
 
 POSTGRES_URL = os.environ.get(
     "FAULTMAVEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TABLES = (
-    "runbook_labels",
-    "runbook_versions",
-    "runbooks",
-    "cases",
-    "runbook_vectors",
-    "search_outbox",
-    "search_index_meta",
-    "runbook_search",
-    "jobs",
-)
+# every table of the ORM, plus the PostgreSQL full-text table that only raw SQL touches
+TABLES = (*(table.name for table in Base.metadata.sorted_tables), "runbook_search")
 
 
 @pytest.fixture(scope="session")
