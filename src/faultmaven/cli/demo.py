@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.rule import Rule
 
+from faultmaven.assistant import conversation
 from faultmaven.assistant.runbook_offer import OfferDecision, decide_offer, resolve_with_offer
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseCreate, ResolveRequest
@@ -116,7 +117,19 @@ def _walkthrough(ctx: typer.Context) -> None:
                 other = play_demo_case(session, demo)
                 console.print(f"  {other.id}  {other.title}")
 
-        console.print(Rule("6. Next time: someone searches for the symptom"))
+        console.print(Rule("6. Next time: a new case meets the same problem"))
+        again = conversation.open_case(
+            session,
+            data=CaseCreate(
+                title="redis-1 OOMKilled, sessions lost",
+                symptoms=["OOMKilled in kubectl describe pod", "connection refused on port 6379"],
+                services=["redis"],
+            ),
+            actor=DEMO_ACTOR,
+        )
+        console.print(f"[bold]{again.case.id}[/bold] {again.case.title}")
+        if again.assistant:
+            render.assistant_turn(again.assistant)
         query = "redis pods OOMKilled connection refused"
         console.print(f"  $ faultmaven runbooks search {query}")
         render.search_table(runbooks_service.search_runbooks(session, query=query, limit=3))
