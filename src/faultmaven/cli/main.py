@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 user error (bad file, unknown id, wrong state), 2 usage
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -31,6 +32,17 @@ class _Group(TyperGroup):
         except OperationalError as error:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             _fail(f"cannot use the database: {reason}")
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            if os.environ.get("FAULTMAVEN_DEBUG") == "1" or type(error).__module__.startswith(
+                ("typer", "click")
+            ):
+                raise
+            _fail(
+                f"unexpected {type(error).__name__}: {error} (a bug; FAULTMAVEN_DEBUG=1 shows "
+                "the traceback)"
+            )
 
 
 def _fail(message: str) -> NoReturn:

@@ -19,7 +19,8 @@ from __future__ import annotations
 import importlib.util
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -208,6 +209,23 @@ def resolve_sentence_transformer(name: str) -> str:
     return name
 
 
+@contextmanager
+def _quiet_progress_bars() -> Iterator[None]:
+    """No "Loading weights" progress bar on stderr (a server log or a CLI's output)."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def _load_sentence_transformer(location: str) -> Any:
     with _load_lock:
         if location in _st_cache:
@@ -221,7 +239,7 @@ def _load_sentence_transformer(location: str) -> Any:
                 code="EMBEDDER_NOT_INSTALLED",
             ) from error
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), _quiet_progress_bars():
                 # third-party deprecation chatter at load time is not ours to act on
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.simplefilter("ignore", FutureWarning)

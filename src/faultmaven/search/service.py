@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
 from faultmaven.kit.db import make_session_factory, unit_of_work
-from faultmaven.search.fusion import fuse
+from faultmaven.search.fusion import fuse, recommended_weights
 from faultmaven.search.keyword import KeywordHit, SearchDocument, keyword_index_for
 from faultmaven.search.models import IndexMetaRow, OutboxRow
 from faultmaven.search.runtime import IndexIdentity, SearchRuntime, runtime_of
@@ -39,8 +39,20 @@ DRAIN_BATCH = 256
 _PENDING = "search_pending"
 
 
-def embedding_text(document: SearchDocument) -> str:
-    """What of a document the embedder sees: title and symptoms first, then the body."""
+EMBEDDED_CHARS = 300  # of the text after the title line
+
+
+def embedding_text(text: str) -> str:
+    """What the embedder sees of a document or a query: its first line (the title) and the
+    first 300 characters after it. Measured on real duplicate reports (bench/README.md): longer
+    text dilutes the static and small transformer embeddings we ship, and this cut gave the best
+    fused ranking for both."""
+    title, _, rest = text.strip().partition("\n")
+    rest = rest.strip()[:EMBEDDED_CHARS]
+    return f"{title}\n{rest}" if rest else title
+
+
+def document_text(document: SearchDocument) -> str:
     return "\n".join(part for part in (document.title, document.symptoms, document.body) if part)
 
 
@@ -66,7 +78,11 @@ def index_document(session: Session, document: SearchDocument, *, version: int) 
     """Keyword index now (same transaction); vector after commit (through the outbox)."""
     keyword_index_for(session).upsert(session, document)
     session.merge(
-        OutboxRow(runbook_id=document.doc_id, version=version, text=embedding_text(document))
+        OutboxRow(
+            runbook_id=document.doc_id,
+            version=version,
+            text=embedding_text(document_text(document)),
+        )
     )
     session.info[_PENDING] = True
 
@@ -199,7 +215,7 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
 def _vector_hits(
     session: Session, runtime: SearchRuntime, query: str, allowed_ids: Select | None
 ) -> list[tuple[str, float]]:
-    vector = runtime.embedder().embed([query])[0]
+    vector = runtime.embedder().embed([embedding_text(query)])[0]
     if not np.any(vector):
         return []
     hits = runtime.vector_index(session).search(
@@ -238,7 +254,11 @@ def search(
     similarity = dict(vector_hits)
     fused = [
         hit
-        for hit in fuse(rankings, limit=limit + CANDIDATES)
+        for hit in fuse(
+            rankings,
+            weights=recommended_weights(runtime.identity(session).model),
+            limit=limit + CANDIDATES,
+        )
         if "keyword" in hit.sources or similarity[hit.doc_id] >= MIN_SEMANTIC_ONLY_SIMILARITY
     ][:limit]
     return HybridResult(
