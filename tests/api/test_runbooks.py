@@ -157,3 +157,43 @@ def test_search_without_words_explains_what_to_send(client: TestClient) -> None:
     response = client.get("/api/v1/runbooks/search", params={"q": "!!! ***"})
     assert response.status_code == 422
     assert "no words" in response.json()["error"]["message"]
+
+
+def test_secrets_never_reach_a_stored_runbook(client: TestClient) -> None:
+    secret = "hunter2-Zx81-planted"
+    payload = _runbook(
+        solution={
+            "fixes": [
+                {
+                    "title": "Reconnect",
+                    "commands": [f"psql postgresql://app:{secret}@db:5432/app -c 'select 1'"],
+                }
+            ]
+        },
+        summary="Paged ops@example.com at 02:00.",
+    )
+    runbook = _create(client, payload)
+    assert secret not in str(runbook) and "ops@example.com" not in runbook["summary"]
+    command = runbook["solution"]["fixes"][0]["commands"][0]
+    assert command.startswith("psql postgresql://app:[REDACTED:password]@db:5432/app")
+    assert runbook["redaction"] == {"email": 1, "password": 1}
+    versions = client.get(f"/api/v1/runbooks/{runbook['id']}/versions/1").json()
+    assert secret not in str(versions)
+
+
+def test_exact_identifiers_find_the_runbook(client: TestClient) -> None:
+    target = _create(
+        client,
+        _runbook(
+            title="Payments worker crash loop",
+            symptoms=[
+                "java.lang.NullPointerException in PaymentMapper",
+                "ECONNREFUSED 10.0.0.7:6380",
+            ],
+            services=["payments"],
+        ),
+    )
+    _create(client, _runbook(title="Payments latency", symptoms=["p99 above 2s"]))
+    for query in ("NullPointerException", "ECONNREFUSED 6380", "PaymentMapper"):
+        hits = client.get("/api/v1/runbooks/search", params={"q": query}).json()["items"]
+        assert hits[0]["runbook"]["id"] == target["id"], query

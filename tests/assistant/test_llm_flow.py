@@ -82,8 +82,11 @@ def _investigate(client: TestClient, llm: Any) -> str:
             {
                 "answer": "Let's check the upstream pods first.",
                 "suggested_commands": [
-                    {"command": "kubectl get pods -n shop", "safety": "read_only",
-                     "why": "are the pods up?"}
+                    {
+                        "command": "kubectl get pods -n shop",
+                        "safety": "read_only",
+                        "why": "are the pods up?",
+                    }
                 ],
                 "case_updates": {
                     "symptoms": ["502 Bad Gateway from the ingress"],
@@ -98,9 +101,12 @@ def _investigate(client: TestClient, llm: Any) -> str:
                     "hypotheses": [{"statement": "upstream pods crash", "status": "validated"}],
                     "root_cause": {"cause": "v2.4.1 crashed on start: missing env DB_URL"},
                     "solutions": [
-                        {"title": "Roll back checkout", "outcome": "applied",
-                         "commands": ["helm rollback checkout 41 -n shop"],
-                         "validation": ["kubectl get pods -n shop"]}
+                        {
+                            "title": "Roll back checkout",
+                            "outcome": "applied",
+                            "commands": ["helm rollback checkout 41 -n shop"],
+                            "validation": ["kubectl get pods -n shop"],
+                        }
                     ],
                     "resolved": True,
                 },
@@ -114,7 +120,8 @@ def _investigate(client: TestClient, llm: Any) -> str:
     resolved = _say(client, case_id, "rolled back with helm, it works now")
     assert resolved["assistant"]["answer"] == OFFER
     assert [a["type"] for a in resolved["assistant"]["suggested_actions"]] == [
-        "create_runbook", "transition",
+        "create_runbook",
+        "transition",
     ]
     case = resolved["case"]
     assert case["status"] == "resolved" and case["hypotheses"][0]["status"] == "validated"
@@ -177,3 +184,59 @@ def test_a_broken_llm_turn_degrades_with_a_clear_message(llm_client) -> None:
     assert "could not answer" in answer["assistant"]["answer"]
     assert answer["case"]["messages"][0]["content"] == "queries got slow"
     assert answer["case"]["status"] == "open"
+
+
+def test_the_whole_conversation_in_the_terminal(llm, database_url: str) -> None:
+    """`faultmaven chat`: first message to saved runbook, actions picked by number."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from faultmaven.cli.main import app
+
+    env = {
+        "FAULTMAVEN_LLM_PROVIDER": llm.kind,
+        "FAULTMAVEN_LLM_BASE_URL": llm.server.base_url,
+        "FAULTMAVEN_LLM_MODEL": "fake-model",
+        "FAULTMAVEN_LLM_API_KEY": "sk-test-key-not-real",
+        "FAULTMAVEN_LLM_MAX_RETRIES": "0",
+    }
+    runner = CliRunner(env=env)
+
+    def cli(*args: str, input: str | None = None):
+        return runner.invoke(app, ["--database-url", database_url, *args], input=input)
+
+    opened = cli("cases", "create", "-", input='{"title": "Checkout API returns 502"}')
+    case_id = next(w for w in opened.output.split() if w.startswith("case_")).rstrip(":")
+    llm.server.script(
+        llm.turn(
+            {
+                "answer": "Roll back the release.",
+                "case_updates": {
+                    "symptoms": ["502 Bad Gateway from the ingress"],
+                    "root_cause": {"cause": "v2.4.1 crashed on start"},
+                    "solutions": [
+                        {
+                            "title": "Roll back checkout",
+                            "outcome": "applied",
+                            "commands": ["helm rollback checkout 41 -n shop"],
+                        }
+                    ],
+                    "resolved": True,
+                },
+            }
+        )
+    )
+    chat = cli("chat", case_id, input="it broke after the deploy, rollback fixed it\n/quit\n")
+    assert chat.exit_code == 0, chat.output
+    assert "Glad we solved it!" in chat.output
+    assert "[1] Yes, create a runbook" in chat.output
+    case = json.loads(cli("cases", "show", case_id).output)
+    llm.server.script(*(llm.turn(section) for section in _sections(case)))
+    chat = cli("chat", case_id, input="Yes, create a runbook\n/quit\n")
+    assert chat.exit_code == 0, chat.output
+    assert "is ready: Checkout API returns 502" in chat.output
+    record = json.loads(cli("cases", "show", case_id).output)
+    assert record["status"] == "closed" and record["runbook_ids"]
+    shown = cli("runbooks", "show", record["runbook_ids"][0], "--json")
+    assert json.loads(shown.output)["generated_by"] == "llm:fake-model"

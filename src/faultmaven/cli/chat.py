@@ -9,7 +9,8 @@ from faultmaven.assistant.conversation import handle_message
 from faultmaven.assistant.doctor_patient import LLMResponse
 from faultmaven.cases import service as cases_service
 from faultmaven.cli import render
-from faultmaven.cli.context import console, session_scope
+from faultmaven.cli.context import console, run_queued_jobs, session_scope
+from faultmaven.jobs import service as jobs_service
 
 
 def chat(ctx: typer.Context, case_id: str) -> None:
@@ -34,7 +35,12 @@ def chat(ctx: typer.Context, case_id: str) -> None:
             console.print(f"[dim]> {line}[/dim]")
         with session_scope(ctx) as session:
             turn = handle_message(session, case_id=case_id, content=line, actor="cli").assistant
+            queued = jobs_service.queued_count(session)
         actions = _show(turn)
+        if queued and run_queued_jobs(ctx):
+            with session_scope(ctx) as session:
+                case = cases_service.get_case(session, case_id=case_id)
+            console.print(case.messages[-1].content)
 
 
 def _show(turn: LLMResponse | None) -> list[str]:

@@ -79,3 +79,17 @@ def validated(model: type, data: Any, source: Path) -> Any:
 
 def print_json(data: Any) -> None:
     console.print_json(json.dumps(data, default=str))
+
+
+def run_queued_jobs(ctx: typer.Context) -> int:
+    """Run queued jobs here and now (a terminal session has no worker thread)."""
+    from faultmaven.assistant.runbook_writing import JOB_HANDLERS
+    from faultmaven.jobs.worker import Worker
+
+    settings = settings_from(ctx)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with console.status("Working on queued jobs (the LLM is writing)..."):
+            return Worker(session_factory_for(engine, settings), JOB_HANDLERS).run_until_idle()
+    finally:
+        engine.dispose()

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from faultmaven.errors import NotFound
@@ -78,6 +78,12 @@ def get_job(session: Session, *, job_id: str) -> Job:
     if row is None:
         raise NotFound.entity("job", job_id)
     return _job(row)
+
+
+def queued_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(JobRow).where(JobRow.status == JobStatus.queued.value)
+    ) or 0
 
 
 def claim_next(session: Session, *, worker: str) -> Job | None:
