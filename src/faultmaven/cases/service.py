@@ -324,9 +324,7 @@ def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: s
     record = _to_record(row)
     _require_editable(record)
     update = changes.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-    _store(row, _changed(record, **scrub_secrets(update)))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, record, **scrub_secrets(update))
 
 
 def _parse_entries(phase: Phase, items: Sequence[Any]) -> list[Any]:
@@ -385,9 +383,7 @@ def add_entries(
     update: dict[str, Any] = {phase.field: [*existing, *_with_ids(entries, prefix)]}
     if record.status is CaseStatus.open and phase not in (Phase.messages, Phase.symptoms):
         update["status"] = CaseStatus.investigating
-    _store(row, _changed(record, **update))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, record, **update)
 
 
 def update_entry(
@@ -409,9 +405,7 @@ def update_entry(
     update = scrub_secrets(changes.model_dump(mode="json", exclude_unset=True, exclude_none=True))
     patched = type(entry).model_validate({**entry.model_dump(mode="json"), **update})
     new_entries = [*entries[:position], patched, *entries[position + 1 :]]
-    _store(row, _changed(record, **{phase.field: new_entries}))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, record, **{phase.field: new_entries})
 
 
 def resolve_case(
@@ -433,9 +427,7 @@ def resolve_case(
         )
     resolved_at = request.resolved_at or utcnow()
     _check_resolution_time(record, resolved_at)
-    _store(row, _changed(record, status=CaseStatus.resolved, resolved_at=resolved_at))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved_at)
 
 
 def _check_resolution_time(record: CaseRecord, resolved_at: datetime) -> None:
@@ -456,7 +448,14 @@ def close_case(session: Session, *, case_id: str, request: CloseRequest, actor: 
 
 
 def _close(session: Session, row: CaseRow, record: CaseRecord, reason: str) -> CaseRecord:
-    _store(row, _changed(record, status=CaseStatus.closed, closed_at=utcnow(), close_reason=reason))
+    return _apply(
+        session, row, record, status=CaseStatus.closed, closed_at=utcnow(), close_reason=reason
+    )
+
+
+def _apply(session: Session, row: CaseRow, record: CaseRecord, **update: Any) -> CaseRecord:
+    """Store ``record`` with ``update`` applied and return the stored case."""
+    _store(row, _changed(record, **update))
     _flush(session)
     return _to_record(row)
 
@@ -464,9 +463,7 @@ def _close(session: Session, row: CaseRow, record: CaseRecord, reason: str) -> C
 def set_runbook_offer(session: Session, *, case_id: str, state: RunbookOfferState) -> CaseRecord:
     """Record the runbook offer's state."""
     row = _load(session, case_id)
-    _store(row, _changed(_to_record(row), runbook_offer=state))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, _to_record(row), runbook_offer=state)
 
 
 def record_assistant_turn(session: Session, *, case_id: str, text: str) -> CaseRecord:
@@ -475,18 +472,15 @@ def record_assistant_turn(session: Session, *, case_id: str, text: str) -> CaseR
     row = _load(session, case_id)
     record = _to_record(row)
     entry = {"id": new_id("msg"), "role": MessageRole.assistant, "content": text, "at": utcnow()}
-    _store(row, _changed(record, messages=[*record.messages, entry]))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, record, messages=[*record.messages, entry])
 
 
 def link_runbook(session: Session, *, case_id: str, runbook_id: str) -> CaseRecord:
     row = _load(session, case_id)
     record = _to_record(row)
-    if runbook_id not in record.runbook_ids:
-        _store(row, _changed(record, runbook_ids=[*record.runbook_ids, runbook_id]))
-        _flush(session)
-    return _to_record(row)
+    if runbook_id in record.runbook_ids:
+        return record
+    return _apply(session, row, record, runbook_ids=[*record.runbook_ids, runbook_id])
 
 
 def close_after_offer(session: Session, *, case_id: str, reason: str) -> CaseRecord:
@@ -502,17 +496,13 @@ def set_suggestions(
     session: Session, *, case_id: str, suggestions: Sequence[dict[str, Any]]
 ) -> CaseRecord:
     row = _load(session, case_id)
-    record = _to_record(row)
-    _store(row, _changed(record, suggested_runbooks=list(suggestions)))
-    _flush(session)
-    return _to_record(row)
+    return _apply(session, row, _to_record(row), suggested_runbooks=list(suggestions))
 
 
 def record_runbook_view(session: Session, *, case_id: str, runbook_id: str) -> CaseRecord:
     """Remember that the runbook was looked at during the case (analytics use it)."""
     row = _load(session, case_id)
     record = _to_record(row)
-    if runbook_id not in record.runbooks_viewed:
-        _store(row, _changed(record, runbooks_viewed=[*record.runbooks_viewed, runbook_id]))
-        _flush(session)
-    return _to_record(row)
+    if runbook_id in record.runbooks_viewed:
+        return record
+    return _apply(session, row, record, runbooks_viewed=[*record.runbooks_viewed, runbook_id])
