@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Select, column, delete, func, insert, literal_column, select, table
+from sqlalchemy import Select, column, delete, func, literal_column, select, table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,8 @@ class KeywordIndex(Protocol):
 
     def remove(self, session: Session, doc_id: str) -> None: ...
 
+    def clear(self, session: Session) -> None: ...
+
     def search(
         self, session: Session, query: str, *, limit: int, allowed_ids: Select | None = None
     ) -> list[KeywordHit]: ...
@@ -92,14 +94,32 @@ def _hits(session: Session, statement: Select) -> list[KeywordHit]:
 
 
 class SqliteFts5Index:
-    """FTS5 with the porter stemmer; bm25 weights title 10, symptoms 5, body 1."""
+    """FTS5 with the porter stemmer; bm25 weights title 10, symptoms 5, body 1.
+
+    An FTS row shares its rowid with the document's row in ``runbooks`` (an indexed lookup),
+    so replacing a document's entry never scans the index. Ranking first takes the top rows by
+    bm25 alone; only those get their matched words highlighted.
+    """
+
+    _ROWID = "(SELECT rowid FROM runbooks WHERE id = :id)"
 
     def upsert(self, session: Session, document: SearchDocument) -> None:
         self.remove(session, document.doc_id)
-        session.execute(insert(_FTS).values(**document.columns()))
+        session.execute(
+            text(
+                "INSERT INTO runbook_fts (rowid, runbook_id, title, symptoms, body) "
+                f"VALUES ({self._ROWID}, :id, :title, :symptoms, :body)"
+            ),
+            {"id": document.doc_id, **document.columns()},
+        )
 
     def remove(self, session: Session, doc_id: str) -> None:
-        session.execute(delete(_FTS).where(_FTS.c.runbook_id == doc_id))
+        session.execute(
+            text(f"DELETE FROM runbook_fts WHERE rowid = {self._ROWID}"), {"id": doc_id}
+        )
+
+    def clear(self, session: Session) -> None:
+        session.execute(delete(_FTS))
 
     def search(
         self, session: Session, query: str, *, limit: int, allowed_ids: Select | None = None
@@ -108,20 +128,44 @@ class SqliteFts5Index:
         if not terms:
             return []
         fts = literal_column("runbook_fts")
+        match = fts.op("MATCH")(" OR ".join(f'"{term}"' for term in terms))
+        rowid = literal_column("runbook_fts.rowid")
         score = (-func.bm25(fts, 0.0, 10.0, 5.0, 1.0)).label("score")
-        highlights = [
-            func.highlight(fts, position, func.char(2), func.char(3)).label(name)
-            for position, name in enumerate(FIELDS, start=1)
-        ]
-        statement = (
-            select(_FTS.c.runbook_id, score, *highlights)
-            .where(fts.op("MATCH")(" OR ".join(f'"{term}"' for term in terms)))
+        ranked = (
+            select(rowid.label("rowid"), _FTS.c.runbook_id, score)
+            .where(match)
             .order_by(score.desc(), _FTS.c.runbook_id)
             .limit(limit)
         )
         if allowed_ids is not None:
-            statement = statement.where(_FTS.c.runbook_id.in_(allowed_ids))
-        return _hits(session, statement)
+            ranked = ranked.where(_FTS.c.runbook_id.in_(allowed_ids))
+        top = session.execute(ranked).all()
+        if not top:
+            return []
+        highlights = [
+            func.highlight(fts, position, func.char(2), func.char(3)).label(name)
+            for position, name in enumerate(FIELDS, start=1)
+        ]
+        marked = {
+            row.runbook_id: row
+            for row in session.execute(
+                select(_FTS.c.runbook_id, *highlights)
+                .where(match)
+                .where(rowid.in_([row.rowid for row in top]))
+            )
+        }
+        return [
+            KeywordHit(
+                doc_id=row.runbook_id,
+                score=float(row.score),
+                matched={
+                    name: words
+                    for name in FIELDS
+                    if (words := _marked_words(getattr(marked[row.runbook_id], name)))
+                },
+            )
+            for row in top
+        ]
 
 
 class PostgresFullTextIndex:
@@ -139,6 +183,9 @@ class PostgresFullTextIndex:
 
     def remove(self, session: Session, doc_id: str) -> None:
         session.execute(delete(_PG).where(_PG.c.runbook_id == doc_id))
+
+    def clear(self, session: Session) -> None:
+        session.execute(delete(_PG))
 
     def search(
         self, session: Session, query: str, *, limit: int, allowed_ids: Select | None = None

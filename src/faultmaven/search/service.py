@@ -201,6 +201,7 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
         runtime.vector_index(session).clear(session)
     session.execute(delete(IndexMetaRow))
     session.execute(delete(OutboxRow))
+    keyword_index_for(session).clear(session)
     count = 0
     for document, version in documents:
         index_document(session, document, version=version)
