@@ -1,39 +1,48 @@
 """Benchmark: hybrid runbook search and ingest at 10k / 100k runbooks, against brute force.
 
+Data: deterministic generated runbooks (``generate_runbook``: 28 services x 26 failure modes,
+real error strings, commands and outputs; ~2.2 KB of indexed text each, 4% archived) and 3-8
+word queries, half exact error strings / service names, half paraphrases.
+
 Subjects (the real service path):
 
-* **ingest** -- ``create_runbook`` for every generated runbook, ``--batch`` (500) per unit of
-  work; each commit drains the search outbox (embedding + vector store) in the ``after_commit``
-  hook of ``session_factory_for``. Rate = runbooks / time until the outbox is empty, so it
-  includes embedding. Building the ``RunbookCreate`` objects (request parsing) is not counted.
+* **ingest** -- ``create_runbook``, ``--batch`` (500) per unit of work; each commit drains the
+  search outbox (embedding + vector store) in the ``after_commit`` hook of
+  ``session_factory_for``. Rate = runbooks / time until the outbox is empty, so it includes
+  embedding; building the ``RunbookCreate`` objects (request parsing) is not counted. Runbooks up
+  to ``size - --tail`` are written by ``bulk_fill`` (executemany in the shape the service writes,
+  NOT the service path, labelled so in the output: 100k through the service took hours before
+  commit 2b10856); the last ``--tail`` (2000) go through ``create_runbook`` and give the rate
+  at that size. ``--real-fill`` sends every runbook through the service instead.
 * **query** -- ``search_runbooks(session, query=q, limit=10, mode="hybrid")`` in its own
-  ``unit_of_work`` (as one API request does): p50 / p95 / mean over ``--queries`` queries after
-  a warm-up. The very first query of the process (which loads the embedded matrix cache) is
-  reported on its own as *cold*. ``mode="keyword"`` is timed alongside for the breakdown.
+  ``unit_of_work`` (as one API request does): p50 / p95 / mean over ``--queries`` queries
+  (``--queries-large`` above 20k) after a warm-up. The first query of the process (which loads
+  the embedded matrix cache) is reported as *cold*. ``mode="keyword"`` is timed alongside.
 
-Backends: ``embedded`` (a fresh SQLite file in a temporary directory, FTS5 + the numpy matrix
-of ``EmbeddedVectorIndex``) and ``pgvector`` (a fresh PostgreSQL schema ``fm_scale``, created and
-dropped here: ``ts_rank`` full text + pgvector HNSW).
+Backends: ``embedded`` (a fresh SQLite file in a temporary directory: FTS5 + the numpy matrix
+of ``EmbeddedVectorIndex``; no ANALYZE, as in the product) and ``pgvector`` (a fresh PostgreSQL
+schema ``fm_scale``, created and dropped here: ``ts_rank`` full text + pgvector HNSW; ANALYZE
+after the load, as autovacuum would do).
 
-Baseline, measured in the same run on the same data: brute force in memory. The texts that the
-embedder saw (title, symptoms, body, read back from the keyword index) are embedded with the same
-embedder into one float32 matrix, and indexed by a small vectorised BM25 (numpy only: ``\\w+``
-lower-cased tokens, k1=1.2, b=0.75, one field, no stemming). A baseline query = embed the query +
-``matrix @ q`` top-100 + BM25 top-100 + reciprocal-rank fusion (k=60) to the top 10, with
-archived runbooks masked out like the service's filter does. Baseline ingest = embedding all
-texts + building the BM25 index. faultmaven and baseline queries are interleaved (order flipped
-every query) so noise hits both alike; ratios are faultmaven / baseline.
+Baseline, same run, same data: brute force in memory. The texts the service embedded (read
+back from the keyword index and cut by this revision's ``embedding_text``) are embedded with the
+same embedder into one float32 matrix (checked equal to the stored vectors), and the full texts
+indexed by a small vectorised BM25 (numpy only: ``\\w+`` lower-cased tokens, k1=1.2, b=0.75, one
+field, no stemming). A baseline query = embed the query + ``matrix @ q`` top-100 + BM25 top-100
++ reciprocal-rank fusion (k=60) to the top 10, archived runbooks masked out. Baseline ingest =
+embedding all texts + building the BM25 index. faultmaven and baseline queries are interleaved
+(order rotated every query) so noise hits both alike; ratios are faultmaven / baseline.
 
-Then, on the same database: a per-stage breakdown of the hybrid query (wrappers around the
-stages), a cProfile summary, and -- on the embedded backend -- monkeypatched *experiments*
-(clearly labelled, nothing in ``src/`` is changed) that estimate what proposed code changes would
-save, each timed interleaved against the unpatched code.
+Then, on the same database: a per-stage breakdown of the hybrid query (timing wrappers around
+the stages), a cProfile summary, and monkeypatched EXPERIMENTS (labelled; nothing in ``src/``
+changes): X1-X6 on the embedded backend, P1-P3 on pgvector, I1 on ingest (skipped when the code
+already has it), each timed interleaved with the unpatched code on the same queries.
 
 Run (from the repository root)::
 
     .venv/bin/python bench/bench_search_scale.py --quick                 # ~1 min smoke run, 2k
-    .venv/bin/python bench/bench_search_scale.py                         # 10k, embedded
-    .venv/bin/python bench/bench_search_scale.py --full --backend both   # 10k and 100k, both
+    .venv/bin/python bench/bench_search_scale.py                         # 10k, embedded, ~4 min
+    .venv/bin/python bench/bench_search_scale.py --full --backend both   # ~40 min on 2 cores
 
 No timing is asserted.
 """
@@ -1687,6 +1696,12 @@ class _WarningCounter(logging.Handler):
         self.count += 1
 
 
+def fts_keyed_by_rowid() -> bool:
+    """Whether this revision's SQLite keyword index replaces entries by rowid (commit 2b10856
+    and later), so that experiment I1 is already in the code."""
+    return "_ROWID" in vars(keyword_mod.SqliteFts5Index)
+
+
 @contextlib.contextmanager
 def fts_insert_only_for_new() -> Iterator[None]:
     """EXPERIMENT I1: ``SqliteFts5Index.upsert`` without its ``DELETE ... WHERE runbook_id = ?``
@@ -1852,7 +1867,18 @@ def bulk_fill(target: Target, start: int, stop: int, *, progress: bool) -> float
             session.execute(insert(RunbookRow), runbooks)
             session.execute(insert(RunbookVersionRow), versions)
             session.execute(insert(RunbookLabelRow), labels)
-            session.execute(insert(keyword_table), [d.columns() for d in documents])
+            if target.backend == "embedded" and fts_keyed_by_rowid():
+                # as the upsert of this revision: the FTS rowid is the runbook row's rowid
+                session.execute(
+                    text(
+                        "INSERT INTO runbook_fts (rowid, runbook_id, title, symptoms, body) "
+                        "VALUES ((SELECT rowid FROM runbooks WHERE id = :runbook_id), "
+                        ":runbook_id, :title, :symptoms, :body)"
+                    ),
+                    [d.columns() for d in documents],
+                )
+            else:
+                session.execute(insert(keyword_table), [d.columns() for d in documents])
             items = [(d.doc_id, vectors[i]) for i, d in enumerate(documents)]
             if target.backend == "embedded":
                 session.execute(
@@ -1915,7 +1941,9 @@ def ingest(target: Target, args: argparse.Namespace) -> Ingest:
                 f"    HNSW index built over {fill_to:,} vectors in {index_seconds:.0f} s",
                 flush=True,
             )
-        experiment = target.backend == "embedded" and not args.no_experiments
+        experiment = (
+            target.backend == "embedded" and not args.no_experiments and not fts_keyed_by_rowid()
+        )
         next_report = time.perf_counter() + 15
         for n, first in enumerate(range(fill_to, size, batch)):
             t0 = time.perf_counter()
