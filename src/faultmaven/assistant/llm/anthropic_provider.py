@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr
 
-from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode, display_url
+from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode
 from faultmaven.assistant.llm.protocol import ChatMessage
-from faultmaven.assistant.llm.sdk_errors import CallContext, to_llm_error
+from faultmaven.assistant.llm.sdk_errors import connect, to_llm_error
 from faultmaven.assistant.llm.structured import (
     TRUNCATED,
     Answer,
@@ -46,37 +46,22 @@ class AnthropicProvider:
         max_retries: int = 2,
         max_tokens: int = 4096,
     ) -> None:
-        try:
-            import anthropic
-        except ImportError:
-            raise LLMError(
-                "FAULTMAVEN_LLM_PROVIDER=anthropic needs the anthropic package: "
-                "pip install 'faultmaven[anthropic]'.",
-                code=LLMErrorCode.NOT_CONFIGURED,
-            ) from None
-        key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
-        if not key and not base_url:
-            raise LLMError(
-                f"FAULTMAVEN_LLM_API_KEY is required for {DEFAULT_URL}.",
-                code=LLMErrorCode.NOT_CONFIGURED,
-            )
-        self.model = model
-        self._sdk = anthropic
-        self._max_tokens = max_tokens
-        self._context = CallContext(
+        connection = connect(
             provider=self.name,
+            client_class="Anthropic",
             model=model,
-            where=display_url(base_url, DEFAULT_URL),
+            base_url=base_url,
+            api_key=api_key,
             timeout=timeout,
             max_retries=max_retries,
-            secret=key,
+            default_url=DEFAULT_URL,
+            no_key=NO_KEY,
         )
-        self._client = anthropic.Anthropic(
-            base_url=base_url or DEFAULT_URL,
-            api_key=key or NO_KEY,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        self.model = model
+        self._sdk = connection.sdk
+        self._client = connection.client
+        self._context = connection.context
+        self._max_tokens = max_tokens
 
     def complete(self, *, system: str, messages: Sequence[ChatMessage], schema: type[T]) -> T:
         tool = {

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, SecretStr
 
-from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode, display_url
+from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode
 from faultmaven.assistant.llm.protocol import ChatMessage
-from faultmaven.assistant.llm.sdk_errors import CallContext, to_llm_error
+from faultmaven.assistant.llm.sdk_errors import connect, to_llm_error
 from faultmaven.assistant.llm.structured import (
     TRUNCATED,
     Answer,
@@ -42,38 +42,24 @@ class OpenAICompatibleProvider:
         max_retries: int = 2,
         max_tokens: int | None = None,
     ) -> None:
-        try:
-            import openai
-        except ImportError:
-            raise LLMError(
-                "FAULTMAVEN_LLM_PROVIDER=openai needs the openai package: "
-                "pip install 'faultmaven[openai]'.",
-                code=LLMErrorCode.NOT_CONFIGURED,
-            ) from None
-        key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
-        if not key and not base_url:
-            raise LLMError(
-                f"FAULTMAVEN_LLM_API_KEY is required for {DEFAULT_URL}; for a local server "
-                "(Ollama, vLLM, LM Studio) set FAULTMAVEN_LLM_BASE_URL instead.",
-                code=LLMErrorCode.NOT_CONFIGURED,
-            )
-        self.model = model
-        self._sdk = openai
-        self._max_tokens = max_tokens
-        self._context = CallContext(
+        connection = connect(
             provider=self.name,
+            client_class="OpenAI",
             model=model,
-            where=display_url(base_url, DEFAULT_URL),
+            base_url=base_url,
+            api_key=api_key,
             timeout=timeout,
             max_retries=max_retries,
-            secret=key,
+            default_url=DEFAULT_URL,
+            no_key=NO_KEY,
+            key_hint="; for a local server (Ollama, vLLM, LM Studio) set "
+            "FAULTMAVEN_LLM_BASE_URL instead",
         )
-        self._client = openai.OpenAI(
-            base_url=base_url or DEFAULT_URL,
-            api_key=key or NO_KEY,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        self.model = model
+        self._sdk = connection.sdk
+        self._client = connection.client
+        self._context = connection.context
+        self._max_tokens = max_tokens
 
     def complete(self, *, system: str, messages: Sequence[ChatMessage], schema: type[T]) -> T:
         system_message = {"role": "system", "content": f"{system}\n\n{schema_instruction(schema)}"}

@@ -8,11 +8,12 @@ unknown model) but scrubbed of the API key and shortened.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode, scrub
+from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode, display_url, scrub
 
 _MAX_SERVER_TEXT = 300
 
@@ -91,3 +92,58 @@ def _server_text(error: Any, secret: str | None) -> str:
     if len(text) > _MAX_SERVER_TEXT:
         text = text[:_MAX_SERVER_TEXT] + "..."
     return text
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An SDK module, its client, and the error context of one configured provider."""
+
+    sdk: Any
+    client: Any
+    context: CallContext
+
+
+def connect(
+    *,
+    provider: str,
+    client_class: str,
+    model: str,
+    base_url: str | None,
+    api_key: Any,
+    timeout: float,
+    max_retries: int,
+    default_url: str,
+    no_key: str,
+    key_hint: str = "",
+) -> Connection:
+    """Import the provider's SDK lazily and build its client; clear errors when the SDK is not
+    installed or the hosted API has no key. The key never appears in a message."""
+    try:
+        sdk = importlib.import_module(provider)
+    except ImportError:
+        raise LLMError(
+            f"FAULTMAVEN_LLM_PROVIDER={provider} needs the {provider} package: "
+            f"pip install 'faultmaven[{provider}]'.",
+            code=LLMErrorCode.NOT_CONFIGURED,
+        ) from None
+    key = api_key.get_secret_value() if hasattr(api_key, "get_secret_value") else api_key
+    if not key and not base_url:
+        raise LLMError(
+            f"FAULTMAVEN_LLM_API_KEY is required for {default_url}{key_hint}.",
+            code=LLMErrorCode.NOT_CONFIGURED,
+        )
+    context = CallContext(
+        provider=provider,
+        model=model,
+        where=display_url(base_url, default_url),
+        timeout=timeout,
+        max_retries=max_retries,
+        secret=key,
+    )
+    client = getattr(sdk, client_class)(
+        base_url=base_url or default_url,
+        api_key=key or no_key,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+    return Connection(sdk=sdk, client=client, context=context)
