@@ -24,6 +24,7 @@ from faultmaven.kit.db import make_engine, unit_of_work
 from faultmaven.runbooks import service as runbooks
 from faultmaven.runbooks.schemas import RunbookCreate
 from faultmaven.search import service as search
+from faultmaven.search.filters import SearchFilter
 from faultmaven.search.runtime import runtime_of
 from faultmaven.search.service import session_factory_for
 from faultmaven.search.vectors_chroma import ChromaVectorIndex, close_clients
@@ -118,7 +119,7 @@ def test_archived_runbooks_are_filtered_out_of_chroma_hits(
         runbooks.archive_runbook(session, runbook_id=archived_id, actor="t")
     with unit_of_work(factory) as session:
         vector = runtime_of(session).embedder().embed(["redis pods oomkilled"])[0]
-        unfiltered = _index(session).search(session, vector, limit=10, allowed_ids=None)
+        unfiltered = _index(session).search(session, vector, limit=10, where=SearchFilter())
         assert {hit.doc_id for hit in unfiltered} == {kept_id, archived_id}  # both in Chroma
         hits = runbooks.search_runbooks(session, query="redis pods oomkilled").items
         assert [hit.runbook.id for hit in hits] == [kept_id]
@@ -141,12 +142,12 @@ def test_filtering_fetches_more_neighbours_when_too_few_survive(
         session.execute(text("CREATE TEMP TABLE allowed_ids (id TEXT)"))
         session.execute(text("INSERT INTO allowed_ids VALUES (:id)"), [{"id": i} for i in allowed])
         allowed_query = select(table("allowed_ids", column("id")).c.id)
-        hits = index.search(session, query, limit=3, allowed_ids=allowed_query)
+        hits = index.search(session, query, limit=3, where=SearchFilter(sql=allowed_query))
         assert [hit.doc_id for hit in hits] == allowed[:3]
         expected = [float(vectors[ids.index(hit.doc_id)] @ query) for hit in hits]
         assert [hit.similarity for hit in hits] == pytest.approx(expected, abs=1e-4)
         index.clear(session)
-        assert index.search(session, query, limit=3, allowed_ids=None) == []
+        assert index.search(session, query, limit=3, where=SearchFilter()) == []
 
 
 def test_a_second_process_sees_the_vectors(
@@ -173,7 +174,7 @@ def test_reindex_and_drain_rebuild_the_collection(factory: sessionmaker[Session]
         _index(session).upsert(session, [("stale", np.ones(3, np.float32))], "old-model")
     with unit_of_work(factory) as session:  # another dimension: no semantic hits, no error
         vector = runtime_of(session).embedder().embed(["redis"])[0]
-        assert _index(session).search(session, vector, limit=5, allowed_ids=None) == []
+        assert _index(session).search(session, vector, limit=5, where=SearchFilter()) == []
     with unit_of_work(factory) as session:
         queued = runbooks.reindex_all(session)
         search.defer_drain(session)

@@ -17,6 +17,7 @@ from faultmaven.kit.db import unit_of_work
 from faultmaven.runbooks import service as runbooks
 from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
 from faultmaven.search import keyword
+from faultmaven.search.keyword_memory import MemoryKeywordIndex
 
 
 def test_two_editors_of_the_same_runbook_version(session_factory: sessionmaker[Session]) -> None:
@@ -94,7 +95,7 @@ def test_a_failure_while_saving_the_runbook_leaves_the_case_as_it_was(
         def broken_index(*_args, **_kwargs):
             raise RuntimeError("index unavailable")
 
-        for index in (keyword.SqliteFts5Index, keyword.PostgresFullTextIndex):
+        for index in (MemoryKeywordIndex, keyword.PostgresFullTextIndex):
             monkeypatch.setattr(index, "upsert", broken_index)
         response = client.post(
             f"/api/v1/cases/{case_id}/runbook-offer", json={"decision": "accept"}

@@ -117,6 +117,7 @@ def _walkthrough(ctx: typer.Context) -> None:
                 other = play_demo_case(session, demo)
                 console.print(f"  {other.id}  {other.title}")
 
+        session.commit()  # search sees committed runbooks, as it does between API requests
         console.print(Rule("6. Next time: a new case meets the same problem"))
         again = conversation.open_case(
             session,

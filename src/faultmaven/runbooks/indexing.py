@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from faultmaven.runbooks.repository import label_value
 from faultmaven.runbooks.schemas import RunbookContent
 from faultmaven.search.keyword import SearchDocument
 
@@ -13,10 +14,15 @@ def _lines(parts: Iterable[str]) -> str:
 
 
 def search_document(
-    runbook_id: str, content: RunbookContent, *, services: Sequence[str], tags: Sequence[str]
+    runbook_id: str,
+    content: RunbookContent,
+    *,
+    status: str,
+    services: Sequence[str],
+    tags: Sequence[str],
 ) -> SearchDocument:
     """Title; symptoms with affected systems, services and tags (what a new case describes);
-    everything else as body."""
+    everything else as body. Facets: what the search filters match (``RunbookFilters``)."""
     diagnosis, solution = content.diagnosis, content.solution
     body = _lines(
         [
@@ -41,4 +47,12 @@ def search_document(
         ]
     )
     symptoms = _lines([*content.symptoms, *content.affected_systems, *services, *tags])
-    return SearchDocument(doc_id=runbook_id, title=content.title, symptoms=symptoms, body=body)
+    facets = {
+        "status": [status],
+        "severity": [content.severity.value],
+        "service": sorted({label_value(s) for s in services if label_value(s)}),
+        "tag": sorted({label_value(t) for t in tags if label_value(t)}),
+    }
+    return SearchDocument(
+        doc_id=runbook_id, title=content.title, symptoms=symptoms, body=body, facets=facets
+    )

@@ -33,13 +33,18 @@ def add_version(session: Session, row: RunbookVersionRow) -> None:
     session.flush()
 
 
+def label_value(value: str) -> str:
+    """How a service or tag is stored and matched: trimmed, lower case."""
+    return value.strip().lower()
+
+
 def replace_labels(session: Session, runbook_id: str, labels: dict[str, Iterable[str]]) -> None:
     session.execute(delete(RunbookLabelRow).where(RunbookLabelRow.runbook_id == runbook_id))
     rows = {
-        (kind, value.strip().lower())
+        (kind, label_value(value))
         for kind, values in labels.items()
         for value in values
-        if value.strip()
+        if label_value(value)
     }
     session.add_all(
         RunbookLabelRow(runbook_id=runbook_id, kind=kind, value=value) for kind, value in rows
@@ -65,7 +70,7 @@ def filtered_ids(
             query = query.where(
                 RunbookRow.id.in_(
                     select(RunbookLabelRow.runbook_id).where(
-                        RunbookLabelRow.kind == kind, RunbookLabelRow.value == value.strip().lower()
+                        RunbookLabelRow.kind == kind, RunbookLabelRow.value == label_value(value)
                     )
                 )
             )

@@ -7,7 +7,7 @@ Services take keyword-only arguments, raise FaultMavenError subclasses and never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -39,6 +39,7 @@ from faultmaven.runbooks.schemas import (
     RunbookVersionInfo,
 )
 from faultmaven.search import service as search_service
+from faultmaven.search.filters import SearchFilter
 from faultmaven.search.keyword import SearchDocument
 from faultmaven.search.query import MAX_QUERY_CHARS, query_terms
 
@@ -168,7 +169,9 @@ def _load(session: Session, runbook_id: str) -> RunbookRow:
 
 
 def _document(row: RunbookRow) -> SearchDocument:
-    return search_document(row.id, _content(row), services=row.services, tags=row.tags)
+    return search_document(
+        row.id, _content(row), status=row.status, services=row.services, tags=row.tags
+    )
 
 
 def _index(session: Session, row: RunbookRow) -> None:
@@ -210,13 +213,29 @@ def list_runbooks(
     return Page[RunbookSummary].build([_summary(r) for r in rows], total_count=total, page=page)
 
 
+def _filter_values(filters: RunbookFilters) -> dict[str, Any]:
+    return {
+        "statuses": [filters.status.value] if filters.status else ACTIVE_STATUSES,
+        "severity": filters.severity.value if filters.severity else None,
+        "service": filters.service,
+        "tag": filters.tag,
+    }
+
+
 def _filtered_ids(filters: RunbookFilters):  # noqa: ANN202 - a SQLAlchemy Select
-    return repository.filtered_ids(
-        statuses=[filters.status.value] if filters.status else ACTIVE_STATUSES,
-        severity=filters.severity.value if filters.severity else None,
-        service=filters.service,
-        tag=filters.tag,
-    )
+    return repository.filtered_ids(**_filter_values(filters))
+
+
+def _search_filter(filters: RunbookFilters) -> SearchFilter:
+    """The same filter as ``_filtered_ids``, also as the facets of ``search_document``."""
+    values = _filter_values(filters)
+    facets = {"status": frozenset(values["statuses"])}
+    if values["severity"] is not None:
+        facets["severity"] = frozenset([values["severity"]])
+    for kind in ("service", "tag"):
+        if values[kind] is not None:
+            facets[kind] = frozenset([repository.label_value(values[kind])])
+    return SearchFilter(facets=facets, sql=_filtered_ids(filters))
 
 
 def find_by_title(session: Session, *, title: str) -> Runbook | None:
@@ -263,7 +282,7 @@ def search_runbooks(
     result = search_service.search(
         session,
         query,
-        allowed_ids=_filtered_ids(filters),
+        where=_search_filter(filters),
         limit=offset + limit + 1,
         semantic=mode == "hybrid",
     )

@@ -1,21 +1,22 @@
-"""Keyword indexes: SQLite FTS5 (bm25) and PostgreSQL full text, one interface.
+"""Keyword indexes, one interface: the embedded one (``keyword_memory``: analysed documents in
+the database, BM25 in memory) and PostgreSQL full text (below).
 
-The index lives in the same database as the documents and is written in the same transaction,
-so it cannot drift from them. ``search`` takes an optional ``allowed_ids`` subquery so that the
-caller's filters apply before ranking, not after.
+Both are written in the same transaction as the documents, so they cannot drift from them.
+``search`` takes the caller's ``SearchFilter`` so that filters apply before ranking, not after.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Select, column, delete, func, literal_column, select, table, text
+from sqlalchemy import Select, column, delete, func, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from faultmaven.kit.db import is_postgres
+from faultmaven.search.filters import SearchFilter
 from faultmaven.search.query import query_terms
 
 FIELDS = ("title", "symptoms", "body")
@@ -28,6 +29,7 @@ class SearchDocument:
     title: str
     symptoms: str
     body: str
+    facets: Mapping[str, Collection[str]] = field(default_factory=dict)  # what filters match
 
     def columns(self) -> dict[str, str]:
         return {
@@ -61,7 +63,7 @@ class KeywordIndex(Protocol):
     def clear(self, session: Session) -> None: ...
 
     def search(
-        self, session: Session, query: str, *, limit: int, allowed_ids: Select | None = None
+        self, session: Session, query: str, *, limit: int, where: SearchFilter = SearchFilter()
     ) -> list[KeywordHit]: ...
 
 
@@ -74,7 +76,6 @@ def _marked_words(highlighted: str | None) -> list[str]:
     return [word for word in seen if word]
 
 
-_FTS = table("runbook_fts", column("runbook_id"), *(column(name) for name in FIELDS))
 _PG = table(
     "runbook_search", column("runbook_id"), column("document"), *(column(name) for name in FIELDS)
 )
@@ -91,81 +92,6 @@ def _hits(session: Session, statement: Select) -> list[KeywordHit]:
         )
         for row in session.execute(statement)
     ]
-
-
-class SqliteFts5Index:
-    """FTS5 with the porter stemmer; bm25 weights title 10, symptoms 5, body 1.
-
-    An FTS row shares its rowid with the document's row in ``runbooks`` (an indexed lookup),
-    so replacing a document's entry never scans the index. Ranking first takes the top rows by
-    bm25 alone; only those get their matched words highlighted.
-    """
-
-    _ROWID = "(SELECT rowid FROM runbooks WHERE id = :id)"
-
-    def upsert(self, session: Session, document: SearchDocument) -> None:
-        self.remove(session, document.doc_id)
-        session.execute(
-            text(
-                "INSERT INTO runbook_fts (rowid, runbook_id, title, symptoms, body) "
-                f"VALUES ({self._ROWID}, :id, :title, :symptoms, :body)"
-            ),
-            {"id": document.doc_id, **document.columns()},
-        )
-
-    def remove(self, session: Session, doc_id: str) -> None:
-        session.execute(
-            text(f"DELETE FROM runbook_fts WHERE rowid = {self._ROWID}"), {"id": doc_id}
-        )
-
-    def clear(self, session: Session) -> None:
-        session.execute(delete(_FTS))
-
-    def search(
-        self, session: Session, query: str, *, limit: int, allowed_ids: Select | None = None
-    ) -> list[KeywordHit]:
-        terms = query_terms(query)
-        if not terms:
-            return []
-        fts = literal_column("runbook_fts")
-        match = fts.op("MATCH")(" OR ".join(f'"{term}"' for term in terms))
-        rowid = literal_column("runbook_fts.rowid")
-        score = (-func.bm25(fts, 0.0, 10.0, 5.0, 1.0)).label("score")
-        ranked = (
-            select(rowid.label("rowid"), _FTS.c.runbook_id, score)
-            .where(match)
-            .order_by(score.desc(), _FTS.c.runbook_id)
-            .limit(limit)
-        )
-        if allowed_ids is not None:
-            ranked = ranked.where(_FTS.c.runbook_id.in_(allowed_ids))
-        top = session.execute(ranked).all()
-        if not top:
-            return []
-        highlights = [
-            func.highlight(fts, position, func.char(2), func.char(3)).label(name)
-            for position, name in enumerate(FIELDS, start=1)
-        ]
-        marked = {
-            row.runbook_id: row
-            for row in session.execute(
-                select(_FTS.c.runbook_id, *highlights)
-                .where(match)
-                .where(rowid.in_([row.rowid for row in top]))
-            )
-        }
-        return [
-            KeywordHit(
-                doc_id=row.runbook_id,
-                score=float(row.score),
-                matched={
-                    name: words
-                    for name in FIELDS
-                    if (words := _marked_words(getattr(marked[row.runbook_id], name)))
-                },
-            )
-            for row in top
-        ]
 
 
 class PostgresFullTextIndex:
@@ -188,7 +114,7 @@ class PostgresFullTextIndex:
         session.execute(delete(_PG))
 
     def search(
-        self, session: Session, query: str, *, limit: int, allowed_ids: Select | None = None
+        self, session: Session, query: str, *, limit: int, where: SearchFilter = SearchFilter()
     ) -> list[KeywordHit]:
         terms = query_terms(query)
         if not terms:
@@ -201,8 +127,8 @@ class PostgresFullTextIndex:
             .order_by(score.desc(), _PG.c.runbook_id)
             .limit(limit)
         )
-        if allowed_ids is not None:
-            ranked = ranked.where(_PG.c.runbook_id.in_(allowed_ids))
+        if where.sql is not None:
+            ranked = ranked.where(_PG.c.runbook_id.in_(where.sql))
         top = ranked.subquery()
         options = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
         statement = select(
@@ -214,7 +140,3 @@ class PostgresFullTextIndex:
             ),
         ).order_by(top.c.score.desc(), top.c.runbook_id)
         return _hits(session, statement)
-
-
-def keyword_index_for(session: Session) -> KeywordIndex:
-    return PostgresFullTextIndex() if is_postgres(session) else SqliteFts5Index()

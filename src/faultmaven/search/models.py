@@ -1,11 +1,33 @@
-"""ORM rows of the search domain: embedded vectors, the index outbox, index metadata."""
+"""ORM rows of the search domain: analysed documents, embedded vectors, the index outbox, index
+metadata."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faultmaven.kit.db import Base
+
+_SEQ = Integer().with_variant(BigInteger(), "postgresql")
+
+
+class TermsRow(Base):
+    """One analysed document of the in-process keyword index (search/keyword_memory.py): its
+    stems with their field-weighted counts and field bits (parallel arrays), its length in
+    words and its filter facets. ``seq`` grows with every write, as in ``VectorRow``."""
+
+    __tablename__ = "search_terms"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
+    runbook_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("runbooks.id", ondelete="CASCADE"), unique=True
+    )
+    length: Mapped[int] = mapped_column(Integer)
+    terms: Mapped[str] = mapped_column(Text)  # stems separated by spaces
+    weights: Mapped[bytes] = mapped_column(LargeBinary)  # float32 per stem
+    fields: Mapped[bytes] = mapped_column(LargeBinary)  # uint8 field bits per stem
+    facets: Mapped[dict[str, list[str]]] = mapped_column(JSON)
 
 
 class VectorRow(Base):
@@ -15,9 +37,7 @@ class VectorRow(Base):
     __tablename__ = "runbook_vectors"
     __table_args__ = {"sqlite_autoincrement": True}
 
-    seq: Mapped[int] = mapped_column(
-        Integer().with_variant(BigInteger(), "postgresql"), primary_key=True, autoincrement=True
-    )
+    seq: Mapped[int] = mapped_column(_SEQ, primary_key=True, autoincrement=True)
     runbook_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("runbooks.id", ondelete="CASCADE"), unique=True
     )

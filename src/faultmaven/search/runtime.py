@@ -1,5 +1,5 @@
 """The search machinery of one process: the embedder (loaded once, lazily) and the choice of
-vector index. It travels with every database session as ``session.info["search"]`` (see
+keyword and vector index. It travels with every database session as ``session.info["search"]`` (see
 ``kit.db.make_session_factory``), so services reach it without globals."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from faultmaven.config import Settings
 from faultmaven.kit.db import is_postgres
 from faultmaven.search.embedders import Embedder, make_embedder
+from faultmaven.search.keyword import KeywordIndex, PostgresFullTextIndex
+from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex, VectorIndex
 from faultmaven.search.vectors_chroma import ChromaVectorIndex
 
@@ -45,6 +47,11 @@ class SearchRuntime:
                     timeout=self.settings.llm_timeout_seconds,
                 )
             return self._embedder
+
+    @staticmethod
+    def keyword_index(session: Session) -> KeywordIndex:
+        """PostgreSQL ranks in the database; SQLite (the embedded default) in this process."""
+        return PostgresFullTextIndex() if is_postgres(session) else MemoryKeywordIndex()
 
     def backend_name(self, session: Session) -> str:
         choice = self.settings.vector_backend

@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import Select, delete, event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
 from faultmaven.kit.db import make_session_factory, unit_of_work
+from faultmaven.search.filters import SearchFilter
 from faultmaven.search.fusion import fuse, recommended_weights
-from faultmaven.search.keyword import KeywordHit, SearchDocument, keyword_index_for
+from faultmaven.search.keyword import KeywordHit, SearchDocument
+from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.models import IndexMetaRow, OutboxRow
 from faultmaven.search.runtime import IndexIdentity, SearchRuntime, runtime_of
 from faultmaven.search.vectors import EmbeddedVectorIndex
@@ -76,7 +78,7 @@ class HybridResult:
 
 def index_document(session: Session, document: SearchDocument, *, version: int) -> None:
     """Keyword index now (same transaction); vector after commit (through the outbox)."""
-    keyword_index_for(session).upsert(session, document)
+    runtime_of(session).keyword_index(session).upsert(session, document)
     session.merge(
         OutboxRow(
             runbook_id=document.doc_id,
@@ -171,6 +173,9 @@ def stored_identity(session: Session) -> IndexIdentity | None:
     return IndexIdentity(values["model"], int(values["dimension"]), values["backend"])
 
 
+_IDENTITY_KEYS = ("model", "dimension", "backend")
+
+
 def _store_identity(session: Session, identity: IndexIdentity) -> None:
     for key, value in (
         ("model", identity.model),
@@ -199,9 +204,9 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
     EmbeddedVectorIndex().clear(session)  # may hold vectors from another backend's era
     if runtime.backend_name(session) != "embedded":
         runtime.vector_index(session).clear(session)
-    session.execute(delete(IndexMetaRow))
+    session.execute(delete(IndexMetaRow).where(IndexMetaRow.key.in_(_IDENTITY_KEYS)))
     session.execute(delete(OutboxRow))
-    keyword_index_for(session).clear(session)
+    runtime.keyword_index(session).clear(session)
     count = 0
     for document, version in documents:
         index_document(session, document, version=version)
@@ -214,27 +219,26 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
 
 
 def _vector_hits(
-    session: Session, runtime: SearchRuntime, query: str, allowed_ids: Select | None
+    session: Session, runtime: SearchRuntime, query: str, where: SearchFilter
 ) -> list[tuple[str, float]]:
     vector = runtime.embedder().embed([embedding_text(query)])[0]
     if not np.any(vector):
         return []
-    hits = runtime.vector_index(session).search(
-        session, vector, limit=CANDIDATES, allowed_ids=allowed_ids
-    )
+    hits = runtime.vector_index(session).search(session, vector, limit=CANDIDATES, where=where)
     return [(hit.doc_id, hit.similarity) for hit in hits]
 
 
 def search(
-    session: Session, query: str, *, allowed_ids: Select | None, limit: int, semantic: bool = True
+    session: Session, query: str, *, where: SearchFilter, limit: int, semantic: bool = True
 ) -> HybridResult:
     """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
     runtime = runtime_of(session)
     if semantic and pending_count(session):
         drain(runtime, limit=DRAIN_BATCH * 4)
-    keyword_hits = keyword_index_for(session).search(
-        session, query, limit=CANDIDATES, allowed_ids=allowed_ids
-    )
+    keyword_index = runtime.keyword_index(session)
+    keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
+    if isinstance(keyword_index, MemoryKeywordIndex) and not where.is_empty:
+        where = where.checked_by(keyword_index.accepting(session, where.facets))
     notes: list[str] = []
     vector_hits: list[tuple[str, float]] = []
     note = mismatch_note(session, runtime) if semantic else None
@@ -242,7 +246,7 @@ def search(
         notes.append(note)
     elif semantic:
         try:
-            vector_hits = _vector_hits(session, runtime, query, allowed_ids)
+            vector_hits = _vector_hits(session, runtime, query, where)
         except FaultMavenError as error:
             notes.append(f"Semantic search is unavailable ({error.message}); keyword results only.")
         except Exception:  # noqa: BLE001 - a vector store outage must not fail the search

@@ -1,30 +1,30 @@
 """Vector indexes: embedded (vectors in the database, searched exactly with numpy) and
 pgvector (PostgreSQL extension, HNSW), behind one interface.
 
-Embedded coherence rule (several API processes share one database): each process caches the
-matrix and, before every search, reads ``count(*)`` and ``max(seq)`` of the vector table. New
-writes have a higher ``seq`` and are loaded as a delta; anything else that changes the count
-(a deletion) reloads the whole matrix, and so does a cache older than ``FULL_RELOAD_SECONDS``
-(a safety net for PostgreSQL sequences, whose numbers may commit out of order).
+Embedded coherence (several API processes share one database): each process caches the matrix
+and keeps it fresh by the rule of ``search.freshness`` (new rows as a delta, a deletion or an old
+cache reloads it whole).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Select, column, delete, func, select, table, text
+from sqlalchemy import column, delete, select, table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from faultmaven.search.filters import SearchFilter
+from faultmaven.search.freshness import Stamp, current_stamp, new_generation
 from faultmaven.search.models import VectorRow
 
-FULL_RELOAD_SECONDS = 300.0
+_GENERATION = "vector_generation"
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,8 @@ class VectorIndex(Protocol):
     def clear(self, session: Session) -> None: ...
 
     def search(
-        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+        self, session: Session, vector: np.ndarray, *, limit: int, where: SearchFilter
     ) -> list[VectorHit]: ...
-
-
-def _allowed_among(session: Session, allowed_ids: Select, candidates: list[str]) -> set[str]:
-    allowed = allowed_ids.subquery()
-    column = next(iter(allowed.c))
-    return set(session.scalars(select(column).where(column.in_(candidates))))
 
 
 # ---- embedded ----------------------------------------------------------------------------------
@@ -61,9 +55,7 @@ class _Matrix:
     ids: list[str] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)
     matrix: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
-    count: int = 0
-    max_seq: int = 0
-    loaded_at: float = 0.0
+    stamp: Stamp = field(default_factory=lambda: Stamp(0, None, 0.0))
 
 
 class EmbeddedVectorIndex:
@@ -86,30 +78,27 @@ class EmbeddedVectorIndex:
 
     def clear(self, session: Session) -> None:
         session.execute(delete(VectorRow))
+        new_generation(session, _GENERATION)
 
     def _fresh(self, session: Session) -> _Matrix:
-        key = str(session.get_bind().url)
-        count, max_seq = session.execute(select(func.count(), func.max(VectorRow.seq))).one()
-        max_seq = max_seq or 0
-        with self._lock:
+        engine = session.get_bind().engine
+        key = str(engine.url)
+        with engine.connect() as connection, self._lock:
+            current = current_stamp(connection, VectorRow.seq, _GENERATION)
             cache = self._caches.get(key)
-            now = time.monotonic()
-            unchanged = cache and (cache.count, cache.max_seq) == (count, max_seq)
-            if unchanged and now - cache.loaded_at < FULL_RELOAD_SECONDS:
+            if cache is not None and cache.stamp.extends_to(current):
+                if current.max_seq > cache.stamp.max_seq:
+                    delta = self._load(connection, after_seq=cache.stamp.max_seq)
+                    stamp = replace(cache.stamp, max_seq=current.max_seq)
+                    cache = self._caches[key] = self._merged(cache, delta, stamp)
                 return cache
-            if cache and max_seq > cache.max_seq and count >= cache.count:
-                delta = self._load(session, after_seq=cache.max_seq)
-                cache = self._merged(cache, delta, max_seq)
-                if len(cache.ids) == count:
-                    self._caches[key] = cache
-                    return cache
-            cache = self._merged(_Matrix(loaded_at=now), self._load(session, after_seq=0), max_seq)
+            cache = self._merged(_Matrix(), self._load(connection, after_seq=0), current)
             self._caches[key] = cache
             return cache
 
     @staticmethod
-    def _load(session: Session, *, after_seq: int) -> list[tuple[str, bytes]]:
-        rows = session.execute(
+    def _load(connection: Connection, *, after_seq: int) -> list[tuple[str, bytes]]:
+        rows = connection.execute(
             select(VectorRow.runbook_id, VectorRow.vector)
             .where(VectorRow.seq > after_seq)
             .order_by(VectorRow.seq)
@@ -117,7 +106,7 @@ class EmbeddedVectorIndex:
         return [(row.runbook_id, row.vector) for row in rows]
 
     @staticmethod
-    def _merged(cache: _Matrix, rows: list[tuple[str, bytes]], max_seq: int) -> _Matrix:
+    def _merged(cache: _Matrix, rows: list[tuple[str, bytes]], stamp: Stamp) -> _Matrix:
         ids, positions = list(cache.ids), dict(cache.positions)
         matrix = cache.matrix
         new_vectors: list[np.ndarray] = []
@@ -133,12 +122,10 @@ class EmbeddedVectorIndex:
         if new_vectors:
             stacked = np.vstack(new_vectors)
             matrix = stacked if matrix.size == 0 else np.vstack([matrix, stacked])
-        return _Matrix(
-            ids, positions, matrix, len(ids), max_seq, cache.loaded_at or time.monotonic()
-        )
+        return _Matrix(ids, positions, matrix, stamp)
 
     def search(
-        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+        self, session: Session, vector: np.ndarray, *, limit: int, where: SearchFilter
     ) -> list[VectorHit]:
         cache = self._fresh(session)
         if not cache.ids or cache.matrix.shape[1] != vector.shape[0]:
@@ -153,10 +140,10 @@ class EmbeddedVectorIndex:
             )
             top = top[np.argsort(-scores[top], kind="stable")]
             candidates = [cache.ids[i] for i in top]
-            if allowed_ids is None:
+            if where.is_empty:
                 kept = top
             else:
-                allowed = _allowed_among(session, allowed_ids, candidates)
+                allowed = where.among(session, candidates)
                 kept = np.array([i for i in top if cache.ids[i] in allowed], dtype=np.int64)
             if len(kept) >= limit or want >= len(scores):
                 break
@@ -217,7 +204,7 @@ class PgVectorIndex:
         session.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
 
     def search(
-        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+        self, session: Session, vector: np.ndarray, *, limit: int, where: SearchFilter
     ) -> list[VectorHit]:
         if not session.scalar(text("SELECT to_regclass('runbook_embeddings') IS NOT NULL")):
             return []
@@ -228,6 +215,6 @@ class PgVectorIndex:
             .order_by(distance)
             .limit(limit)
         )
-        if allowed_ids is not None:
-            query = query.where(self._table.c.runbook_id.in_(allowed_ids))
+        if where.sql is not None:
+            query = query.where(self._table.c.runbook_id.in_(where.sql))
         return [VectorHit(row.runbook_id, float(row.similarity)) for row in session.execute(query)]

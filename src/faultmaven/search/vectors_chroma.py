@@ -13,7 +13,7 @@ next drain. ``clear`` (a reindex) takes effect immediately; if the reindex trans
 fails, run the reindex again.
 
 Filters (status, labels, ...) live in the SQL database, not in Chroma: a search over-fetches
-nearest neighbours and keeps the ids that the ``allowed_ids`` query admits, fetching more if too
+nearest neighbours and keeps the ids that the search filter admits, fetching more if too
 few survive.
 
 One process per embedded directory: a process that has the directory open does not see vectors
@@ -34,11 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from faultmaven.errors import FaultMavenError
-from faultmaven.search.vectors import VectorHit, _allowed_among
+from faultmaven.search.filters import SearchFilter
+from faultmaven.search.vectors import VectorHit
 
 log = logging.getLogger("faultmaven.search")
 
@@ -177,13 +177,13 @@ class ChromaVectorIndex:
         self._collection()
 
     def search(
-        self, session: Session, vector: np.ndarray, *, limit: int, allowed_ids: Select | None
+        self, session: Session, vector: np.ndarray, *, limit: int, where: SearchFilter
     ) -> list[VectorHit]:
         if limit <= 0:
             return []
         collection = self._collection()
         query = np.asarray(vector, np.float32)
-        want = limit if allowed_ids is None else limit * 4 + 32
+        want = limit if where.is_empty else limit * 4 + 32
         while True:
             try:
                 result = collection.query(
@@ -198,8 +198,8 @@ class ChromaVectorIndex:
             hits = [
                 VectorHit(doc_id, 1.0 - float(d)) for doc_id, d in zip(ids, distances, strict=True)
             ]
-            if allowed_ids is not None and hits:
-                allowed = _allowed_among(session, allowed_ids, [hit.doc_id for hit in hits])
+            if not where.is_empty and hits:
+                allowed = where.among(session, [hit.doc_id for hit in hits])
                 hits = [hit for hit in hits if hit.doc_id in allowed]
             if len(hits) >= limit or len(ids) < want:
                 return hits[:limit]

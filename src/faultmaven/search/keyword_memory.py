@@ -1,0 +1,389 @@
+"""The embedded keyword index: analysed documents stored in the database, ranked in memory.
+
+Write path (inside the caller's transaction): a document is analysed once (``analysis``:
+words, Porter stems) and stored as one ``search_terms`` row: its stems with field-weighted counts
+(title 10, symptoms 5, body 1), which fields each stem is in, its length and its filter facets.
+
+Read path: each process keeps the rows as posting arrays (numpy) and ranks with BM25 in the
+form of SQLite FTS5's ``bm25()``: per query stem, ``idf * f (k1 + 1) / (f + k1 (1 - b + b D /
+avgdl))`` where ``f`` is the field-weighted count and ``D`` the document length; facets filter
+before ranking. Scoring touches only the postings of the query's stems, so a query costs
+milliseconds at 100k documents where FTS5 (which scores every matching row through its
+virtual-table interface) took hundreds (bench/README.md).
+
+Coherence (several processes share the database) follows ``search.freshness``: newer rows are
+applied as a delta (a re-written document replaces its old postings), deletions reload
+everything, and so does a cache where replaced documents fill ``MAX_DEAD_SHARE`` of it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from faultmaven.search.analysis import stem, term_counts, words
+from faultmaven.search.filters import Facets, SearchFilter
+from faultmaven.search.freshness import Stamp, current_stamp, new_generation
+from faultmaven.search.keyword import FIELDS, KeywordHit, SearchDocument
+from faultmaven.search.models import TermsRow
+from faultmaven.search.query import query_terms
+
+K1, B = 1.2, 0.75  # FTS5's bm25 constants
+FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
+FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
+MAX_DEAD_SHARE = 0.3  # rebuild when this share of positions holds replaced documents
+_GENERATION = "keyword_generation"
+_POSTING = np.dtype([("pos", np.int32), ("weight", np.float32), ("fields", np.uint8)])
+
+
+# ---- analysis of one document (pure) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnalysedDocument:
+    length: int
+    terms: list[str]
+    weights: np.ndarray  # float32, field-weighted count per term
+    fields: np.ndarray  # uint8, FIELD_BITS of the fields each term occurs in
+    facets: dict[str, list[str]]
+
+
+def analyse(document: SearchDocument) -> AnalysedDocument:
+    weighted: Counter[str] = Counter()
+    bits: dict[str, int] = {}
+    length = 0
+    for name in FIELDS:
+        counts = term_counts(getattr(document, name))
+        length += sum(counts.values())
+        for term, count in counts.items():
+            weighted[term] += FIELD_WEIGHTS[name] * count
+            bits[term] = bits.get(term, 0) | FIELD_BITS[name]
+    terms = list(weighted)
+    return AnalysedDocument(
+        length=length,
+        terms=terms,
+        weights=np.fromiter((weighted[t] for t in terms), np.float32, len(terms)),
+        fields=np.fromiter((bits[t] for t in terms), np.uint8, len(terms)),
+        facets={facet: sorted(values) for facet, values in document.facets.items()},
+    )
+
+
+def analysed_row(document: SearchDocument) -> dict[str, object]:
+    """The ``search_terms`` row of ``document``."""
+    analysed = analyse(document)
+    return {
+        "runbook_id": document.doc_id,
+        "length": analysed.length,
+        "terms": " ".join(analysed.terms),
+        "weights": analysed.weights.tobytes(),
+        "fields": analysed.fields.tobytes(),
+        "facets": analysed.facets,
+    }
+
+
+# ---- in-memory postings --------------------------------------------------------------------------
+
+
+class _Column:
+    """A numpy array that grows by appending (capacity doubles)."""
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data, self.size = data, len(data)
+
+    @classmethod
+    def empty(cls, dtype: np.dtype | type, capacity: int = 8) -> _Column:
+        column = cls(np.zeros(capacity, dtype))
+        column.size = 0
+        return column
+
+    def append(self, value: object) -> None:
+        if self.size == len(self.data):
+            grown = np.zeros(max(8, 2 * len(self.data)), self.data.dtype)
+            grown[: self.size] = self.data[: self.size]
+            self.data = grown
+        self.data[self.size] = value
+        self.size += 1
+
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+@dataclass
+class _Memory:
+    """Every committed document of one database, as postings keyed by position."""
+
+    ids: list[str] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)  # doc id -> its live position
+    alive: _Column = field(default_factory=lambda: _Column.empty(np.bool_))
+    lengths: _Column = field(default_factory=lambda: _Column.empty(np.float32))
+    postings: dict[str, _Column] = field(default_factory=dict)  # stem -> _POSTING rows
+    facets: dict[tuple[str, str], _Column] = field(default_factory=dict)  # -> int32 positions
+    total_length: float = 0.0
+    stamp: Stamp = field(default_factory=lambda: Stamp(0, None, 0.0))
+    masks: dict[tuple, np.ndarray] = field(default_factory=dict)  # facet filter -> mask
+
+    @property
+    def live(self) -> int:
+        return len(self.positions)
+
+    @property
+    def dead_share(self) -> float:
+        return 1 - self.live / len(self.ids) if self.ids else 0.0
+
+    def add(
+        self,
+        doc_id: str,
+        length: int,
+        terms: Sequence[str],
+        weights: np.ndarray,
+        fields: np.ndarray,
+        facets: dict[str, list[str]],
+    ) -> None:
+        self.masks.clear()
+        old = self.positions.get(doc_id)
+        if old is not None:
+            self.alive.data[old] = False
+            self.total_length -= float(self.lengths.data[old])
+        position = len(self.ids)
+        self.ids.append(doc_id)
+        self.positions[doc_id] = position
+        self.alive.append(True)
+        self.lengths.append(length)
+        self.total_length += length
+        for term, weight, bits in zip(terms, weights.tolist(), fields.tolist(), strict=True):
+            column = self.postings.get(term)
+            if column is None:
+                column = self.postings[term] = _Column.empty(_POSTING, 4)
+            column.append((position, weight, bits))
+        for facet, values in facets.items():
+            for value in values:
+                key = (facet, value)
+                column = self.facets.get(key)
+                if column is None:
+                    column = self.facets[key] = _Column.empty(np.int32)
+                column.append(position)
+
+    def bulk_load(self, rows: Iterable[TermsRow]) -> None:
+        """Postings for many documents at once (a fresh ``_Memory``): sorted, then split."""
+        term_ids: dict[str, int] = {}
+        chunks_terms, chunks_pos, chunks_weight, chunks_fields = [], [], [], []
+        lengths: list[int] = []
+        for position, row in enumerate(rows):
+            self.ids.append(row.runbook_id)
+            self.positions[row.runbook_id] = position
+            lengths.append(row.length)
+            terms = row.terms.split(" ") if row.terms else []
+            chunks_terms.append(
+                np.fromiter(
+                    (term_ids.setdefault(t, len(term_ids)) for t in terms), np.int32, len(terms)
+                )
+            )
+            chunks_pos.append(np.full(len(terms), position, np.int32))
+            chunks_weight.append(np.frombuffer(row.weights, np.float32))
+            chunks_fields.append(np.frombuffer(row.fields, np.uint8))
+            for facet, values in row.facets.items():
+                for value in values:
+                    self.facets.setdefault((facet, value), _Column.empty(np.int32)).append(position)
+        self.alive = _Column(np.ones(len(self.ids), np.bool_))
+        self.lengths = _Column(np.asarray(lengths, np.float32))
+        self.total_length = float(sum(lengths))
+        if not term_ids:
+            return
+        all_terms = np.concatenate(chunks_terms)
+        order = np.argsort(all_terms, kind="stable")  # keeps positions ascending per term
+        rows_sorted = np.empty(len(order), _POSTING)
+        rows_sorted["pos"] = np.concatenate(chunks_pos)[order]
+        rows_sorted["weight"] = np.concatenate(chunks_weight)[order]
+        rows_sorted["fields"] = np.concatenate(chunks_fields)[order]
+        bounds = np.searchsorted(all_terms[order], np.arange(len(term_ids) + 1))
+        starts, stops = bounds[:-1].tolist(), bounds[1:].tolist()
+        for term, term_id in term_ids.items():
+            self.postings[term] = _Column(rows_sorted[starts[term_id] : stops[term_id]])
+
+    def mask(self, facets: Facets) -> np.ndarray:
+        """Live documents that every facet accepts."""
+        key = tuple(sorted((facet, tuple(sorted(values))) for facet, values in facets.items()))
+        cached = self.masks.get(key)
+        if cached is not None:
+            return cached
+        mask = self.alive.view().copy()
+        for facet, values in facets.items():
+            accepted = np.zeros(len(mask), np.bool_)
+            for value in values:
+                column = self.facets.get((facet, value))
+                if column is not None:
+                    accepted[column.view()] = True
+            mask &= accepted
+        self.masks[key] = mask
+        return mask
+
+
+# ---- the index -----------------------------------------------------------------------------------
+
+
+def _query_stems(query: str) -> dict[str, str]:
+    """Stem -> the query word shown as matched (the first word with that stem)."""
+    stems: dict[str, str] = {}
+    for term in query_terms(query):
+        for word in words(term):
+            stems.setdefault(stem(word), word)
+    return stems
+
+
+class MemoryKeywordIndex:
+    """BM25 over in-memory postings of ``search_terms`` (see the module docstring)."""
+
+    _caches: dict[str, _Memory] = {}
+    _lock = threading.Lock()
+
+    def upsert(self, session: Session, document: SearchDocument) -> None:
+        session.execute(delete(TermsRow).where(TermsRow.runbook_id == document.doc_id))
+        session.execute(insert(TermsRow).values(**analysed_row(document)))
+
+    def remove(self, session: Session, doc_id: str) -> None:
+        session.execute(delete(TermsRow).where(TermsRow.runbook_id == doc_id))
+        new_generation(session, _GENERATION)
+
+    def clear(self, session: Session) -> None:
+        session.execute(delete(TermsRow))
+        new_generation(session, _GENERATION)
+
+    # -- read path --
+
+    def _fresh(self, session: Session) -> _Memory:
+        engine = session.get_bind().engine
+        key = str(engine.url)
+        with engine.connect() as connection:
+            current = current_stamp(connection, TermsRow.seq, _GENERATION)
+            cache = self._caches.get(key)
+            if (
+                cache is not None
+                and cache.stamp.extends_to(current)
+                and cache.dead_share <= MAX_DEAD_SHARE
+            ):
+                if current.max_seq > cache.stamp.max_seq:
+                    for row in self._rows(connection, after_seq=cache.stamp.max_seq):
+                        cache.add(
+                            row.runbook_id,
+                            row.length,
+                            row.terms.split(" ") if row.terms else [],
+                            np.frombuffer(row.weights, np.float32),
+                            np.frombuffer(row.fields, np.uint8),
+                            row.facets,
+                        )
+                    cache.stamp = replace(cache.stamp, max_seq=current.max_seq)
+                return cache
+            cache = _Memory(stamp=current)
+            cache.bulk_load(self._rows(connection, after_seq=0))
+            self._caches[key] = cache
+            return cache
+
+    @staticmethod
+    def _rows(connection: Connection, *, after_seq: int) -> Iterable[TermsRow]:
+        return connection.execute(
+            select(
+                TermsRow.runbook_id,
+                TermsRow.length,
+                TermsRow.terms,
+                TermsRow.weights,
+                TermsRow.fields,
+                TermsRow.facets,
+            )
+            .where(TermsRow.seq > after_seq)
+            .order_by(TermsRow.seq)
+        )
+
+    def accepting(self, session: Session, facets: Facets) -> Callable[[Collection[str]], set[str]]:
+        """A checker of candidate ids against ``facets`` (for vector candidates), on the
+        documents as this process last loaded them (a search has just refreshed them)."""
+        with self._lock:
+            memory = self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)
+            mask = memory.mask(facets)
+
+        def accepts(ids: Collection[str]) -> set[str]:
+            positions = (memory.positions.get(doc_id, len(mask)) for doc_id in ids)
+            return {
+                doc_id
+                for doc_id, position in zip(ids, positions, strict=True)
+                if position < len(mask) and mask[position]
+            }
+
+        return accepts
+
+    def search(
+        self, session: Session, query: str, *, limit: int, where: SearchFilter = SearchFilter()
+    ) -> list[KeywordHit]:
+        stems = _query_stems(query)
+        if not stems:
+            return []
+        with self._lock:
+            memory = self._fresh(session)
+            return self._ranked(memory, stems, limit, memory.mask(where.facets))
+
+    @staticmethod
+    def _ranked(
+        memory: _Memory, stems: dict[str, str], limit: int, allowed: np.ndarray
+    ) -> list[KeywordHit]:
+        if not memory.live:
+            return []
+        alive = memory.alive.view()
+        lengths = memory.lengths.view()
+        avgdl = memory.total_length / memory.live or 1.0
+        matched: dict[str, np.ndarray] = {}  # query word -> its live postings
+        positions, scores = [], []
+        for term, word in stems.items():
+            column = memory.postings.get(term)
+            if column is None:
+                continue
+            postings = column.view()
+            postings = postings[alive[postings["pos"]]]
+            if not len(postings):
+                continue
+            hits = len(postings)
+            idf = max(math.log((memory.live - hits + 0.5) / (hits + 0.5)), 1e-6)
+            freq = postings["weight"]
+            norm = K1 * (1 - B + B * lengths[postings["pos"]] / avgdl)
+            positions.append(postings["pos"])
+            scores.append(idf * freq * (K1 + 1) / (freq + norm))
+            matched[word] = postings
+        if not positions:
+            return []
+        total = np.bincount(
+            np.concatenate(positions), weights=np.concatenate(scores), minlength=len(alive)
+        )
+        total[~allowed] = 0.0
+        candidates = np.flatnonzero(total > 0)
+        if len(candidates) > limit:
+            candidates = candidates[np.argpartition(-total[candidates], limit - 1)[:limit]]
+        ordered = sorted(candidates.tolist(), key=lambda p: (-total[p], memory.ids[p]))
+        fields = _matched_fields(np.asarray(ordered, np.int32), matched)
+        return [
+            KeywordHit(doc_id=memory.ids[p], score=float(total[p]), matched=fields[i])
+            for i, p in enumerate(ordered)
+        ]
+
+
+def _matched_fields(top: np.ndarray, matched: dict[str, np.ndarray]) -> list[dict[str, list[str]]]:
+    """For each top position: field -> the query words found in that field."""
+    found: list[dict[str, list[str]]] = [{} for _ in range(len(top))]
+    for word, postings in matched.items():
+        index = np.searchsorted(postings["pos"], top)
+        inside = index < len(postings)
+        hit = np.zeros(len(top), np.bool_)
+        hit[inside] = postings["pos"][index[inside]] == top[inside]
+        for i in np.flatnonzero(hit).tolist():
+            bits = int(postings["fields"][index[i]])
+            for name, bit in FIELD_BITS.items():
+                if bits & bit:
+                    found[i].setdefault(name, []).append(word)
+    return [{name: entry[name] for name in FIELDS if name in entry} for entry in found]
