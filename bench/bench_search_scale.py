@@ -10,39 +10,45 @@ Subjects (the real service path):
   search outbox (embedding + vector store) in the ``after_commit`` hook of
   ``session_factory_for``. Rate = runbooks / time until the outbox is empty, so it includes
   embedding; building the ``RunbookCreate`` objects (request parsing) is not counted. Runbooks up
-  to ``size - --tail`` are written by ``bulk_fill`` (executemany in the shape the service writes,
-  NOT the service path, labelled so in the output: 100k through the service took hours before
-  commit 2b10856); the last ``--tail`` (2000) go through ``create_runbook`` and give the rate
-  at that size. ``--real-fill`` sends every runbook through the service instead.
+  to ``size - --tail`` are written by ``bulk_fill`` (executemany of the rows the service writes:
+  runbook, version and label rows, the keyword index row -- ``analysed_row`` into
+  ``search_terms`` on SQLite, ``runbook_search`` on PostgreSQL -- and the vectors; no redaction;
+  NOT the service path, labelled so in the output); the last ``--tail`` (2000) go through
+  ``create_runbook`` and give the rate at that size, with the share of each write stage (timing
+  wrappers: redaction, keyword index upsert and its analysis, repository writes, outbox drain
+  and its embedding). ``--real-fill`` sends every runbook through the service instead.
 * **query** -- ``search_runbooks(session, query=q, limit=10, mode="hybrid")`` in its own
   ``unit_of_work`` (as one API request does): p50 / p95 / mean over ``--queries`` queries
-  (``--queries-large`` above 20k) after a warm-up. The first query of the process (which loads
-  the embedded matrix cache) is reported as *cold*. ``mode="keyword"`` is timed alongside.
+  (``--queries-large`` above 20k) after a warm-up. ``mode="keyword"`` is timed alongside. The
+  first query after dropping the per-process caches is reported separately as *cold*: on the
+  embedded backend it loads every ``search_terms`` row into in-memory postings and the whole
+  vector matrix (the cost the first search pays after a server start; split into the two loads).
 
-Backends: ``embedded`` (a fresh SQLite file in a temporary directory: FTS5 + the numpy matrix
-of ``EmbeddedVectorIndex``; no ANALYZE, as in the product) and ``pgvector`` (a fresh PostgreSQL
-schema ``fm_scale``, created and dropped here: ``ts_rank`` full text + pgvector HNSW; ANALYZE
-after the load, as autovacuum would do).
+Backends: ``embedded`` (a fresh SQLite file in a temporary directory: the in-memory BM25
+keyword index ``MemoryKeywordIndex`` + the numpy matrix of ``EmbeddedVectorIndex``; no ANALYZE,
+as in the product) and ``pgvector`` (a fresh PostgreSQL schema ``fm_scale``, created and dropped
+here: ``ts_rank`` full text + pgvector HNSW; ANALYZE after the load, as autovacuum would do).
+Which index classes are used is asked of ``SearchRuntime``, as the service does.
 
-Baseline, same run, same data: brute force in memory. The texts the service embedded (read
-back from the keyword index and cut by this revision's ``embedding_text``) are embedded with the
-same embedder into one float32 matrix (checked equal to the stored vectors), and the full texts
-indexed by a small vectorised BM25 (numpy only: ``\\w+`` lower-cased tokens, k1=1.2, b=0.75, one
-field, no stemming). A baseline query = embed the query + ``matrix @ q`` top-100 + BM25 top-100
-+ reciprocal-rank fusion (k=60) to the top 10, archived runbooks masked out. Baseline ingest =
-embedding all texts + building the BM25 index. faultmaven and baseline queries are interleaved
-(order rotated every query) so noise hits both alike; ratios are faultmaven / baseline.
+Baseline, same run, same data: brute force in memory. Each stored runbook's ``search_document``
+is rebuilt from its row; the text the service embedded (``embedding_text``) is embedded with
+the same embedder into one float32 matrix (checked equal to the stored vectors on the embedded
+backend), and the full text indexed by a small vectorised BM25 (numpy only: ``\\w+``
+lower-cased tokens, k1=1.2, b=0.75, one field, no stemming, no field weights). A baseline query
+= embed the query + ``matrix @ q`` top-100 + BM25 top-100 + reciprocal-rank fusion (k=60) to
+the top 10, archived runbooks masked out. Baseline ingest = embedding all texts + building the
+BM25 index. faultmaven and baseline queries are interleaved (order rotated every query) so
+noise hits both alike; ratios are faultmaven / baseline.
 
 Then, on the same database: a per-stage breakdown of the hybrid query (timing wrappers around
-the stages), a cProfile summary, and monkeypatched EXPERIMENTS (labelled; nothing in ``src/``
-changes): X1-X6 on the embedded backend, P1-P3 on pgvector, I1 on ingest (skipped when the code
-already has it), each timed interleaved with the unpatched code on the same queries.
+the stages that exist in this revision; missing ones are listed, not fatal) and a cProfile
+summary. Nothing in ``src/`` is changed or patched beyond those timing wrappers.
 
 Run (from the repository root)::
 
     .venv/bin/python bench/bench_search_scale.py --quick                 # ~1 min smoke run, 2k
-    .venv/bin/python bench/bench_search_scale.py                         # 10k, embedded, ~4 min
-    .venv/bin/python bench/bench_search_scale.py --full --backend both   # ~40 min on 2 cores
+    .venv/bin/python bench/bench_search_scale.py                         # 10k, embedded
+    .venv/bin/python bench/bench_search_scale.py --full --backend both   # 10k and 100k
 
 No timing is asserted.
 """
@@ -84,10 +90,12 @@ from faultmaven.migrations import upgrade
 from faultmaven.runbooks import repository
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import RunbookCreate
+from faultmaven.search import filters as filters_mod
 from faultmaven.search import keyword as keyword_mod
+from faultmaven.search import keyword_memory
 from faultmaven.search import service as search_service
 from faultmaven.search import vectors as vectors_mod
-from faultmaven.search.models import VectorRow
+from faultmaven.search.models import TermsRow, VectorRow
 from faultmaven.search.runtime import SearchRuntime
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -1566,15 +1574,25 @@ class Stats:
 
 
 class Stages:
-    """Monkeypatched timing wrappers around named callables (restored by ``restore``)."""
+    """Monkeypatched timing wrappers around named callables (restored by ``restore``). A name
+    this revision lacks is skipped (listed in ``missing``), so the bench survives refactors."""
 
     def __init__(self) -> None:
         self.totals: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
+        self.missing: list[str] = []
+        self.labels: list[str] = []  # in wrapping order
         self._undo: list[tuple[Any, str, Any, bool]] = []
 
-    def wrap(self, owner: Any, attr: str, label: str) -> None:
-        had_own = attr in vars(owner)
+    def wrap(self, owner: Any, attr: str, label: str, *, optional: bool = False) -> bool:
+        """Time ``owner.attr`` under ``label``; ``optional``: an alternative name that may be
+        absent (not listed as missing)."""
+        if not hasattr(owner, attr):
+            if not optional:
+                name = getattr(owner, "__name__", type(owner).__name__)
+                self.missing.append(f"{name.rpartition('.')[2]}.{attr}")
+            return False
+        had_own = hasattr(owner, "__dict__") and attr in vars(owner)
         original = vars(owner)[attr] if had_own else getattr(owner, attr)
         totals, calls = self.totals, self.calls
         target = original.__func__ if isinstance(original, staticmethod) else original
@@ -1589,6 +1607,9 @@ class Stages:
 
         setattr(owner, attr, staticmethod(timed) if isinstance(original, staticmethod) else timed)
         self._undo.append((owner, attr, original, had_own))
+        if label not in self.labels:
+            self.labels.append(label)
+        return True
 
     def restore(self) -> None:
         for owner, attr, original, had_own in reversed(self._undo):
@@ -1598,9 +1619,12 @@ class Stages:
                 delattr(owner, attr)
         self._undo.clear()
 
-    def reset(self) -> None:
-        self.totals.clear()
-        self.calls.clear()
+    @contextlib.contextmanager
+    def active(self) -> Iterator[Stages]:
+        try:
+            yield self
+        finally:
+            self.restore()
 
 
 def rss_mb() -> float:
@@ -1626,6 +1650,8 @@ class Target:
     factory: sessionmaker[Session]
     runtime: SearchRuntime
     engine: Any
+    keyword_cls: type  # what ``runtime.keyword_index`` / ``vector_index`` choose here
+    vector_cls: type
 
 
 def _with_search_path(url: str, schema: str) -> str:
@@ -1655,16 +1681,27 @@ def open_target(backend: str, size: int, workdir: Path, pg_url: str) -> Iterator
         upgrade(engine)
         factory = search_service.session_factory_for(engine, settings)
         runtime = factory.kw["info"]["search"]
-        yield Target(backend, size, url, factory, runtime, engine)
+        with unit_of_work(factory) as session:
+            keyword_cls = type(runtime.keyword_index(session))
+            vector_cls = type(runtime.vector_index(session))
+        yield Target(backend, size, url, factory, runtime, engine, keyword_cls, vector_cls)
     finally:
         engine.dispose()
-        vectors_mod.EmbeddedVectorIndex._caches.clear()
+        clear_process_caches()
         if admin is not None:
             with admin.begin() as connection:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
             admin.dispose()
         else:
             shutil.rmtree(workdir / f"sqlite-{size}", ignore_errors=True)
+
+
+def clear_process_caches() -> None:
+    """Forget the per-process index caches (as a restarted server would)."""
+    for cls in (vectors_mod.EmbeddedVectorIndex, keyword_memory.MemoryKeywordIndex):
+        caches = getattr(cls, "_caches", None)
+        if isinstance(caches, dict):
+            caches.clear()
 
 
 def database_size_mb(target: Target) -> float:
@@ -1696,33 +1733,8 @@ class _WarningCounter(logging.Handler):
         self.count += 1
 
 
-def fts_keyed_by_rowid() -> bool:
-    """Whether this revision's SQLite keyword index replaces entries by rowid (commit 2b10856
-    and later), so that experiment I1 is already in the code."""
-    return "_ROWID" in vars(keyword_mod.SqliteFts5Index)
-
-
-@contextlib.contextmanager
-def fts_insert_only_for_new() -> Iterator[None]:
-    """EXPERIMENT I1: ``SqliteFts5Index.upsert`` without its ``DELETE ... WHERE runbook_id = ?``
-    when the runbook is new. ``runbook_id`` is an UNINDEXED FTS5 column, so that delete scans the
-    whole FTS table on every write (O(n) per runbook)."""
-    cls = keyword_mod.SqliteFts5Index
-    original = cls.upsert
-
-    def upsert(self: Any, session: Session, document: keyword_mod.SearchDocument) -> None:
-        session.execute(insert(keyword_mod._FTS).values(**document.columns()))
-
-    cls.upsert = upsert
-    try:
-        yield
-    finally:
-        cls.upsert = original
-
-
 @dataclass
 class Batch:
-    variant: str
     docs: int
     seconds: float
     stages: dict[str, float]  # seconds
@@ -1739,61 +1751,69 @@ class Ingest:
     drain_warnings: int
     index_build_seconds: float = 0.0  # pgvector HNSW built after a bulk fill
     db_mb: float = 0.0
+    stage_labels: list[str] = field(default_factory=list)  # wrapping order (nesting shown)
+    missing_stages: list[str] = field(default_factory=list)
 
-    def rate(self, variant: str = "service path") -> float:
-        chosen = [b for b in self.batches if b.variant == variant]
-        return sum(b.docs for b in chosen) / sum(b.seconds for b in chosen) if chosen else 0.0
+    def rate(self) -> float:
+        seconds = sum(b.seconds for b in self.batches)
+        return sum(b.docs for b in self.batches) / seconds if seconds else 0.0
 
-    def stage_share(self, variant: str = "service path") -> dict[str, float]:
-        chosen = [b for b in self.batches if b.variant == variant]
-        total = sum(b.seconds for b in chosen)
+    def stage_share(self) -> dict[str, float]:
+        """Share of the measured time per stage, in wrapping order (nested rows follow their
+        parent)."""
+        total = sum(b.seconds for b in self.batches)
         out: Counter[str] = Counter()
-        for b in chosen:
+        for b in self.batches:
             out.update(b.stages)
-        return {k: v / total for k, v in out.items()}
+        return {k: out[k] / total for k in self.stage_labels if k in out}
 
 
 def _creates(start: int, stop: int) -> list[RunbookCreate]:
     return [RunbookCreate.model_validate(generate_runbook(i)) for i in range(start, stop)]
 
 
-def service_batch(target: Target, creates: list[RunbookCreate], variant: str) -> Batch:
-    """One unit of work of ``create_runbook`` calls; its commit drains the outbox (embedding)."""
+def ingest_stages(target: Target) -> Stages:
+    """Timing wrappers around the write path of ``create_runbook`` (indented = nested). Both the
+    per-document and the batched names of a stage are tried; only the existing ones are timed."""
     stages = Stages()
-    embedder = target.runtime.embedder()
-    stages.wrap(search_service, "drain", "outbox drain (embed + store vectors)")
-    stages.wrap(embedder, "embed", "  of which embedding")
-    if hasattr(runbooks_service, "redact_content"):
-        stages.wrap(runbooks_service, "redact_content", "redaction")
-    keyword_cls = (
-        keyword_mod.SqliteFts5Index
-        if target.backend == "embedded"
-        else keyword_mod.PostgresFullTextIndex
-    )
-    stages.wrap(keyword_cls, "upsert", "keyword index upsert")
-    stages.wrap(repository, "replace_labels", "labels (delete + insert + flush)")
-    stages.wrap(repository, "add", "runbook row (add + flush)")
-    stages.wrap(repository, "add_version", "version row (add + flush)")
-    patch = fts_insert_only_for_new() if variant.startswith("I1") else contextlib.nullcontext()
-    try:
-        with patch:
-            t0 = time.perf_counter_ns()
-            with unit_of_work(target.factory) as session:
-                for data in creates:
-                    runbooks_service.create_runbook(session, data=data, actor="bench")
-            elapsed = time.perf_counter_ns() - t0
-    finally:
-        stages.restore()
-    return Batch(
-        variant, len(creates), elapsed / 1e9, {k: v / 1e9 for k, v in stages.totals.items()}
-    )
+    wrap = stages.wrap
+    wrap(search_service, "drain", "outbox drain after commit")
+    wrap(target.runtime.embedder(), "embed", "  of which embedding")
+    wrap(target.vector_cls, "upsert", "  of which vector store upsert")
+    wrap(runbooks_service, "redact_content", "redaction")
+    if not any(
+        [
+            wrap(search_service, name, f"search_service.{name} (keyword + outbox)", optional=True)
+            for name in ("index_documents", "index_document")
+        ]
+    ):
+        stages.missing.append("search_service.index_document(s)")
+    wrap(target.keyword_cls, "upsert", "  of which keyword index upsert")
+    if target.keyword_cls is keyword_memory.MemoryKeywordIndex:
+        wrap(keyword_memory, "analysed_row", "    of which analysis (analysed_row)")
+    for name in ("add_new", "add", "add_version", "replace_labels"):
+        wrap(repository, name, f"repository.{name}", optional=True)
+    return stages
+
+
+def service_batch(target: Target, creates: list[RunbookCreate]) -> tuple[Batch, Stages]:
+    """One unit of work of ``create_runbook`` calls; its commit drains the outbox (embedding)."""
+    with ingest_stages(target).active() as stages:
+        t0 = time.perf_counter_ns()
+        with unit_of_work(target.factory) as session:
+            for data in creates:
+                runbooks_service.create_runbook(session, data=data, actor="bench")
+        elapsed = time.perf_counter_ns() - t0
+    seconds = {k: v / 1e9 for k, v in stages.totals.items()}
+    return Batch(len(creates), elapsed / 1e9, seconds), stages
 
 
 def bulk_fill(target: Target, start: int, stop: int, *, progress: bool) -> float:
     """NOT the service path (labelled as such in the output): rows in the shape that
     ``create_runbook`` + the outbox drain write them (same content model, ``search_document``,
-    ``outbox_text``, embedder and vector index), inserted with executemany, no redaction.
-    Used to reach 100k runbooks in minutes; the measured batches go through the service."""
+    ``analysed_row`` / full-text row, ``outbox_text``, embedder and vector table), inserted with
+    executemany, no redaction. Used to reach 100k runbooks in minutes; the measured batches go
+    through the service."""
     from faultmaven.kit.ids import new_id
     from faultmaven.runbooks.indexing import search_document
     from faultmaven.runbooks.models import RunbookLabelRow, RunbookRow, RunbookVersionRow
@@ -1801,14 +1821,27 @@ def bulk_fill(target: Target, start: int, stop: int, *, progress: bool) -> float
 
     runtime = target.runtime
     embedder = runtime.embedder()
-    keyword_table = keyword_mod._FTS if target.backend == "embedded" else keyword_mod._PG
-    has_redaction = "redaction" in RunbookRow.__table__.c
+    if target.keyword_cls is keyword_memory.MemoryKeywordIndex:
+
+        def keyword_rows(documents: list[keyword_mod.SearchDocument]) -> tuple[Any, list[dict]]:
+            return TermsRow, [keyword_memory.analysed_row(d) for d in documents]
+
+    elif target.keyword_cls is keyword_mod.PostgresFullTextIndex:
+
+        def keyword_rows(documents: list[keyword_mod.SearchDocument]) -> tuple[Any, list[dict]]:
+            return keyword_mod._PG, [d.columns() for d in documents]
+
+    else:
+        raise RuntimeError(f"bulk fill does not know the keyword index {target.keyword_cls}")
+    if target.vector_cls not in (vectors_mod.EmbeddedVectorIndex, vectors_mod.PgVectorIndex):
+        raise RuntimeError(f"bulk fill does not know the vector index {target.vector_cls}")
+    label = repository.label_value
     now = utcnow()
     t_start = time.perf_counter()
     next_report = t_start + 15
     with unit_of_work(target.factory) as session:
         index = runtime.vector_index(session)
-        if target.backend == "pgvector":  # build HNSW once at the end: much faster than per row
+        if isinstance(index, vectors_mod.PgVectorIndex):  # HNSW once at the end: much faster
             index.ensure(session)
             session.execute(text("DROP INDEX IF EXISTS ix_runbook_embeddings_hnsw"))
     for first in range(start, stop, 1000):
@@ -1820,26 +1853,26 @@ def bulk_fill(target: Target, start: int, stop: int, *, progress: bool) -> float
             )
             doc_id = new_id("rb")
             stored = content.model_dump(mode="json")
-            row = {
-                "id": doc_id,
-                "title": content.title,
-                "severity": content.severity.value,
-                "status": data.status.value,
-                "version": 1,
-                "content": stored,
-                "services": list(data.services),
-                "tags": list(data.tags),
-                "source_case_ids": [],
-                "author": "bench",
-                "owner": data.owner or "bench",
-                "review_by": data.review_by,
-                "generated_by": "manual",
-                "created_at": now,
-                "updated_at": now,
-            }
-            if has_redaction:
-                row["redaction"] = {}
-            runbooks.append(row)
+            runbooks.append(
+                {
+                    "id": doc_id,
+                    "title": content.title,
+                    "severity": content.severity.value,
+                    "status": data.status.value,
+                    "version": 1,
+                    "content": stored,
+                    "services": list(data.services),
+                    "tags": list(data.tags),
+                    "source_case_ids": [],
+                    "author": "bench",
+                    "owner": data.owner or "bench",
+                    "review_by": data.review_by,
+                    "generated_by": "manual",
+                    "redaction": {},
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             versions.append(
                 {
                     "runbook_id": doc_id,
@@ -1855,32 +1888,29 @@ def bulk_fill(target: Target, start: int, stop: int, *, progress: bool) -> float
             labels.extend(
                 {"runbook_id": doc_id, "kind": kind, "value": value}
                 for kind, value in {
-                    *(("service", s.strip().lower()) for s in data.services),
-                    *(("tag", t.strip().lower()) for t in data.tags),
+                    *(("service", label(s)) for s in data.services),
+                    *(("tag", label(t)) for t in data.tags),
                 }
+                if value
             )
             documents.append(
-                search_document(doc_id, content, services=data.services, tags=data.tags)
+                search_document(
+                    doc_id,
+                    content,
+                    status=data.status.value,
+                    services=data.services,
+                    tags=data.tags,
+                )
             )
         vectors = embedder.embed([outbox_text(d) for d in documents])
+        keyword_table, keyword_values = keyword_rows(documents)
         with unit_of_work(target.factory) as session:
             session.execute(insert(RunbookRow), runbooks)
             session.execute(insert(RunbookVersionRow), versions)
             session.execute(insert(RunbookLabelRow), labels)
-            if target.backend == "embedded" and fts_keyed_by_rowid():
-                # as the upsert of this revision: the FTS rowid is the runbook row's rowid
-                session.execute(
-                    text(
-                        "INSERT INTO runbook_fts (rowid, runbook_id, title, symptoms, body) "
-                        "VALUES ((SELECT rowid FROM runbooks WHERE id = :runbook_id), "
-                        ":runbook_id, :title, :symptoms, :body)"
-                    ),
-                    [d.columns() for d in documents],
-                )
-            else:
-                session.execute(insert(keyword_table), [d.columns() for d in documents])
+            session.execute(insert(keyword_table), keyword_values)
             items = [(d.doc_id, vectors[i]) for i, d in enumerate(documents)]
-            if target.backend == "embedded":
+            if isinstance(index, vectors_mod.EmbeddedVectorIndex):
                 session.execute(
                     insert(VectorRow),
                     [
@@ -1914,9 +1944,8 @@ def build_hnsw(target: Target) -> float:
 
 
 def ingest(target: Target, args: argparse.Namespace) -> Ingest:
-    """Fill to ``size - tail`` (service path, or bulk for large sizes), then ``tail`` runbooks
-    through ``create_runbook`` in batches of ``--batch``: the measured ingest rate at this size.
-    On the embedded backend the measured batches alternate with experiment I1 batches."""
+    """Fill to ``size - tail`` (bulk, not the service path), then ``tail`` runbooks through
+    ``create_runbook`` in batches of ``--batch``: the measured ingest rate at this size."""
     runtime = target.runtime
     embedder = runtime.embedder()  # a running server has loaded it already
     embedder.embed(["warm up"])
@@ -1927,6 +1956,8 @@ def ingest(target: Target, args: argparse.Namespace) -> Ingest:
     logging.getLogger("faultmaven.search").addHandler(warnings)
     fill_seconds = index_seconds = parse_seconds = 0.0
     batches: list[Batch] = []
+    labels: list[str] = []
+    missing: list[str] = []
     try:
         if fill_to:
             fill_seconds = bulk_fill(target, 0, fill_to, progress=True)
@@ -1935,31 +1966,25 @@ def ingest(target: Target, args: argparse.Namespace) -> Ingest:
                 f"{fill_seconds:.0f} s ({fill_to / fill_seconds:,.0f}/s)",
                 flush=True,
             )
-        if target.backend == "pgvector" and fill_to:
+        if target.vector_cls is vectors_mod.PgVectorIndex and fill_to:
             index_seconds = build_hnsw(target)
             print(
                 f"    HNSW index built over {fill_to:,} vectors in {index_seconds:.0f} s",
                 flush=True,
             )
-        experiment = (
-            target.backend == "embedded" and not args.no_experiments and not fts_keyed_by_rowid()
-        )
         next_report = time.perf_counter() + 15
-        for n, first in enumerate(range(fill_to, size, batch)):
+        for first in range(fill_to, size, batch):
             t0 = time.perf_counter()
             creates = _creates(first, min(first + batch, size))
             parse_seconds += time.perf_counter() - t0
-            variant = (
-                "I1: FTS insert without the full-scan delete"
-                if experiment and n % 2
-                else ("service path")
-            )
-            batches.append(service_batch(target, creates, variant))
+            measured, stages = service_batch(target, creates)
+            batches.append(measured)
+            labels, missing = stages.labels, stages.missing
             if time.perf_counter() > next_report:
                 done = first + len(creates)
                 print(
                     f"    service path {done:>7,}/{size:,}  "
-                    f"{batches[-1].docs / batches[-1].seconds:6.0f}/s (last batch)  "
+                    f"{measured.docs / measured.seconds:6.0f}/s (last batch)  "
                     f"rss {rss_mb():.0f} MB  load {loadavg()}",
                     flush=True,
                 )
@@ -1982,11 +2007,15 @@ def ingest(target: Target, args: argparse.Namespace) -> Ingest:
     with unit_of_work(target.factory) as session:
         vectors = (
             session.scalar(select(func.count()).select_from(VectorRow))
-            if target.backend == "embedded"
+            if target.vector_cls is vectors_mod.EmbeddedVectorIndex
             else session.scalar(text("SELECT count(*) FROM runbook_embeddings"))
         )
-    if vectors != size:
-        raise RuntimeError(f"{vectors} vectors for {size} runbooks")
+        if target.keyword_cls is keyword_memory.MemoryKeywordIndex:
+            keyword_rows = session.scalar(select(func.count()).select_from(TermsRow))
+        else:
+            keyword_rows = session.scalar(text("SELECT count(*) FROM runbook_search"))
+    if vectors != size or keyword_rows != size:
+        raise RuntimeError(f"{vectors} vectors, {keyword_rows} keyword rows for {size} runbooks")
     return Ingest(
         size,
         "bulk (not the service path)" if fill_to else "none",
@@ -1997,6 +2026,8 @@ def ingest(target: Target, args: argparse.Namespace) -> Ingest:
         warnings.count,
         index_seconds,
         database_size_mb(target),
+        labels,
+        missing,
     )
 
 
@@ -2013,35 +2044,48 @@ def full_text(document: keyword_mod.SearchDocument) -> str:
 
 
 def outbox_text(document: keyword_mod.SearchDocument) -> str:
-    """The text ``index_document`` queues for the embedder, in this revision of faultmaven
-    (later revisions embed the title + the first 300 characters; earlier ones everything)."""
-    if hasattr(search_service, "document_text"):
-        return search_service.embedding_text(search_service.document_text(document))
-    return search_service.embedding_text(document)
+    """The text ``index_document`` queues for the embedder (title + the first characters)."""
+    return search_service.embedding_text(search_service.document_text(document))
 
 
 def query_text(query: str) -> str:
-    """What the service embeds of a query, in this revision."""
-    if hasattr(search_service, "document_text"):
-        return search_service.embedding_text(query)
-    return query
+    """What the service embeds of a query."""
+    return search_service.embedding_text(query)
 
 
 def read_corpus(target: Target) -> tuple[list[str], list[str], list[str], np.ndarray]:
-    """(ids, full texts, the texts the embedder saw, active mask), read back from the keyword
-    index."""
-    table = "runbook_fts" if target.backend == "embedded" else "runbook_search"
+    """(ids, full texts, the texts the embedder saw, active mask), rebuilt from the stored
+    runbook rows by ``search_document`` (what the service indexes: the embedded keyword index
+    keeps stems only, no text)."""
+    from faultmaven.runbooks.indexing import search_document
+    from faultmaven.runbooks.models import RunbookRow
+    from faultmaven.runbooks.schemas import RunbookContent
+
+    active_statuses = set(runbooks_service.ACTIVE_STATUSES)
+    ids, texts, embedded, active = [], [], [], []
     with unit_of_work(target.factory) as session:
         rows = session.execute(
-            text(f"SELECT runbook_id, title, symptoms, body FROM {table} ORDER BY runbook_id")
-        ).all()
-        archived = set(
-            session.scalars(text("SELECT id FROM runbooks WHERE status = 'archived'")).all()
+            select(
+                RunbookRow.id,
+                RunbookRow.status,
+                RunbookRow.services,
+                RunbookRow.tags,
+                RunbookRow.content,
+            ).order_by(RunbookRow.id)
         )
-    ids = [row[0] for row in rows]
-    documents = [keyword_mod.SearchDocument(row[0], row[1], row[2], row[3]) for row in rows]
-    active = np.array([doc_id not in archived for doc_id in ids], dtype=bool)
-    return ids, [full_text(d) for d in documents], [outbox_text(d) for d in documents], active
+        for row in rows:
+            document = search_document(
+                row.id,
+                RunbookContent.model_validate(row.content),
+                status=row.status,
+                services=row.services,
+                tags=row.tags,
+            )
+            ids.append(row.id)
+            texts.append(full_text(document))
+            embedded.append(outbox_text(document))
+            active.append(row.status in active_statuses)
+    return ids, texts, embedded, np.array(active, dtype=bool)
 
 
 class BruteForce:
@@ -2147,7 +2191,8 @@ def fm_search(target: Target, query: str, mode: str = "hybrid") -> list[str]:
 
 @dataclass
 class Queries:
-    cold_ms: float
+    cold_ms: float  # the first query of the process: loads the in-memory caches
+    cold_parts: dict[str, float]  # ms of that query in each cache refresh
     stats: dict[str, Stats]
     times: dict[str, list[float]]
     overlap: float  # mean |faultmaven top 10 & baseline top 10| / 10
@@ -2161,14 +2206,27 @@ class Queries:
         return statistics.median(a / b for a, b in pairs)
 
 
+def cold_query(target: Target, query: str) -> tuple[float, dict[str, float]]:
+    """The first hybrid query of a process (caches dropped first, as after a restart): the
+    embedded backend loads every keyword posting and the whole vector matrix here."""
+    clear_process_caches()
+    gc.collect()
+    stages = Stages()
+    if target.keyword_cls is keyword_memory.MemoryKeywordIndex:
+        stages.wrap(target.keyword_cls, "_fresh", "keyword postings load (_fresh)")
+    if target.vector_cls is vectors_mod.EmbeddedVectorIndex:
+        stages.wrap(target.vector_cls, "_fresh", "vector matrix load (_fresh)")
+    with stages.active():
+        start = time.perf_counter_ns()
+        fm_search(target, query)
+        cold_ms = _ms(time.perf_counter_ns() - start)
+    return cold_ms, {label: _ms(ns) for label, ns in stages.totals.items()}
+
+
 def measure_queries(
     target: Target, base: BruteForce, queries: list[str], warmup: list[str]
 ) -> Queries:
-    vectors_mod.EmbeddedVectorIndex._caches.clear()
-    gc.collect()
-    start = time.perf_counter_ns()
-    fm_search(target, warmup[0])
-    cold_ms = _ms(time.perf_counter_ns() - start)
+    cold_ms, cold_parts = cold_query(target, warmup[0])
     for query in warmup:
         fm_search(target, query)
         fm_search(target, query, "keyword")
@@ -2190,77 +2248,113 @@ def measure_queries(
         if results["baseline"]:
             overlaps.append(len(set(results["hybrid"]) & set(results["baseline"])) / 10)
     stats = {name: Stats.of(values) for name, values in times.items()}
-    return Queries(cold_ms, stats, times, statistics.fmean(overlaps) if overlaps else 0.0, empty)
+    return Queries(
+        cold_ms,
+        cold_parts,
+        stats,
+        times,
+        statistics.fmean(overlaps) if overlaps else 0.0,
+        empty,
+    )
 
 
 # ---- where the time goes -----------------------------------------------------------------------
 
 
-def breakdown(target: Target, queries: list[str]) -> list[tuple[str, float]]:
-    """Mean ms per hybrid query of each stage (wrappers add ~1 us per call)."""
-    embedded = target.backend == "embedded"
+def breakdown(target: Target, queries: list[str]) -> tuple[list[tuple[str, float]], list[str]]:
+    """Mean ms per hybrid query of each stage (wrappers add ~1 us per call), and the stages
+    this revision lacks. Indented = part of the row above; "(rest)" = the row above minus
+    its measured parts."""
+    memory = target.keyword_cls is keyword_memory.MemoryKeywordIndex
+    embedded_vectors = target.vector_cls is vectors_mod.EmbeddedVectorIndex
     stages = Stages()
-    stages.wrap(runbooks_service, "search_runbooks", "search_runbooks")
-    stages.wrap(search_service, "search", "search")
-    stages.wrap(search_service, "pending_count", "pending")
-    keyword_cls = keyword_mod.SqliteFts5Index if embedded else keyword_mod.PostgresFullTextIndex
-    stages.wrap(keyword_cls, "search", "keyword")
-    stages.wrap(search_service, "mismatch_note", "identity")
-    stages.wrap(target.runtime.embedder(), "embed", "embed")
-    if embedded:
-        stages.wrap(vectors_mod.EmbeddedVectorIndex, "search", "vector")
-        stages.wrap(vectors_mod.EmbeddedVectorIndex, "_fresh", "fresh")
-        stages.wrap(vectors_mod, "_allowed_among", "allowed")
-    else:
-        stages.wrap(vectors_mod.PgVectorIndex, "search", "vector")
-    stages.wrap(repository, "get_many", "rows")
+    wrap = stages.wrap
+    wrap(runbooks_service, "search_runbooks", "search_runbooks")
+    wrap(search_service, "search", "search")
+    wrap(search_service, "pending_count", "pending")
+    wrap(target.keyword_cls, "search", "keyword")
+    if memory:
+        wrap(target.keyword_cls, "_fresh", "keyword fresh")
+        wrap(target.keyword_cls, "_ranked", "keyword ranked")
+        wrap(target.keyword_cls, "accepting", "accepting")
+    wrap(search_service, "mismatch_note", "identity")
+    wrap(target.runtime.embedder(), "embed", "embed")
+    wrap(target.vector_cls, "search", "vector")
+    if embedded_vectors:
+        wrap(target.vector_cls, "_fresh", "vector fresh")
+        wrap(filters_mod.SearchFilter, "among", "among")
+    wrap(search_service, "fuse", "fuse")
+    wrap(repository, "get_many", "rows")
     total = 0
-    try:
+    with stages.active():
         for query in queries:
             t0 = time.perf_counter_ns()
             fm_search(target, query)
             total += time.perf_counter_ns() - t0
-    finally:
-        stages.restore()
     n = len(queries)
     t = {k: v / n / 1e6 for k, v in stages.totals.items()}
+    g = t.get
     total_ms = total / n / 1e6
+    keyword_name = (
+        "MemoryKeywordIndex.search (BM25 in memory)"
+        if memory
+        else f"{target.keyword_cls.__name__}.search (ts_rank + ts_headline)"
+    )
+    vector_name = (
+        "EmbeddedVectorIndex.search (numpy)"
+        if embedded_vectors
+        else f"{target.vector_cls.__name__}.search"
+        + (" (HNSW)" if target.vector_cls is vectors_mod.PgVectorIndex else "")
+    )
     rows = [
         ("request total (unit_of_work + search_runbooks)", total_ms),
-        ("  session open + commit + close", total_ms - t["search_runbooks"]),
-        ("  search_runbooks", t["search_runbooks"]),
-        ("    search_service.search", t["search"]),
-        ("      outbox check: pending_count()", t["pending"]),
-        (
-            "      keyword: " + ("FTS5 bm25 + highlight" if embedded else "ts_rank + ts_headline"),
-            t["keyword"],
-        ),
-        ("      index identity check: mismatch_note()", t["identity"]),
-        ("      embed the query", t["embed"]),
-        (
-            "      vector: "
-            + ("EmbeddedVectorIndex.search" if embedded else "PgVectorIndex (HNSW)"),
-            t["vector"],
-        ),
+        ("  session open + commit + close (rest)", total_ms - g("search_runbooks", 0.0)),
+        ("  search_runbooks", g("search_runbooks")),
+        ("    search_service.search", g("search")),
+        ("      outbox check: pending_count()", g("pending")),
+        ("      keyword: " + keyword_name, g("keyword")),
     ]
-    if embedded:
+    if memory:
         rows += [
-            ("        coherence check: _fresh() (count(*), max(seq))", t["fresh"]),
-            ("        filter check: _allowed_among()", t.get("allowed", 0.0)),
-            ("        matmul + top-k (rest)", t["vector"] - t["fresh"] - t.get("allowed", 0.0)),
+            ("        cache refresh: _fresh() (stamp + new rows)", g("keyword fresh")),
+            ("        BM25 over postings: _ranked()", g("keyword ranked")),
+            (
+                "        query stems, filter mask (rest)",
+                g("keyword", 0.0) - g("keyword fresh", 0.0) - g("keyword ranked", 0.0),
+            ),
+            ("      filter checker for vectors: accepting()", g("accepting")),
         ]
     rows += [
+        ("      index identity check: mismatch_note()", g("identity")),
+        ("      embed the query", g("embed")),
+        ("      vector: " + vector_name, g("vector")),
+    ]
+    if embedded_vectors:
+        rows += [
+            ("        cache refresh: _fresh() (stamp + new rows)", g("vector fresh")),
+            ("        filter check of candidates: SearchFilter.among()", g("among")),
+            (
+                "        matmul + top-k (rest)",
+                g("vector", 0.0) - g("vector fresh", 0.0) - g("among", 0.0),
+            ),
+        ]
+    rows += [
+        ("      fusion: fuse()", g("fuse")),
         (
-            "      fusion + hit objects (rest)",
-            t["search"] - t["pending"] - t["keyword"] - t["identity"] - t["embed"] - t["vector"],
+            "      identity, hit objects (rest)",
+            g("search", 0.0)
+            - sum(
+                g(k, 0.0)
+                for k in ("pending", "keyword", "accepting", "identity", "embed", "vector", "fuse")
+            ),
         ),
-        ("    load the 10 rows: repository.get_many()", t["rows"]),
+        ("    load the 10 rows: repository.get_many()", g("rows")),
         (
-            "    filter select, query_terms, pydantic results (rest)",
-            t["search_runbooks"] - t["search"] - t["rows"],
+            "    filter build, query_terms, pydantic results (rest)",
+            g("search_runbooks", 0.0) - g("search", 0.0) - g("rows", 0.0),
         ),
     ]
-    return rows
+    return [(label, ms) for label, ms in rows if ms is not None], stages.missing
 
 
 def profile(target: Target, queries: list[str], top: int) -> str:
@@ -2287,444 +2381,6 @@ def profile(target: Target, queries: list[str], top: int) -> str:
     )
 
 
-# ---- experiments (monkeypatched variants; nothing in src/ changes) -----------------------------
-#
-# Each experiment patches the imported modules for the duration of one call, and is timed
-# interleaved with the unpatched code on the same queries. They are cumulative (X2 includes X1,
-# ...), so the last one estimates what all of them together would give.
-
-_TOPK = (
-    "SELECT rowid AS rid, -bm25(runbook_fts, 0.0, 10.0, 5.0, 1.0) AS score "
-    "FROM runbook_fts WHERE runbook_fts MATCH :q ORDER BY score DESC LIMIT :n"
-)
-_HIGHLIGHTS = (
-    "highlight(runbook_fts, 1, char(2), char(3)) AS title, "
-    "highlight(runbook_fts, 2, char(2), char(3)) AS symptoms, "
-    "highlight(runbook_fts, 3, char(2), char(3)) AS body"
-)
-# top rows with their highlights: the MATCH join keeps highlight() legal
-_TOPK_HIGHLIGHTED = text(
-    f"SELECT f.runbook_id AS runbook_id, t.score AS score, {_HIGHLIGHTS} "
-    f"FROM ({_TOPK}) AS t JOIN runbook_fts AS f ON f.rowid = t.rid "
-    "WHERE runbook_fts MATCH :q ORDER BY t.score DESC, f.runbook_id"
-)
-# top rows without highlights: runbook_id fetched by rowid
-_TOPK_PLAIN = text(
-    f"SELECT f.runbook_id AS runbook_id, t.score AS score, t.rid AS rid "
-    f"FROM ({_TOPK}) AS t JOIN runbook_fts AS f ON f.rowid = t.rid "
-    "ORDER BY t.score DESC, f.runbook_id"
-)
-_DF_CACHE: dict[tuple[str, str], int] = {}
-
-
-def _prune_common_terms(session: Session, terms: list[str]) -> list[str]:
-    """Terms found in more than half of the runbooks get idf <= 0, which FTS5's bm25 clamps to
-    1e-6: they add (almost) nothing to any score but make FTS5 rank most of the table. Document
-    frequencies are cached per process (a real version could read an fts5vocab table)."""
-    key = str(session.get_bind().url)
-    total = _DF_CACHE.get((key, ""))
-    if total is None:
-        total = _DF_CACHE[(key, "")] = session.scalar(text("SELECT count(*) FROM runbooks"))
-    kept = []
-    for term in terms:
-        df = _DF_CACHE.get((key, term))
-        if df is None:
-            df = _DF_CACHE[(key, term)] = session.scalar(
-                text("SELECT count(*) FROM runbook_fts WHERE runbook_fts MATCH :q"),
-                {"q": f'"{term}"'},
-            )
-        if df * 2 <= total:
-            kept.append(term)
-    return kept or terms
-
-
-def _patched(owner: Any, attr: str, value: Any) -> contextlib.AbstractContextManager[None]:
-    @contextlib.contextmanager
-    def manager() -> Iterator[None]:
-        original = vars(owner)[attr]
-        setattr(owner, attr, value)
-        try:
-            yield
-        finally:
-            setattr(owner, attr, original)
-
-    return manager()
-
-
-def x1_likely_status() -> contextlib.AbstractContextManager[None]:
-    """X1: ``likely(status IN (...))`` in the filter select, so SQLite looks candidates up by
-    primary key (``_allowed_among``) instead of walking ``ix_runbooks_status`` (it has no
-    statistics: the migrations never run ANALYZE). ``PRAGMA optimize`` would do the same."""
-    from faultmaven.runbooks.models import RunbookRow
-
-    original = repository.filtered_ids
-
-    def filtered_ids(*, statuses: Any, severity: Any, service: Any, tag: Any) -> Any:
-        query = original(statuses=None, severity=severity, service=service, tag=tag)
-        if statuses is not None:
-            query = query.where(func.likely(RunbookRow.status.in_(list(statuses))))
-        return query
-
-    return _patched(repository, "filtered_ids", filtered_ids)
-
-
-def x2_keyword_topk(
-    page_only: bool = False, prune: bool = False
-) -> contextlib.AbstractContextManager[None]:
-    """X2: FTS5 ranks on rowid + bm25 only (ORDER BY ... LIMIT in a subquery), then reads
-    runbook_id and the three highlight() columns of those top rows only; the filter is applied to
-    the top rows by primary key (over-fetch, retry with 4x if too few survive) instead of
-    ``runbook_id IN (SELECT id FROM runbooks WHERE ...)``, which materialises every active id
-    per query. (Today SQLite's sorter computes highlight() and reads the content row of EVERY
-    matching runbook before it keeps 100.) ``page_only`` (X4): highlight() only the first 11
-    rows, in a second query (a real change would highlight the fused page). ``prune`` (X5): drop
-    query terms that match more than half of the runbooks (see ``_prune_common_terms``)."""
-
-    def search(
-        self: Any, session: Session, query: str, *, limit: int, allowed_ids: Any = None
-    ) -> list[keyword_mod.KeywordHit]:
-        terms = keyword_mod.query_terms(query)
-        if prune and terms:
-            terms = _prune_common_terms(session, terms)
-        if not terms:
-            return []
-        match = " OR ".join(f'"{term}"' for term in terms)
-        want = limit if allowed_ids is None else limit + limit // 4 + 8
-        statement = _TOPK_PLAIN if page_only else _TOPK_HIGHLIGHTED
-        while True:
-            rows = session.execute(statement, {"q": match, "n": want}).all()
-            kept = rows
-            if allowed_ids is not None and rows:
-                allowed = vectors_mod._allowed_among(
-                    session, allowed_ids, [row.runbook_id for row in rows]
-                )
-                kept = [row for row in rows if row.runbook_id in allowed]
-            if len(kept) >= limit or len(rows) < want:
-                break
-            want *= 4
-        kept = kept[:limit]
-        if page_only:
-            rowids = ", ".join(str(int(row.rid)) for row in kept[:11]) or "NULL"
-            marked = {
-                row.runbook_id: row
-                for row in session.execute(
-                    text(
-                        f"SELECT runbook_id, {_HIGHLIGHTS} FROM runbook_fts "
-                        f"WHERE runbook_fts MATCH :q AND rowid IN ({rowids})"
-                    ),
-                    {"q": match},
-                )
-            }
-        else:
-            marked = {row.runbook_id: row for row in kept}
-        return [
-            keyword_mod.KeywordHit(
-                doc_id=row.runbook_id,
-                score=float(row.score),
-                matched={
-                    name: words
-                    for name in keyword_mod.FIELDS
-                    if row.runbook_id in marked
-                    and (words := keyword_mod._marked_words(getattr(marked[row.runbook_id], name)))
-                },
-            )
-            for row in kept
-        ]
-
-    return _patched(keyword_mod.SqliteFts5Index, "search", search)
-
-
-def x3_cheap_coherence() -> contextlib.AbstractContextManager[None]:
-    """X3: the per-query coherence check reads ``max(seq)`` (an index seek) and one meta row
-    (standing in for a generation counter that deletions would bump) instead of ``count(*)``,
-    which scans the whole vector table's index on every query."""
-    from faultmaven.search.models import IndexMetaRow
-
-    cls = vectors_mod.EmbeddedVectorIndex
-    original = vars(cls)["_fresh"]
-    check = select(
-        func.max(VectorRow.seq),
-        select(IndexMetaRow.value).where(IndexMetaRow.key == "model").scalar_subquery(),
-    )
-
-    def _fresh(self: Any, session: Session) -> Any:
-        cache = self._caches.get(str(session.get_bind().url))
-        max_seq, _generation = session.execute(check).one()
-        if (
-            cache is not None
-            and cache.max_seq == (max_seq or 0)
-            and time.monotonic() - cache.loaded_at < vectors_mod.FULL_RELOAD_SECONDS
-        ):
-            return cache
-        return original(self, session)
-
-    return _patched(cls, "_fresh", _fresh)
-
-
-def x4_summary_rows() -> contextlib.AbstractContextManager[None]:
-    """X4: load the result rows without their ``content`` JSON (a search hit shows a summary)."""
-    from sqlalchemy.orm import defer
-
-    from faultmaven.runbooks.models import RunbookRow
-
-    def get_many(session: Session, runbook_ids: Any) -> dict[str, Any]:
-        ids = list(runbook_ids)
-        if not ids:
-            return {}
-        rows = session.scalars(
-            select(RunbookRow).options(defer(RunbookRow.content)).where(RunbookRow.id.in_(ids))
-        )
-        return {row.id: row for row in rows}
-
-    return _patched(repository, "get_many", get_many)
-
-
-def p_keyword(post_filter: bool) -> contextlib.AbstractContextManager[None]:
-    """P1: PostgreSQL ranks without ``ts_headline`` and headlines only the first 11 hits (one
-    page; a real change would headline the fused page). P2 (``post_filter``): P1 + the filter
-    applied to the top rows by primary key instead of ``runbook_id IN (subquery)``."""
-    pg = keyword_mod._PG
-    options = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
-
-    def search(
-        self: Any, session: Session, query: str, *, limit: int, allowed_ids: Any = None
-    ) -> list[keyword_mod.KeywordHit]:
-        terms = keyword_mod.query_terms(query)
-        if not terms:
-            return []
-        tsquery = func.to_tsquery("english", " | ".join(terms))
-        score = func.ts_rank(pg.c.document, tsquery, 1).label("score")
-        want = limit + limit // 4 + 8 if post_filter and allowed_ids is not None else limit
-        while True:
-            ranked = (
-                select(pg.c.runbook_id, score)
-                .where(pg.c.document.op("@@")(tsquery))
-                .order_by(score.desc(), pg.c.runbook_id)
-                .limit(want)
-            )
-            if allowed_ids is not None and not post_filter:
-                ranked = ranked.where(pg.c.runbook_id.in_(allowed_ids))
-            rows = session.execute(ranked).all()
-            kept = rows
-            if post_filter and allowed_ids is not None and rows:
-                allowed = vectors_mod._allowed_among(
-                    session, allowed_ids, [row.runbook_id for row in rows]
-                )
-                kept = [row for row in rows if row.runbook_id in allowed]
-            if not post_filter or len(kept) >= limit or len(rows) < want:
-                break
-            want *= 4
-        kept = kept[:limit]
-        page = [row.runbook_id for row in kept[:11]]
-        marked: dict[str, dict[str, list[str]]] = {}
-        if page:
-            for row in session.execute(
-                select(
-                    pg.c.runbook_id,
-                    *(
-                        func.ts_headline("english", pg.c[name], tsquery, options).label(name)
-                        for name in keyword_mod.FIELDS
-                    ),
-                ).where(pg.c.runbook_id.in_(page))
-            ):
-                marked[row.runbook_id] = {
-                    name: words
-                    for name in keyword_mod.FIELDS
-                    if (words := keyword_mod._marked_words(getattr(row, name)))
-                }
-        return [
-            keyword_mod.KeywordHit(
-                doc_id=row.runbook_id,
-                score=float(row.score),
-                matched=marked.get(row.runbook_id, {}),
-            )
-            for row in kept
-        ]
-
-    return _patched(keyword_mod.PostgresFullTextIndex, "search", search)
-
-
-def x6_in_memory_keyword(
-    base: BruteForce, rowids: dict[str, int]
-) -> contextlib.AbstractContextManager[None]:
-    """X6: keyword RANKING in process memory (the baseline's BM25 postings, cached per process
-    like the vector matrix would be), filtered by primary key as in X2; FTS5 is only asked for
-    the highlight() of 11 rows (a page). Its BM25 has no stemming or field weights, so its
-    ranking differs from FTS5's: this estimates the floor of the service path around an
-    in-memory ranker, not a drop-in change."""
-
-    def search(
-        self: Any, session: Session, query: str, *, limit: int, allowed_ids: Any = None
-    ) -> list[keyword_mod.KeywordHit]:
-        terms = keyword_mod.query_terms(query)
-        if not terms:
-            return []
-        scores = base.bm25_scores(query)
-        want = limit if allowed_ids is None else limit + limit // 4 + 8
-        while True:
-            top = base._top(scores, scores > 0, want)
-            kept = top
-            if allowed_ids is not None and top:
-                allowed = vectors_mod._allowed_among(
-                    session, allowed_ids, [base.ids[i] for i, _ in top]
-                )
-                kept = [(i, score) for i, score in top if base.ids[i] in allowed]
-            if len(kept) >= limit or len(top) < want:
-                break
-            want *= 4
-        kept = kept[:limit]
-        page = ", ".join(str(rowids[base.ids[i]]) for i, _ in kept[:11]) or "NULL"
-        match = " OR ".join(f'"{term}"' for term in terms)
-        marked = {
-            row.runbook_id: row
-            for row in session.execute(
-                text(
-                    f"SELECT runbook_id, {_HIGHLIGHTS} FROM runbook_fts "
-                    f"WHERE runbook_fts MATCH :q AND rowid IN ({page})"
-                ),
-                {"q": match},
-            )
-        }
-        return [
-            keyword_mod.KeywordHit(
-                doc_id=base.ids[i],
-                score=score,
-                matched={
-                    name: words
-                    for name in keyword_mod.FIELDS
-                    if base.ids[i] in marked
-                    and (words := keyword_mod._marked_words(getattr(marked[base.ids[i]], name)))
-                },
-            )
-            for i, score in kept
-        ]
-
-    return _patched(keyword_mod.SqliteFts5Index, "search", search)
-
-
-Variants = list[tuple[str, Callable[[], list[contextlib.AbstractContextManager[None]]]]]
-EXPERIMENTS: dict[str, Variants] = {
-    "embedded": [
-        (
-            "X1 likely() status filter: candidates checked by primary key",
-            lambda: [x1_likely_status()],
-        ),
-        (
-            "X2 = X1 + FTS top-k on rowid+bm25, highlight top rows, filter them by PK",
-            lambda: [x1_likely_status(), x2_keyword_topk()],
-        ),
-        (
-            "X3 = X2 + coherence check max(seq) + one meta row, no count(*)",
-            lambda: [x1_likely_status(), x2_keyword_topk(), x3_cheap_coherence()],
-        ),
-        (
-            "X4 = X3 + highlight() 11 rows (a page), result rows without content JSON",
-            lambda: [
-                x1_likely_status(),
-                x2_keyword_topk(page_only=True),
-                x3_cheap_coherence(),
-                x4_summary_rows(),
-            ],
-        ),
-        (
-            "X5 = X4 + drop query terms found in > 50% of runbooks (bm25 idf <= 0)",
-            lambda: [
-                x1_likely_status(),
-                x2_keyword_topk(page_only=True, prune=True),
-                x3_cheap_coherence(),
-                x4_summary_rows(),
-            ],
-        ),
-    ],
-    "pgvector": [
-        (
-            "P1 ts_rank without ts_headline; ts_headline for 11 hits (a page) only",
-            lambda: [p_keyword(post_filter=False)],
-        ),
-        (
-            "P2 = P1 + filter the top rows by PK instead of IN (subquery)",
-            lambda: [p_keyword(post_filter=True)],
-        ),
-        (
-            "P3 = P2 + result rows without content JSON",
-            lambda: [p_keyword(post_filter=True), x4_summary_rows()],
-        ),
-    ],
-}
-
-
-@dataclass
-class Experiment:
-    label: str
-    current: Stats
-    variant: Stats
-    paired: float  # median over queries of variant / current of the same query
-    overlap: float  # mean top-10 overlap of variant and current results
-
-    @property
-    def ratio(self) -> float:
-        return self.variant.p50 / self.current.p50
-
-
-def run_experiments(target: Target, base: BruteForce, queries: list[str]) -> list[Experiment]:
-    """Current code and every variant on each query, in an order rotated per query."""
-    variants = list(EXPERIMENTS[target.backend])
-    if target.backend == "embedded":
-        with unit_of_work(target.factory) as session:
-            rowids = dict(session.execute(text("SELECT runbook_id, rowid FROM runbook_fts")).all())
-        variants.append(
-            (
-                "X6 = X4 but keyword ranking in memory (baseline BM25; ranking differs)",
-                lambda: [
-                    x1_likely_status(),
-                    x6_in_memory_keyword(base, rowids),
-                    x3_cheap_coherence(),
-                    x4_summary_rows(),
-                ],
-            )
-        )
-    subjects: list[tuple[str, Callable[[], list[contextlib.AbstractContextManager[None]]]]] = [
-        ("current", lambda: []),
-        *variants,
-    ]
-    times: dict[str, list[float]] = {label: [] for label, _ in subjects}
-    overlaps: dict[str, list[float]] = {label: [] for label, _ in variants}
-    for i, query in enumerate(queries):
-        results: dict[str, list[str]] = {}
-        shift = i % len(subjects)
-        for label, make in subjects[shift:] + subjects[:shift]:
-            with contextlib.ExitStack() as stack:
-                for manager in make():
-                    stack.enter_context(manager)
-                t0 = time.perf_counter_ns()
-                results[label] = fm_search(target, query)
-                times[label].append(_ms(time.perf_counter_ns() - t0))
-        if results["current"]:
-            for label, _ in variants:
-                overlaps[label].append(len(set(results["current"]) & set(results[label])) / 10)
-    current = Stats.of(times["current"])
-    print(f"    {'current code':<76} p50 {current.p50:7.2f} ms, p95 {current.p95:7.2f}")
-    out = []
-    for label, _ in variants:
-        pairs = zip(times[label], times["current"], strict=True)
-        paired = statistics.median(v / c for v, c in pairs)
-        experiment = Experiment(
-            label,
-            current,
-            Stats.of(times[label]),
-            paired,
-            statistics.fmean(overlaps[label]) if overlaps[label] else 0.0,
-        )
-        print(
-            f"    {label:<76} p50 {experiment.variant.p50:7.2f} ms (x{experiment.ratio:.2f}; "
-            f"per-query median x{paired:.2f}), p95 {experiment.variant.p95:7.2f}; "
-            f"same top 10 as current: {100 * experiment.overlap:.0f}%",
-            flush=True,
-        )
-        out.append(experiment)
-    return out
-
-
 # ---- main --------------------------------------------------------------------------------------
 
 
@@ -2737,7 +2393,6 @@ class Run:
     base_index_s: float
     queries: Queries
     rows: list[tuple[str, float]] = field(default_factory=list)
-    experiments: list[Experiment] = field(default_factory=list)
 
     @property
     def base_ingest_rate(self) -> float:
@@ -2774,22 +2429,18 @@ def run_one(
         run = Run(backend, size, result, base.embed_seconds, base.index_seconds, measured)
         report_queries(run, len(queries))
         if not args.no_breakdown:
-            run.rows = breakdown(target, detail)
+            run.rows, missing = breakdown(target, detail)
             print(
                 f"  where the time of one hybrid query goes (mean ms over {len(detail)} "
                 "queries, timing wrappers around the stages):"
             )
             request = run.rows[0][1]
             for label, ms in run.rows:
-                print(f"    {label:<58} {ms:8.2f}  {100 * ms / request:5.1f}%")
+                print(f"    {label:<66} {ms:8.2f}  {100 * ms / request:5.1f}%")
+            if missing:
+                print(f"    (not in this revision, not timed: {', '.join(missing)})")
             print("  cProfile of hybrid queries, top functions by own time:")
             print(profile(target, detail[: 10 if large else 30], args.profile_top))
-        if not args.no_experiments:
-            print(
-                f"  EXPERIMENTS (monkeypatched in this process; {len(detail)} queries, current "
-                "code and variants interleaved, order rotated per query):"
-            )
-            run.experiments = run_experiments(target, base, detail)
         print(f"  time for this size: {time.perf_counter() - t0:.0f} s", flush=True)
     del base
     gc.collect()
@@ -2798,7 +2449,7 @@ def run_one(
 
 def _check_vectors(target: Target, base: BruteForce) -> None:
     """The baseline's matrix must be the very vectors faultmaven stored."""
-    if target.backend != "embedded":
+    if target.vector_cls is not vectors_mod.EmbeddedVectorIndex:
         return
     sample = base.ids[:: max(1, len(base.ids) // 200)]
     with unit_of_work(target.factory) as session:
@@ -2819,30 +2470,31 @@ def _check_vectors(target: Target, base: BruteForce) -> None:
 
 
 def report_ingest(result: Ingest) -> None:
-    measured = [b for b in result.batches if b.variant == "service path"]
-    docs = sum(b.docs for b in measured)
+    docs = sum(b.docs for b in result.batches)
     print(
         f"  ingest, service path (create_runbook, {docs:,} runbooks in units of "
-        f"{measured[0].docs if measured else 0} after a {result.fill} fill of "
+        f"{result.batches[0].docs if result.batches else 0} after a {result.fill} fill of "
         f"{result.fill_docs:,}): {result.rate():,.0f} runbooks/s including the outbox drain; "
         f"drain warnings {result.drain_warnings}; database {result.db_mb:,.0f} MB",
         flush=True,
     )
-    for name, share in sorted(result.stage_share().items(), key=lambda kv: -kv[1]):
-        print(f"    {name:<44} {100 * share:5.1f}% of ingest time")
-    variants = sorted({b.variant for b in result.batches} - {"service path"})
-    for variant in variants:
-        print(
-            f"  EXPERIMENT {variant}: {result.rate(variant):,.0f} runbooks/s "
-            f"(x{result.rate(variant) / result.rate():.2f})"
-        )
+    shares = result.stage_share()
+    for name, share in shares.items():
+        print(f"    {name:<52} {100 * share:5.1f}% of ingest time")
+    top = sum(share for name, share in shares.items() if not name.startswith(" "))
+    print(
+        f"    {'other: RunbookCreate -> row, pydantic, commit (rest)':<52} {100 * (1 - top):5.1f}%"
+    )
+    if result.missing_stages:
+        print(f"    (not in this revision, not timed: {', '.join(result.missing_stages)})")
 
 
 def report_queries(run: Run, count: int) -> None:
     q = run.queries
+    parts = ", ".join(f"{label} {ms:.1f} ms" for label, ms in q.cold_parts.items())
     print(
-        f"  queries: {count} timed after {len(q.times) and 'a warm-up'}; first query of the "
-        f"process (cold: loads the matrix cache): {q.cold_ms:.1f} ms"
+        f"  queries: {count} timed after a warm-up; cold first query (process caches dropped, "
+        f"as after a restart): {q.cold_ms:.1f} ms" + (f" ({parts})" if parts else "")
     )
     print(f"  {'subject':<34} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'p50 x':>7} {'p95 x':>7}")
     for name, label in (
@@ -2894,19 +2546,6 @@ def summary(runs: list[Run]) -> None:
             f"{q.ratio('hybrid', 'p50'):.1f} | {q.ratio('hybrid', 'p95'):.1f} | "
             f"{q.stats['keyword'].p50:.1f} | {verdict} |"
         )
-    for run in runs:
-        if run.experiments:
-            base = run.queries.stats["baseline"].p50
-            print(
-                f"\nexperiments, {run.backend} {run.size:,} (p50 ms current -> variant; "
-                f"variant / baseline p50 of the main measurement):"
-            )
-            for e in run.experiments:
-                print(
-                    f"  {e.label:<76} {e.current.p50:7.2f} -> {e.variant.p50:7.2f}  "
-                    f"x{e.ratio:.2f} (paired x{e.paired:.2f})  ({e.variant.p50 / base:.1f}x "
-                    f"baseline)  same top 10 {100 * e.overlap:.0f}%"
-                )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -2935,7 +2574,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="2k runbooks, 60 queries, ~1 min")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL URL")
     parser.add_argument("--no-breakdown", action="store_true")
-    parser.add_argument("--no-experiments", action="store_true")
+    parser.add_argument(
+        "--no-experiments", action="store_true", help="ignored (the experiments were removed)"
+    )
     parser.add_argument("--profile-top", type=int, default=14)
     parser.add_argument("--workdir", type=Path, default=None, help="for the SQLite files")
     args = parser.parse_args(argv)

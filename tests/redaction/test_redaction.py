@@ -773,6 +773,36 @@ def test_redact_data_walks_nested_structures_without_mutating_them(redactor: Red
     assert again_counts == Counter()
 
 
+_SECRET_TEXTS = [case.values[0] for case in SECRET_CASES]
+_BENIGN_LINES = [line for line in BENIGN.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("text", [*_SECRET_TEXTS, PERSONAL])
+def test_redact_data_finds_each_secret_among_many_clean_strings(
+    redactor: Redactor, text: str
+) -> None:
+    """Data is scanned in one pass first; a finding in any one string must survive that pass."""
+    data = {
+        "title": "Checkout latency after the deploy",
+        "steps": [*_BENIGN_LINES[:20], text, *_BENIGN_LINES[20:40]],
+        "validation": {"command": "kubectl get pods", "output": "Running"},
+    }
+    out, counts = redactor.redact_data(data)
+    alone, alone_counts = redactor.redact(text)
+    assert counts == alone_counts and counts
+    assert out["steps"][20] == alone
+    assert out["steps"][:20] == _BENIGN_LINES[:20]
+
+
+def test_redact_data_still_redacts_by_key_when_every_string_is_clean(
+    redactor: Redactor,
+) -> None:
+    out, counts = redactor.redact_data({"notes": _BENIGN_LINES, "env": {"DB_PASSWORD": "s3cr3t"}})
+    assert out["env"] == {"DB_PASSWORD": "[REDACTED:password]"}
+    assert out["notes"] == _BENIGN_LINES
+    assert counts == Counter(password=1)
+
+
 def test_redact_data_keeps_keys_verbatim(redactor: Redactor) -> None:
     out, counts = redactor.redact_data({"jane.doe@example.com": "x"})
     assert out == {"jane.doe@example.com": "x"}

@@ -81,9 +81,12 @@ def get_job(session: Session, *, job_id: str) -> Job:
 
 
 def queued_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(JobRow).where(JobRow.status == JobStatus.queued.value)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(JobRow).where(JobRow.status == JobStatus.queued.value)
+        )
+        or 0
+    )
 
 
 def claim_next(session: Session, *, worker: str) -> Job | None:

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +58,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# For bulk UPDATE/DELETE of rows that are written with Core and never loaded as objects (labels,
+# index rows): skip matching them against the session's objects, which costs a scan of every
+# object in the session per statement.
+NOT_IN_SESSION = {"synchronize_session": False}
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout so that several
     processes (API replicas, the CLI) can share one file."""
@@ -90,3 +98,8 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def upsert(session: Session, model: type[Base]) -> Any:
+    """``INSERT`` of the session's dialect, with ``.on_conflict_do_update(...)``."""
+    return (pg_insert if is_postgres(session) else sqlite_insert)(model)

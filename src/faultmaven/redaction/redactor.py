@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from faultmaven.redaction._detectors import (
@@ -22,6 +23,7 @@ from faultmaven.redaction._detectors import (
 from faultmaven.redaction.policy import RedactionPolicy
 
 _DEFAULT_POLICY = RedactionPolicy()
+_Scan = frozenset[str] | None  # the strings to redact while walking data (None: every one)
 
 
 class Redactor:
@@ -87,69 +89,100 @@ class Redactor:
         ``data``/``stringData`` of a ``{"kind": "Secret"}`` object.
         """
         counts: Counter[str] = Counter()
-        return self._walk(value, counts), counts
+        return self._walk(value, counts, self._suspects(value)), counts
+
+    def _suspects(self, value: Any) -> frozenset[str]:
+        """The strings of ``value`` that may hold something to redact. All of them are scanned
+        once, joined on blank lines; only those the scan finds something in are scanned again
+        on their own (as ``redact`` would). A string cannot hide a finding by sitting next to
+        others, and clean data, the usual case, costs one scan instead of one per string."""
+        texts = list(_strings(value))
+        if not texts:
+            return frozenset()
+        joined = "\n\n".join(texts)
+        spans = self._find(joined)
+        if not spans:
+            return frozenset()
+        starts, position = [], 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + 2
+        hit: set[str] = set()
+        for span in spans:
+            first = bisect.bisect_right(starts, span.start) - 1
+            last = bisect.bisect_right(starts, max(span.start, span.end - 1)) - 1
+            hit.update(texts[first : last + 1])
+        return frozenset(hit)
 
     # ---------------------------------------------------------------------------------------
-    def _walk(self, value: Any, counts: Counter[str]) -> Any:
+    def _walk(self, value: Any, counts: Counter[str], scan: _Scan = None) -> Any:
+        """``scan``: the strings to redact (None: all)."""
         if isinstance(value, str):
+            if scan is not None and value not in scan:
+                return value
             redacted, found = self.redact(value)
             counts.update(found)
             return redacted
         if isinstance(value, dict):
-            return self._walk_dict(value, counts)
+            return self._walk_dict(value, counts, scan)
         if isinstance(value, list):
-            return [self._walk(item, counts) for item in value]
+            return [self._walk(item, counts, scan) for item in value]
         if isinstance(value, tuple):
-            items = (self._walk(item, counts) for item in value)
+            items = (self._walk(item, counts, scan) for item in value)
             return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
         return value
 
-    def _walk_dict(self, data: dict[Any, Any], counts: Counter[str]) -> dict[Any, Any]:
+    def _walk_dict(
+        self, data: dict[Any, Any], counts: Counter[str], scan: frozenset[str] | None
+    ) -> dict[Any, Any]:
         is_k8s_secret = data.get("kind") == "Secret"
-        env_name = data.get("name") if set(data) >= {"name", "value"} else None
+        env_name = data.get("name") if "name" in data and "value" in data else None
         env_secret = isinstance(env_name, str) and KEY_FULL_RE.fullmatch(env_name.strip())
         out: dict[Any, Any] = {}
         for key, value in data.items():
             if is_k8s_secret and key in ("data", "stringData") and isinstance(value, dict):
                 out[key] = {
-                    k: self._whole(v, "kubernetes_secret", counts) for k, v in value.items()
+                    k: self._whole(v, "kubernetes_secret", counts, scan) for k, v in value.items()
                 }
             elif env_secret and key == "value":
-                out[key] = self._whole(value, kind_for_key(env_name), counts)
+                out[key] = self._whole(value, kind_for_key(env_name), counts, scan)
             elif isinstance(key, str) and not isinstance(value, dict | list | tuple):
-                out[key] = self._keyed(key, value, counts)
+                out[key] = self._keyed(key, value, counts, scan)
             else:
-                out[key] = self._walk(value, counts)
+                out[key] = self._walk(value, counts, scan)
         return out
 
-    def _keyed(self, key: str, value: Any, counts: Counter[str]) -> Any:
+    def _keyed(
+        self, key: str, value: Any, counts: Counter[str], scan: frozenset[str] | None
+    ) -> Any:
         """A scalar under a string key: the key may say the whole value is a secret."""
-        name = key.strip()
-        lower = name.lower()
-        if lower in ("authorization", "proxy-authorization") and isinstance(value, str):
+        rule = _key_rule(key)
+        if rule is None:
+            return self._walk(value, counts, scan)
+        if rule == _AUTHORIZATION and isinstance(value, str):
             span = auth_header_span(value)
             if span is not None:
                 counts[span.kind] += 1
                 head, tail = value[: span.start], value[span.end :]
                 return head + placeholder(span.kind) + tail
-            return self._walk(value, counts)
-        if lower in ("cookie", "set-cookie"):
-            return self._whole(value, "cookie", counts)
-        if KEY_FULL_RE.fullmatch(name):
-            return self._whole(value, kind_for_key(name), counts)
-        return self._walk(value, counts)
+            return self._walk(value, counts, scan)
+        if rule == _AUTHORIZATION:
+            return self._walk(value, counts, scan)
+        return self._whole(value, rule, counts, scan)
 
-    def _whole(self, value: Any, kind: str, counts: Counter[str]) -> Any:
+    def _whole(
+        self, value: Any, kind: str, counts: Counter[str], scan: frozenset[str] | None
+    ) -> Any:
         """Redact the entire scalar ``value`` as ``kind`` (strings, and numbers but not bools)."""
         if isinstance(value, str):
             if not is_real_value(value):
-                return self._walk(value, counts)
+                return self._walk(value, counts, scan)
             counts[kind] += 1
             return placeholder(kind)
         if isinstance(value, int | float) and not isinstance(value, bool):
             counts[kind] += 1
             return placeholder(kind)
-        return self._walk(value, counts)
+        return self._walk(value, counts, scan)
 
     # ---------------------------------------------------------------------------------------
     def _find(self, text: str) -> list[Span]:
@@ -163,6 +196,36 @@ class Redactor:
             if not _overlaps_any(span, secrets)
         ]
         return sorted(secrets + _merge(personal))
+
+
+_AUTHORIZATION = "authorization"
+
+
+@lru_cache(maxsize=4096)
+def _key_rule(key: str) -> str | None:
+    """What a dict key says of its scalar value: an Authorization header, or the kind of secret
+    the whole value is, or nothing (None). Keys repeat (field names): cached."""
+    name = key.strip()
+    lower = name.lower()
+    if lower in ("authorization", "proxy-authorization"):
+        return _AUTHORIZATION
+    if lower in ("cookie", "set-cookie"):
+        return "cookie"
+    if KEY_FULL_RE.fullmatch(name):
+        return kind_for_key(name)
+    return None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string leaf of JSON-like data (dict keys are names, not data: left out)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 def _candidates(scan: Text, detectors: Iterable[Detector]) -> list[Span]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from functools import lru_cache
+from typing import Any, NamedTuple
 
 from faultmaven.redaction import RedactionPolicy, Redactor
 from faultmaven.runbooks.schemas import RunbookContent
@@ -17,12 +19,17 @@ def redactor_for(personal_data: str) -> Redactor:
     return Redactor(RedactionPolicy.from_setting(personal_data))
 
 
-def redact_content(
-    content: RunbookContent, *, personal_data: str
-) -> tuple[RunbookContent, dict[str, int]]:
-    """The content with secrets (and the configured personal data) replaced, and the report:
-    how many placeholders of each type the stored content holds (never the values)."""
-    data, _counts = redactor_for(personal_data).redact_data(content.model_dump(mode="json"))
-    redacted = RunbookContent.model_validate(data)
-    report = Counter(_PLACEHOLDER.findall(redacted.model_dump_json()))
-    return redacted, dict(sorted(report.items()))
+class RedactedContent(NamedTuple):
+    content: RunbookContent
+    data: dict[str, Any]  # ``content`` as stored (JSON)
+    report: dict[str, int]  # placeholders of each type in it (never the values)
+
+
+def redact_content(content: RunbookContent, *, personal_data: str) -> RedactedContent:
+    """The content with secrets (and the configured personal data) replaced."""
+    data, counts = redactor_for(personal_data).redact_data(content.model_dump(mode="json"))
+    if counts:  # placeholders may change what a field parses to: check the result again
+        content = RunbookContent.model_validate(data)
+        data = content.model_dump(mode="json")
+    report = Counter(_PLACEHOLDER.findall(json.dumps(data)))
+    return RedactedContent(content, data, dict(sorted(report.items())))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Select, case, delete, func, select
+from sqlalchemy import Select, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from faultmaven.kit.db import NOT_IN_SESSION, Base
 from faultmaven.kit.pagination import PageRequest
 from faultmaven.runbooks.models import RunbookLabelRow, RunbookRow, RunbookVersionRow
 
@@ -23,14 +25,46 @@ def get_many(session: Session, runbook_ids: Iterable[str]) -> dict[str, RunbookR
     return {row.id: row for row in rows}
 
 
-def add(session: Session, row: RunbookRow) -> None:
-    session.add(row)
-    session.flush()
+def _values(row: Base) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
-def add_version(session: Session, row: RunbookVersionRow) -> None:
-    session.add(row)
-    session.flush()
+def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -> None:
+    """New runbooks with their first version and labels: one statement per table (the rows
+    stay plain objects, not tracked by the session)."""
+    if not rows:
+        return
+    session.execute(insert(RunbookRow), [_values(row) for row in rows])
+    session.execute(
+        insert(RunbookVersionRow),
+        [_values(new_version(row, author=row.author, change_note=change_note)) for row in rows],
+    )
+    labels = [
+        {"runbook_id": row.id, "kind": kind, "value": value}
+        for row in rows
+        for kind, value in _labels(row)
+    ]
+    if labels:
+        session.execute(insert(RunbookLabelRow), labels)
+
+
+def new_version(row: RunbookRow, *, author: str, change_note: str) -> RunbookVersionRow:
+    """The version row of the runbook as it is now."""
+    return RunbookVersionRow(
+        runbook_id=row.id,
+        version=row.version,
+        title=row.title,
+        content=row.content,
+        author=author,
+        change_note=change_note,
+        generated_by=row.generated_by,
+        created_at=row.updated_at,
+    )
+
+
+def add_version(session: Session, row: RunbookRow, *, author: str, change_note: str) -> None:
+    """The runbook's current state as a new version (written by the next flush)."""
+    session.add(new_version(row, author=author, change_note=change_note))
 
 
 def label_value(value: str) -> str:
@@ -38,18 +72,23 @@ def label_value(value: str) -> str:
     return value.strip().lower()
 
 
-def replace_labels(session: Session, runbook_id: str, labels: dict[str, Iterable[str]]) -> None:
-    session.execute(delete(RunbookLabelRow).where(RunbookLabelRow.runbook_id == runbook_id))
-    rows = {
+def _labels(row: RunbookRow) -> set[tuple[str, str]]:
+    return {
         (kind, label_value(value))
-        for kind, values in labels.items()
+        for kind, values in (("service", row.services), ("tag", row.tags))
         for value in values
         if label_value(value)
     }
-    session.add_all(
-        RunbookLabelRow(runbook_id=runbook_id, kind=kind, value=value) for kind, value in rows
+
+
+def replace_labels(session: Session, row: RunbookRow) -> None:
+    session.execute(
+        delete(RunbookLabelRow).where(RunbookLabelRow.runbook_id == row.id),
+        execution_options=NOT_IN_SESSION,
     )
-    session.flush()
+    labels = [{"runbook_id": row.id, "kind": kind, "value": value} for kind, value in _labels(row)]
+    if labels:
+        session.execute(insert(RunbookLabelRow), labels)
 
 
 def filtered_ids(

@@ -147,18 +147,21 @@ def _version_info(row: RunbookVersionRow) -> RunbookVersionInfo:
 
 
 def _content_of(data: RunbookCreate) -> RunbookContent:
-    return RunbookContent.model_validate(data.model_dump(include=set(RunbookContent.model_fields)))
-
-
-def _set_content(session: Session, row: RunbookRow, content: RunbookContent) -> None:
-    """Store ``content`` with secrets and personal data redacted, and its redaction report."""
-    redacted, report = redact_content(
-        content, personal_data=settings_of(session).redact_personal_data
+    """The content part of validated input (a subclass of the content: nothing to check again)."""
+    return RunbookContent.model_construct(
+        **{name: getattr(data, name) for name in RunbookContent.model_fields}
     )
-    row.title = redacted.title
-    row.severity = redacted.severity.value
-    row.content = redacted.model_dump(mode="json")
-    row.redaction = report
+
+
+def _set_content(session: Session, row: RunbookRow, content: RunbookContent) -> RunbookContent:
+    """Store ``content`` with secrets and personal data redacted, and its redaction report;
+    returns the content as stored."""
+    redacted = redact_content(content, personal_data=settings_of(session).redact_personal_data)
+    row.title = redacted.content.title
+    row.severity = redacted.content.severity.value
+    row.content = redacted.data
+    row.redaction = redacted.report
+    return redacted.content
 
 
 def _load(session: Session, runbook_id: str) -> RunbookRow:
@@ -168,32 +171,20 @@ def _load(session: Session, runbook_id: str) -> RunbookRow:
     return row
 
 
-def _document(row: RunbookRow) -> SearchDocument:
+def _document(row: RunbookRow, content: RunbookContent | None = None) -> SearchDocument:
     return search_document(
-        row.id, _content(row), status=row.status, services=row.services, tags=row.tags
+        row.id,
+        content or _content(row),
+        status=row.status,
+        services=row.services,
+        tags=row.tags,
     )
-
-
-def _index(session: Session, row: RunbookRow) -> None:
-    search_service.index_document(session, _document(row), version=row.version)
 
 
 def _write_version(session: Session, row: RunbookRow, *, author: str, change_note: str) -> None:
-    repository.add_version(
-        session,
-        RunbookVersionRow(
-            runbook_id=row.id,
-            version=row.version,
-            title=row.title,
-            content=row.content,
-            author=author,
-            change_note=change_note,
-            generated_by=row.generated_by,
-            created_at=row.updated_at,
-        ),
-    )
-    repository.replace_labels(session, row.id, {"service": row.services, "tag": row.tags})
-    _index(session, row)
+    repository.add_version(session, row, author=author, change_note=change_note)
+    repository.replace_labels(session, row)
+    search_service.index_documents(session, [(_document(row), row.version)])
 
 
 # ---- queries ---------------------------------------------------------------------------------
@@ -330,25 +321,52 @@ def create_runbook(
     source_case_ids: Sequence[str] = (),
     generated_by: str = "manual",
 ) -> Runbook:
-    now = utcnow()
-    row = RunbookRow(
-        id=new_id("rb"),
-        status=data.status.value,
-        version=1,
-        services=list(data.services),
-        tags=list(data.tags),
-        source_case_ids=list(source_case_ids),
-        author=actor,
-        owner=data.owner or actor,
-        review_by=data.review_by,
-        generated_by=generated_by,
-        created_at=now,
-        updated_at=now,
+    (row,) = _insert_new(
+        session, [data], actor=actor, source_case_ids=source_case_ids, generated_by=generated_by
     )
-    _set_content(session, row, _content_of(data))
-    repository.add(session, row)
-    _write_version(session, row, author=actor, change_note="created")
     return _to_runbook(row)
+
+
+def import_runbooks(
+    session: Session, *, items: Sequence[RunbookCreate], actor: str
+) -> list[RunbookSummary]:
+    """Many new runbooks at once (a bulk import): each as ``create_runbook`` makes it, written
+    with one statement per table."""
+    return [_summary(row) for row in _insert_new(session, items, actor=actor)]
+
+
+def _insert_new(
+    session: Session,
+    items: Sequence[RunbookCreate],
+    *,
+    actor: str,
+    source_case_ids: Sequence[str] = (),
+    generated_by: str = "manual",
+) -> list[RunbookRow]:
+    now = utcnow()
+    rows: list[RunbookRow] = []
+    documents: list[tuple[SearchDocument, int]] = []
+    for data in items:
+        row = RunbookRow(
+            id=new_id("rb"),
+            status=data.status.value,
+            version=1,
+            services=list(data.services),
+            tags=list(data.tags),
+            source_case_ids=list(source_case_ids),
+            author=actor,
+            owner=data.owner or actor,
+            review_by=data.review_by,
+            generated_by=generated_by,
+            created_at=now,
+            updated_at=now,
+        )
+        stored = _set_content(session, row, _content_of(data))
+        rows.append(row)
+        documents.append((_document(row, stored), row.version))
+    repository.add_new(session, rows, change_note="created")
+    search_service.index_documents(session, documents)
+    return rows
 
 
 def update_runbook(

@@ -8,7 +8,7 @@ Both are written in the same transaction as the documents, so they cannot drift 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -56,7 +56,7 @@ class KeywordHit:
 
 
 class KeywordIndex(Protocol):
-    def upsert(self, session: Session, document: SearchDocument) -> None: ...
+    def upsert(self, session: Session, documents: Sequence[SearchDocument]) -> None: ...
 
     def remove(self, session: Session, doc_id: str) -> None: ...
 
@@ -98,13 +98,14 @@ class PostgresFullTextIndex:
     """tsvector weighted A (title), B (symptoms), C (body); ranked by ts_rank normalised by
     document length; terms are OR-ed so that partial matches still rank."""
 
-    def upsert(self, session: Session, document: SearchDocument) -> None:
-        statement = pg_insert(_PG).values(**document.columns())
+    def upsert(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        statement = pg_insert(_PG)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=[_PG.c.runbook_id],
                 set_={name: statement.excluded[name] for name in FIELDS},
-            )
+            ),
+            [document.columns() for document in documents],
         )
 
     def remove(self, session: Session, doc_id: str) -> None:

@@ -29,7 +29,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from faultmaven.search.analysis import stem, term_counts, words
+from faultmaven.kit.db import NOT_IN_SESSION
+from faultmaven.search.analysis import stem, words
 from faultmaven.search.filters import Facets, SearchFilter
 from faultmaven.search.freshness import Stamp, current_stamp, new_generation
 from faultmaven.search.keyword import FIELDS, KeywordHit, SearchDocument
@@ -57,15 +58,17 @@ class AnalysedDocument:
 
 
 def analyse(document: SearchDocument) -> AnalysedDocument:
-    weighted: Counter[str] = Counter()
+    weighted: dict[str, float] = {}
     bits: dict[str, int] = {}
     length = 0
     for name in FIELDS:
-        counts = term_counts(getattr(document, name))
-        length += sum(counts.values())
-        for term, count in counts.items():
-            weighted[term] += FIELD_WEIGHTS[name] * count
-            bits[term] = bits.get(term, 0) | FIELD_BITS[name]
+        field_words = words(getattr(document, name))
+        length += len(field_words)
+        weight, bit = FIELD_WEIGHTS[name], FIELD_BITS[name]
+        for word, count in Counter(field_words).items():
+            term = stem(word)
+            weighted[term] = weighted.get(term, 0.0) + weight * count
+            bits[term] = bits.get(term, 0) | bit
     terms = list(weighted)
     return AnalysedDocument(
         length=length,
@@ -246,16 +249,20 @@ class MemoryKeywordIndex:
     _caches: dict[str, _Memory] = {}
     _lock = threading.Lock()
 
-    def upsert(self, session: Session, document: SearchDocument) -> None:
-        session.execute(delete(TermsRow).where(TermsRow.runbook_id == document.doc_id))
-        session.execute(insert(TermsRow).values(**analysed_row(document)))
+    def upsert(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        # SQLite's REPLACE deletes a document's old row: the new one gets a new seq
+        session.execute(
+            insert(TermsRow).prefix_with("OR REPLACE"), [analysed_row(d) for d in documents]
+        )
 
     def remove(self, session: Session, doc_id: str) -> None:
-        session.execute(delete(TermsRow).where(TermsRow.runbook_id == doc_id))
+        session.execute(
+            delete(TermsRow).where(TermsRow.runbook_id == doc_id), execution_options=NOT_IN_SESSION
+        )
         new_generation(session, _GENERATION)
 
     def clear(self, session: Session) -> None:
-        session.execute(delete(TermsRow))
+        session.execute(delete(TermsRow), execution_options=NOT_IN_SESSION)
         new_generation(session, _GENERATION)
 
     # -- read path --

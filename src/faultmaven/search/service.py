@@ -1,7 +1,7 @@
 """Hybrid search over documents: keyword (in the same transaction as the document) plus vectors
 (computed from an outbox after commit, repaired automatically), fused into one ranking.
 
-Write path: ``index_document`` updates the keyword index and queues the document in
+Write path: ``index_documents`` updates the keyword index and queues the document in
 ``search_outbox`` inside the caller's transaction. When that transaction commits, the queued
 documents are embedded and stored by ``drain`` (an ``after_commit`` hook on the sessions made
 by ``session_factory_for``). A crash between the two leaves the outbox row, and the next drain —
@@ -12,17 +12,17 @@ Nothing is lost silently.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
-from faultmaven.kit.db import make_session_factory, unit_of_work
+from faultmaven.kit.db import NOT_IN_SESSION, make_session_factory, unit_of_work, upsert
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.fusion import fuse, recommended_weights
 from faultmaven.search.keyword import KeywordHit, SearchDocument
@@ -76,15 +76,26 @@ class HybridResult:
 # ---- write path ----------------------------------------------------------------------------------
 
 
-def index_document(session: Session, document: SearchDocument, *, version: int) -> None:
-    """Keyword index now (same transaction); vector after commit (through the outbox)."""
-    runtime_of(session).keyword_index(session).upsert(session, document)
-    session.merge(
-        OutboxRow(
-            runbook_id=document.doc_id,
-            version=version,
-            text=embedding_text(document_text(document)),
-        )
+def index_documents(session: Session, documents: Sequence[tuple[SearchDocument, int]]) -> None:
+    """Keyword index now (same transaction); vectors after commit (through the outbox).
+    ``documents``: (document, its version) pairs."""
+    if not documents:
+        return
+    runtime_of(session).keyword_index(session).upsert(session, [doc for doc, _ in documents])
+    statement = upsert(session, OutboxRow)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[OutboxRow.runbook_id],
+            set_={"version": statement.excluded.version, "text": statement.excluded.text},
+        ),
+        [
+            {
+                "runbook_id": document.doc_id,
+                "version": version,
+                "text": embedding_text(document_text(document)),
+            }
+            for document, version in documents
+        ],
     )
     session.info[_PENDING] = True
 
@@ -138,8 +149,10 @@ def _drain_batch(session: Session, runtime: SearchRuntime) -> int:
     identity = runtime.identity(session)
     if stored_identity(session) not in (None, identity):
         return 0
-    rows = session.scalars(
-        select(OutboxRow).order_by(OutboxRow.runbook_id).limit(DRAIN_BATCH)
+    rows = session.execute(
+        select(OutboxRow.runbook_id, OutboxRow.version, OutboxRow.text)
+        .order_by(OutboxRow.runbook_id)
+        .limit(DRAIN_BATCH)
     ).all()
     if not rows:
         return 0
@@ -147,12 +160,11 @@ def _drain_batch(session: Session, runtime: SearchRuntime) -> int:
     runtime.vector_index(session).upsert(
         session, [(row.runbook_id, vectors[i]) for i, row in enumerate(rows)], identity.model
     )
-    for row in rows:
-        session.execute(
-            delete(OutboxRow).where(
-                OutboxRow.runbook_id == row.runbook_id, OutboxRow.version == row.version
-            )
-        )
+    done = [(row.runbook_id, row.version) for row in rows]  # not re-queued meanwhile
+    session.execute(
+        delete(OutboxRow).where(tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(done)),
+        execution_options=NOT_IN_SESSION,
+    )
     _store_identity(session, identity)
     return len(rows)
 
@@ -207,12 +219,11 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
     session.execute(delete(IndexMetaRow).where(IndexMetaRow.key.in_(_IDENTITY_KEYS)))
     session.execute(delete(OutboxRow))
     runtime.keyword_index(session).clear(session)
-    count = 0
-    for document, version in documents:
-        index_document(session, document, version=version)
-        count += 1
+    queued = list(documents)
+    for first in range(0, len(queued), DRAIN_BATCH):
+        index_documents(session, queued[first : first + DRAIN_BATCH])
     _store_identity(session, runtime.identity(session))
-    return count
+    return len(queued)
 
 
 # ---- read path ---------------------------------------------------------------------------------

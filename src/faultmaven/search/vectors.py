@@ -15,11 +15,12 @@ from typing import Protocol
 
 import numpy as np
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import column, delete, select, table, text
+from sqlalchemy import column, delete, insert, select, table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from faultmaven.kit.db import NOT_IN_SESSION
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.freshness import Stamp, current_stamp, new_generation
 from faultmaven.search.models import VectorRow
@@ -69,15 +70,23 @@ class EmbeddedVectorIndex:
         if not items:
             return
         ids = [doc_id for doc_id, _vector in items]
-        session.execute(delete(VectorRow).where(VectorRow.runbook_id.in_(ids)))
-        session.add_all(
-            VectorRow(runbook_id=doc_id, model=model, vector=np.asarray(vec, np.float32).tobytes())
-            for doc_id, vec in items
+        session.execute(
+            delete(VectorRow).where(VectorRow.runbook_id.in_(ids)), execution_options=NOT_IN_SESSION
         )
-        session.flush()
+        session.execute(
+            insert(VectorRow),
+            [
+                {
+                    "runbook_id": doc_id,
+                    "model": model,
+                    "vector": np.asarray(vec, np.float32).tobytes(),
+                }
+                for doc_id, vec in items
+            ],
+        )
 
     def clear(self, session: Session) -> None:
-        session.execute(delete(VectorRow))
+        session.execute(delete(VectorRow), execution_options=NOT_IN_SESSION)
         new_generation(session, _GENERATION)
 
     def _fresh(self, session: Session) -> _Matrix:
