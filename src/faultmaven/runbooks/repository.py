@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Select, case, delete, func, insert, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION, Base
@@ -17,11 +18,24 @@ def get(session: Session, runbook_id: str) -> RunbookRow | None:
     return session.get(RunbookRow, runbook_id)
 
 
-def get_many(session: Session, runbook_ids: Iterable[str]) -> dict[str, RunbookRow]:
+SUMMARY_COLUMNS = (
+    RunbookRow.id,
+    RunbookRow.title,
+    RunbookRow.severity,
+    RunbookRow.status,
+    RunbookRow.services,
+    RunbookRow.tags,
+    RunbookRow.version,
+    RunbookRow.updated_at,
+)
+
+
+def summaries(session: Session, runbook_ids: Iterable[str]) -> dict[str, Row]:
+    """The SUMMARY_COLUMNS of these runbooks (plain rows, no content: cheap to load)."""
     ids = list(runbook_ids)
     if not ids:
         return {}
-    rows = session.scalars(select(RunbookRow).where(RunbookRow.id.in_(ids)))
+    rows = session.execute(select(*SUMMARY_COLUMNS).where(RunbookRow.id.in_(ids)))
     return {row.id: row for row in rows}
 
 

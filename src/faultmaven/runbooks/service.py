@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -121,7 +122,7 @@ def _to_runbook(row: RunbookRow) -> Runbook:
     )
 
 
-def _summary(row: RunbookRow) -> RunbookSummary:
+def _summary(row: RunbookRow | Row) -> RunbookSummary:
     return RunbookSummary(
         id=row.id,
         title=row.title,
@@ -278,7 +279,7 @@ def search_runbooks(
         semantic=mode == "hybrid",
     )
     page = result.hits[offset : offset + limit]
-    rows = repository.get_many(session, (hit.doc_id for hit in page))
+    rows = repository.summaries(session, (hit.doc_id for hit in page))
     items = [
         SearchHit(runbook=_summary(rows[hit.doc_id]), score=round(hit.score, 6), why=_why(hit))
         for hit in page

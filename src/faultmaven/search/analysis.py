@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from hashlib import blake2b
 
 import snowballstemmer
 
@@ -40,6 +41,12 @@ def stem(word: str) -> str:
         if len(_STEMS) < MAX_CACHED_STEMS:
             _STEMS[word] = found
     return found
+
+
+def term_key(term: str) -> int:
+    """A stable 64-bit key of a stem (the same in every process and release): the index stores
+    keys, not text, so that loading it is array work instead of a dictionary lookup per word."""
+    return int.from_bytes(blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def words(text: str) -> list[str]:

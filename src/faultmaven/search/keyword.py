@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Select, column, delete, func, select, table
+from sqlalchemy import column, delete, func, select, table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -64,7 +64,16 @@ class KeywordIndex(Protocol):
 
     def search(
         self, session: Session, query: str, *, limit: int, where: SearchFilter = SearchFilter()
-    ) -> list[KeywordHit]: ...
+    ) -> list[KeywordHit]:
+        """The best ``limit`` matches, without ``matched`` (see ``explain``)."""
+        ...
+
+    def explain(
+        self, session: Session, query: str, doc_ids: Sequence[str]
+    ) -> dict[str, dict[str, list[str]]]:
+        """For each of ``doc_ids`` (hits of ``search``): field -> the query words found there.
+        Asked only for the hits shown, since it costs more than ranking."""
+        ...
 
 
 def _marked_words(highlighted: str | None) -> list[str]:
@@ -79,19 +88,6 @@ def _marked_words(highlighted: str | None) -> list[str]:
 _PG = table(
     "runbook_search", column("runbook_id"), column("document"), *(column(name) for name in FIELDS)
 )
-
-
-def _hits(session: Session, statement: Select) -> list[KeywordHit]:
-    return [
-        KeywordHit(
-            doc_id=row.runbook_id,
-            score=float(row.score),
-            matched={
-                name: words for name in FIELDS if (words := _marked_words(getattr(row, name)))
-            },
-        )
-        for row in session.execute(statement)
-    ]
 
 
 class PostgresFullTextIndex:
@@ -120,24 +116,40 @@ class PostgresFullTextIndex:
         terms = query_terms(query)
         if not terms:
             return []
-        tsquery = func.to_tsquery("english", " | ".join(terms))
+        tsquery = _tsquery(terms)
         score = func.ts_rank(_PG.c.document, tsquery, 1).label("score")
         ranked = (
-            select(_PG.c.runbook_id, score, *(_PG.c[name] for name in FIELDS))
+            select(_PG.c.runbook_id, score)
             .where(_PG.c.document.op("@@")(tsquery))
             .order_by(score.desc(), _PG.c.runbook_id)
             .limit(limit)
         )
         if where.sql is not None:
             ranked = ranked.where(_PG.c.runbook_id.in_(where.sql))
-        top = ranked.subquery()
+        return [KeywordHit(row.runbook_id, float(row.score)) for row in session.execute(ranked)]
+
+    def explain(
+        self, session: Session, query: str, doc_ids: Sequence[str]
+    ) -> dict[str, dict[str, list[str]]]:
+        terms = query_terms(query)
+        if not terms or not doc_ids:
+            return {}
+        tsquery = _tsquery(terms)
         options = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
         statement = select(
-            top.c.runbook_id,
-            top.c.score,
+            _PG.c.runbook_id,
             *(
-                func.ts_headline("english", top.c[name], tsquery, options).label(name)
+                func.ts_headline("english", _PG.c[name], tsquery, options).label(name)
                 for name in FIELDS
             ),
-        ).order_by(top.c.score.desc(), top.c.runbook_id)
-        return _hits(session, statement)
+        ).where(_PG.c.runbook_id.in_(list(doc_ids)))
+        return {
+            row.runbook_id: {
+                name: words for name in FIELDS if (words := _marked_words(getattr(row, name)))
+            }
+            for row in session.execute(statement)
+        }
+
+
+def _tsquery(terms: list[str]):  # noqa: ANN202 - a SQL expression
+    return func.to_tsquery("english", " | ".join(terms))

@@ -1,7 +1,8 @@
 """The embedded keyword index: analysed documents stored in the database, ranked in memory.
 
 Write path (inside the caller's transaction): a document is analysed once (``analysis``:
-words, Porter stems) and stored as one ``search_terms`` row: its stems with field-weighted counts
+words, Porter stems) and stored as one ``search_terms`` row: its stems (as ``term_key``s) with
+field-weighted counts
 (title 10, symptoms 5, body 1), which fields each stem is in, its length and its filter facets.
 
 Read path: each process keeps the rows as posting arrays (numpy) and ranks with BM25 in the
@@ -30,7 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION
-from faultmaven.search.analysis import stem, words
+from faultmaven.search.analysis import stem, term_key, words
 from faultmaven.search.filters import Facets, SearchFilter
 from faultmaven.search.freshness import Stamp, current_stamp, new_generation
 from faultmaven.search.keyword import FIELDS, KeywordHit, SearchDocument
@@ -51,7 +52,7 @@ _POSTING = np.dtype([("pos", np.int32), ("weight", np.float32), ("fields", np.ui
 @dataclass(frozen=True)
 class AnalysedDocument:
     length: int
-    terms: list[str]
+    keys: np.ndarray  # int64 term_key of each stem
     weights: np.ndarray  # float32, field-weighted count per term
     fields: np.ndarray  # uint8, FIELD_BITS of the fields each term occurs in
     facets: dict[str, list[str]]
@@ -72,7 +73,7 @@ def analyse(document: SearchDocument) -> AnalysedDocument:
     terms = list(weighted)
     return AnalysedDocument(
         length=length,
-        terms=terms,
+        keys=np.fromiter(map(term_key, terms), np.int64, len(terms)),
         weights=np.fromiter((weighted[t] for t in terms), np.float32, len(terms)),
         fields=np.fromiter((bits[t] for t in terms), np.uint8, len(terms)),
         facets={facet: sorted(values) for facet, values in document.facets.items()},
@@ -85,7 +86,7 @@ def analysed_row(document: SearchDocument) -> dict[str, object]:
     return {
         "runbook_id": document.doc_id,
         "length": analysed.length,
-        "terms": " ".join(analysed.terms),
+        "term_keys": analysed.keys.tobytes(),
         "weights": analysed.weights.tobytes(),
         "fields": analysed.fields.tobytes(),
         "facets": analysed.facets,
@@ -129,7 +130,7 @@ class _Memory:
     positions: dict[str, int] = field(default_factory=dict)  # doc id -> its live position
     alive: _Column = field(default_factory=lambda: _Column.empty(np.bool_))
     lengths: _Column = field(default_factory=lambda: _Column.empty(np.float32))
-    postings: dict[str, _Column] = field(default_factory=dict)  # stem -> _POSTING rows
+    postings: dict[int, _Column] = field(default_factory=dict)  # term key -> _POSTING rows
     facets: dict[tuple[str, str], _Column] = field(default_factory=dict)  # -> int32 positions
     total_length: float = 0.0
     stamp: Stamp = field(default_factory=lambda: Stamp(0, None, 0.0))
@@ -147,7 +148,7 @@ class _Memory:
         self,
         doc_id: str,
         length: int,
-        terms: Sequence[str],
+        keys: np.ndarray,
         weights: np.ndarray,
         fields: np.ndarray,
         facets: dict[str, list[str]],
@@ -163,7 +164,9 @@ class _Memory:
         self.alive.append(True)
         self.lengths.append(length)
         self.total_length += length
-        for term, weight, bits in zip(terms, weights.tolist(), fields.tolist(), strict=True):
+        for term, weight, bits in zip(
+            keys.tolist(), weights.tolist(), fields.tolist(), strict=True
+        ):
             column = self.postings.get(term)
             if column is None:
                 column = self.postings[term] = _Column.empty(_POSTING, 4)
@@ -177,41 +180,42 @@ class _Memory:
                 column.append(position)
 
     def bulk_load(self, rows: Iterable[TermsRow]) -> None:
-        """Postings for many documents at once (a fresh ``_Memory``): sorted, then split."""
-        term_ids: dict[str, int] = {}
-        chunks_terms, chunks_pos, chunks_weight, chunks_fields = [], [], [], []
+        """Postings for many documents at once (a fresh ``_Memory``): gathered into flat
+        arrays, sorted by term, then split into one view per term."""
+        key_blobs: list[bytes] = []
         lengths: list[int] = []
+        weight_blobs: list[bytes] = []
+        field_blobs: list[bytes] = []
+        facets: dict[tuple[str, str], list[int]] = {}
         for position, row in enumerate(rows):
             self.ids.append(row.runbook_id)
             self.positions[row.runbook_id] = position
             lengths.append(row.length)
-            terms = row.terms.split(" ") if row.terms else []
-            chunks_terms.append(
-                np.fromiter(
-                    (term_ids.setdefault(t, len(term_ids)) for t in terms), np.int32, len(terms)
-                )
-            )
-            chunks_pos.append(np.full(len(terms), position, np.int32))
-            chunks_weight.append(np.frombuffer(row.weights, np.float32))
-            chunks_fields.append(np.frombuffer(row.fields, np.uint8))
+            key_blobs.append(row.term_keys)
+            weight_blobs.append(row.weights)
+            field_blobs.append(row.fields)
             for facet, values in row.facets.items():
                 for value in values:
-                    self.facets.setdefault((facet, value), _Column.empty(np.int32)).append(position)
+                    facets.setdefault((facet, value), []).append(position)
         self.alive = _Column(np.ones(len(self.ids), np.bool_))
         self.lengths = _Column(np.asarray(lengths, np.float32))
         self.total_length = float(sum(lengths))
-        if not term_ids:
+        self.facets = {key: _Column(np.asarray(p, np.int32)) for key, p in facets.items()}
+        keys = np.frombuffer(b"".join(key_blobs), np.int64)
+        if not len(keys):
             return
-        all_terms = np.concatenate(chunks_terms)
-        order = np.argsort(all_terms, kind="stable")  # keeps positions ascending per term
-        rows_sorted = np.empty(len(order), _POSTING)
-        rows_sorted["pos"] = np.concatenate(chunks_pos)[order]
-        rows_sorted["weight"] = np.concatenate(chunks_weight)[order]
-        rows_sorted["fields"] = np.concatenate(chunks_fields)[order]
-        bounds = np.searchsorted(all_terms[order], np.arange(len(term_ids) + 1))
-        starts, stops = bounds[:-1].tolist(), bounds[1:].tolist()
-        for term, term_id in term_ids.items():
-            self.postings[term] = _Column(rows_sorted[starts[term_id] : stops[term_id]])
+        counts = [len(blob) // 8 for blob in key_blobs]
+        order = np.argsort(keys, kind="stable")  # keeps positions ascending per term
+        keys = keys[order]
+        postings = np.empty(len(order), _POSTING)
+        postings["pos"] = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
+        postings["weight"] = np.frombuffer(b"".join(weight_blobs), np.float32)[order]
+        postings["fields"] = np.frombuffer(b"".join(field_blobs), np.uint8)[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]).tolist()
+        for start, stop, term in zip(
+            starts, [*starts[1:], len(keys)], keys[starts].tolist(), strict=True
+        ):
+            self.postings[term] = _Column(postings[start:stop])
 
     def mask(self, facets: Facets) -> np.ndarray:
         """Live documents that every facet accepts."""
@@ -234,12 +238,12 @@ class _Memory:
 # ---- the index -----------------------------------------------------------------------------------
 
 
-def _query_stems(query: str) -> dict[str, str]:
-    """Stem -> the query word shown as matched (the first word with that stem)."""
-    stems: dict[str, str] = {}
+def _query_stems(query: str) -> dict[int, str]:
+    """Term key of each stem -> the query word shown as matched (the first with that stem)."""
+    stems: dict[int, str] = {}
     for term in query_terms(query):
         for word in words(term):
-            stems.setdefault(stem(word), word)
+            stems.setdefault(term_key(stem(word)), word)
     return stems
 
 
@@ -283,7 +287,7 @@ class MemoryKeywordIndex:
                         cache.add(
                             row.runbook_id,
                             row.length,
-                            row.terms.split(" ") if row.terms else [],
+                            np.frombuffer(row.term_keys, np.int64),
                             np.frombuffer(row.weights, np.float32),
                             np.frombuffer(row.fields, np.uint8),
                             row.facets,
@@ -295,13 +299,17 @@ class MemoryKeywordIndex:
             self._caches[key] = cache
             return cache
 
+    def _as_last_loaded(self, session: Session) -> _Memory:
+        """The cache as the last search left it (a search has just refreshed it)."""
+        return self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)
+
     @staticmethod
     def _rows(connection: Connection, *, after_seq: int) -> Iterable[TermsRow]:
         return connection.execute(
             select(
                 TermsRow.runbook_id,
                 TermsRow.length,
-                TermsRow.terms,
+                TermsRow.term_keys,
                 TermsRow.weights,
                 TermsRow.fields,
                 TermsRow.facets,
@@ -314,7 +322,7 @@ class MemoryKeywordIndex:
         """A checker of candidate ids against ``facets`` (for vector candidates), on the
         documents as this process last loaded them (a search has just refreshed them)."""
         with self._lock:
-            memory = self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)
+            memory = self._as_last_loaded(session)
             mask = memory.mask(facets)
 
         def accepts(ids: Collection[str]) -> set[str]:
@@ -346,9 +354,8 @@ class MemoryKeywordIndex:
         alive = memory.alive.view()
         lengths = memory.lengths.view()
         avgdl = memory.total_length / memory.live or 1.0
-        matched: dict[str, np.ndarray] = {}  # query word -> its live postings
         positions, scores = [], []
-        for term, word in stems.items():
+        for term in stems:
             column = memory.postings.get(term)
             if column is None:
                 continue
@@ -362,7 +369,6 @@ class MemoryKeywordIndex:
             norm = K1 * (1 - B + B * lengths[postings["pos"]] / avgdl)
             positions.append(postings["pos"])
             scores.append(idf * freq * (K1 + 1) / (freq + norm))
-            matched[word] = postings
         if not positions:
             return []
         total = np.bincount(
@@ -373,24 +379,31 @@ class MemoryKeywordIndex:
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-total[candidates], limit - 1)[:limit]]
         ordered = sorted(candidates.tolist(), key=lambda p: (-total[p], memory.ids[p]))
-        fields = _matched_fields(np.asarray(ordered, np.int32), matched)
-        return [
-            KeywordHit(doc_id=memory.ids[p], score=float(total[p]), matched=fields[i])
-            for i, p in enumerate(ordered)
-        ]
+        return [KeywordHit(doc_id=memory.ids[p], score=float(total[p])) for p in ordered]
 
-
-def _matched_fields(top: np.ndarray, matched: dict[str, np.ndarray]) -> list[dict[str, list[str]]]:
-    """For each top position: field -> the query words found in that field."""
-    found: list[dict[str, list[str]]] = [{} for _ in range(len(top))]
-    for word, postings in matched.items():
-        index = np.searchsorted(postings["pos"], top)
-        inside = index < len(postings)
-        hit = np.zeros(len(top), np.bool_)
-        hit[inside] = postings["pos"][index[inside]] == top[inside]
-        for i in np.flatnonzero(hit).tolist():
-            bits = int(postings["fields"][index[i]])
-            for name, bit in FIELD_BITS.items():
-                if bits & bit:
-                    found[i].setdefault(name, []).append(word)
-    return [{name: entry[name] for name in FIELDS if name in entry} for entry in found]
+    def explain(
+        self, session: Session, query: str, doc_ids: Sequence[str]
+    ) -> dict[str, dict[str, list[str]]]:
+        stems = _query_stems(query)
+        if not stems or not doc_ids:
+            return {}
+        with self._lock:
+            memory = self._as_last_loaded(session)
+            known = [doc_id for doc_id in doc_ids if doc_id in memory.positions]
+            positions = np.fromiter((memory.positions[d] for d in known), np.int64, len(known))
+            found: list[dict[str, list[str]]] = [{} for _ in known]
+            for term, word in stems.items():
+                column = memory.postings.get(term)
+                if column is None:
+                    continue
+                postings = column.view()  # sorted by position
+                index = np.minimum(np.searchsorted(postings["pos"], positions), len(postings) - 1)
+                for i in np.flatnonzero(postings["pos"][index] == positions).tolist():
+                    bits = int(postings["fields"][index[i]])
+                    for name, bit in FIELD_BITS.items():
+                        if bits & bit:
+                            found[i].setdefault(name, []).append(word)
+        return {
+            doc_id: {name: fields[name] for name in FIELDS if name in fields}
+            for doc_id, fields in zip(known, found, strict=True)
+        }

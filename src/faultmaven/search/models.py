@@ -13,8 +13,8 @@ _SEQ = Integer().with_variant(BigInteger(), "postgresql")
 
 class TermsRow(Base):
     """One analysed document of the in-process keyword index (search/keyword_memory.py): its
-    stems with their field-weighted counts and field bits (parallel arrays), its length in
-    words and its filter facets. ``seq`` grows with every write, as in ``VectorRow``."""
+    stems (keys) with their field-weighted counts and field bits (parallel arrays), its length
+    in words and its filter facets. ``seq`` grows with every write, as in ``VectorRow``."""
 
     __tablename__ = "search_terms"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -24,7 +24,7 @@ class TermsRow(Base):
         String(40), ForeignKey("runbooks.id", ondelete="CASCADE"), unique=True
     )
     length: Mapped[int] = mapped_column(Integer)
-    terms: Mapped[str] = mapped_column(Text)  # stems separated by spaces
+    term_keys: Mapped[bytes] = mapped_column(LargeBinary)  # int64 term_key per stem
     weights: Mapped[bytes] = mapped_column(LargeBinary)  # float32 per stem
     fields: Mapped[bytes] = mapped_column(LargeBinary)  # uint8 field bits per stem
     facets: Mapped[dict[str, list[str]]] = mapped_column(JSON)

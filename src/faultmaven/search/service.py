@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import delete, event, func, select, tuple_
@@ -173,6 +173,10 @@ def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxRow)) or 0
 
 
+def _any_pending(session: Session) -> bool:
+    return session.scalar(select(OutboxRow.runbook_id).limit(1)) is not None
+
+
 # ---- index identity ----------------------------------------------------------------------------
 
 
@@ -244,7 +248,7 @@ def search(
 ) -> HybridResult:
     """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
     runtime = runtime_of(session)
-    if semantic and pending_count(session):
+    if semantic and _any_pending(session):
         drain(runtime, limit=DRAIN_BATCH * 4)
     keyword_index = runtime.keyword_index(session)
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
@@ -277,12 +281,17 @@ def search(
         )
         if "keyword" in hit.sources or similarity[hit.doc_id] >= MIN_SEMANTIC_ONLY_SIMILARITY
     ][:limit]
+    matched = keyword_index.explain(session, query, [h.doc_id for h in fused if h.doc_id in by_id])
     return HybridResult(
         hits=[
             HybridHit(
                 doc_id=hit.doc_id,
                 score=hit.score,
-                keyword=by_id.get(hit.doc_id),
+                keyword=(
+                    replace(by_id[hit.doc_id], matched=matched.get(hit.doc_id, {}))
+                    if hit.doc_id in by_id
+                    else None
+                ),
                 similarity=similarity.get(hit.doc_id),
                 ranks={source: rank for source, (rank, _raw) in hit.sources.items()},
             )

@@ -140,7 +140,7 @@ class EmbeddedVectorIndex:
         if not cache.ids or cache.matrix.shape[1] != vector.shape[0]:
             return []
         scores = cache.matrix @ vector.astype(np.float32)
-        want = min(len(scores), limit * 4 + 32)
+        want = min(len(scores), limit + 32)  # most pass the filter: grow when not
         while True:
             top = (
                 np.argpartition(-scores, want - 1)[:want]

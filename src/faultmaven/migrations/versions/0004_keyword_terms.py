@@ -38,7 +38,7 @@ def upgrade() -> None:
             unique=True,
         ),
         sa.Column("length", sa.Integer(), nullable=False),
-        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("term_keys", sa.LargeBinary(), nullable=False),
         sa.Column("weights", sa.LargeBinary(), nullable=False),
         sa.Column("fields", sa.LargeBinary(), nullable=False),
         sa.Column("facets", sa.JSON(), nullable=False),
