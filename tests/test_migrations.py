@@ -62,3 +62,55 @@ def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
+    """0004 replaces SQLite's FTS5 table by analysed documents, made for the runbooks there."""
+    from sqlalchemy.orm import Session
+
+    from faultmaven.kit.clock import utcnow
+    from faultmaven.kit.db import unit_of_work
+    from faultmaven.runbooks import service as runbooks
+    from faultmaven.runbooks.models import RunbookRow
+    from faultmaven.runbooks.schemas import RunbookContent
+    from faultmaven.search.service import session_factory_for
+
+    settings = Settings(data_dir=tmp_path, auto_migrate=False)
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine, "0003")
+    content = RunbookContent(title="Redis Cluster OOM Kills", symptoms=["Pods OOMKilled"])
+    with Session(engine) as session:
+        now = utcnow()
+        session.add(
+            RunbookRow(
+                id="rb_0123456789ab",
+                title=content.title,
+                severity="medium",
+                status="published",
+                version=1,
+                content=content.model_dump(mode="json"),
+                services=["Redis"],
+                tags=[],
+                source_case_ids=[],
+                author="t",
+                owner="t",
+                generated_by="manual",
+                redaction={},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.commit()
+    upgrade(engine)
+    assert "runbook_fts" not in inspect(engine).get_table_names()
+    with unit_of_work(session_factory_for(engine, settings)) as session:
+        results = runbooks.search_runbooks(session, query="oomkilled", mode="keyword")
+        filtered = runbooks.search_runbooks(
+            session,
+            query="oomkilled",
+            mode="keyword",
+            filters=runbooks.RunbookFilters(service="redis"),
+        )
+    assert [hit.runbook.id for hit in results.items] == ["rb_0123456789ab"]
+    assert [hit.runbook.id for hit in filtered.items] == ["rb_0123456789ab"]
+    engine.dispose()

@@ -197,3 +197,26 @@ def test_exact_identifiers_find_the_runbook(client: TestClient) -> None:
     for query in ("NullPointerException", "ECONNREFUSED 6380", "PaymentMapper"):
         hits = client.get("/api/v1/runbooks/search", params={"q": query}).json()["items"]
         assert hits[0]["runbook"]["id"] == target["id"], query
+
+
+def test_import_saves_many_runbooks_in_one_request(client: TestClient) -> None:
+    items = [_runbook(f"Runbook {n}: kafka lag", services=[f"svc-{n}"]) for n in range(25)]
+    response = client.post("/api/v1/runbooks/import", json={"items": items})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["created"] == 25
+    assert [item["title"] for item in body["items"]] == [item["title"] for item in items]
+    found = client.get("/api/v1/runbooks/search", params={"q": "kafka lag", "service": "svc-7"})
+    assert [hit["runbook"]["id"] for hit in found.json()["items"]] == [body["items"][7]["id"]]
+    stored = client.get(f"/api/v1/runbooks/{body['items'][3]['id']}").json()
+    assert stored["version"] == 1 and stored["symptoms"] == items[3]["symptoms"]
+
+
+def test_import_with_one_bad_item_saves_nothing(client: TestClient) -> None:
+    items = [_runbook("Fine one"), _runbook("Bad one", severity="apocalyptic")]
+    response = client.post("/api/v1/runbooks/import", json={"items": items})
+    assert response.status_code == 422
+    assert "items.1.severity" in response.text
+    assert client.get("/api/v1/runbooks").json()["total_count"] == 0
+    empty = client.post("/api/v1/runbooks/import", json={"items": []})
+    assert empty.status_code == 422 and "items" in empty.text

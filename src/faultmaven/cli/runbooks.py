@@ -1,11 +1,13 @@
-"""``faultmaven runbooks``: create, list, show, search, make from a case, export."""
+"""``faultmaven runbooks``: create, import, list, show, search, make from a case, export."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress
 
 from faultmaven.cases.schemas import Severity
 from faultmaven.cli import render
@@ -17,13 +19,17 @@ from faultmaven.cli.context import (
     session_scope,
     validated,
 )
+from faultmaven.errors import InvalidInput
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.runbooks import service
 from faultmaven.runbooks.markdown import parse_markdown, render_markdown
 from faultmaven.runbooks.schemas import Runbook, RunbookCreate, RunbookStatus
 from faultmaven.runbooks.service import RunbookFilters
+from faultmaven.search import service as search_service
+from faultmaven.search.runtime import runtime_of
 
-app = typer.Typer(help="Store, find and export runbooks.", no_args_is_help=True)
+app = typer.Typer(help="Store, import, find and export runbooks.", no_args_is_help=True)
+IMPORT_BATCH = 500  # runbooks per write
 
 RunbookIdArg = Annotated[str, typer.Argument(help="Runbook id, e.g. rb_3f9a1c0b7d2e.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -50,17 +56,96 @@ def create(
     ),
 ) -> None:
     """Create a runbook from a JSON or markdown file."""
-    if file.suffix.lower() in (".md", ".markdown"):
-        parsed = parse_markdown(read_text_file(file))
-        data = RunbookCreate(**parsed.content.model_dump(), status=status)
-    else:
-        raw = read_json_file(file)
-        if isinstance(raw, dict):
-            raw.setdefault("status", status.value)
-        data = validated(RunbookCreate, raw, file)
+    (data,) = _read_runbooks(file, status, many=False)
     with session_scope(ctx) as session:
         runbook = service.create_runbook(session, data=data, actor="cli")
     console.print(f"Created [bold]{runbook.id}[/bold]: {runbook.title} ({runbook.status.value})")
+
+
+_IMPORTABLE = (".md", ".markdown", ".json", ".jsonl")
+
+
+def _read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[RunbookCreate]:
+    """The runbooks of one file: markdown in the runbook format, a JSON runbook (``many``: or
+    a JSON list of them), or JSON lines (``many``)."""
+    suffix = file.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        parsed = parse_markdown(read_text_file(file))
+        return [RunbookCreate(**parsed.content.model_dump(), status=status)]
+    if suffix == ".jsonl" and many:
+        lines = read_text_file(file).splitlines()
+        raws = [(f"{file}:{n}", _json_line(line, file, n)) for n, line in enumerate(lines, 1)]
+        raws = [(where, raw) for where, raw in raws if raw is not None]
+    else:
+        raw = read_json_file(file)
+        listed = isinstance(raw, list) and many
+        raws = [(f"{file}[{i}]", item) for i, item in enumerate(raw)] if listed else [(file, raw)]
+    runbooks = []
+    for where, raw in raws:
+        if isinstance(raw, dict):
+            raw.setdefault("status", status.value)
+        runbooks.append(validated(RunbookCreate, raw, Path(str(where))))
+    return runbooks
+
+
+def _json_line(line: str, file: Path, number: int) -> Any:
+    if not line.strip():
+        return None
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"{file}:{number}: not JSON ({error.msg})") from None
+
+
+def _importable_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in _IMPORTABLE)
+            files.extend(p for p in found if p.is_file())
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InvalidInput(f"{path}: no such file or directory.")
+    if not files:
+        raise InvalidInput(
+            f"No runbook files ({', '.join(_IMPORTABLE)}) in {', '.join(map(str, paths))}."
+        )
+    return files
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or directories: runbook markdown (.md), JSON (.json: one runbook or a "
+            "list) or JSON lines (.jsonl: one runbook per line)."
+        ),
+    ],
+    status: Annotated[
+        RunbookStatus, typer.Option(help="Status of runbooks that don't say.")
+    ] = RunbookStatus.published,
+) -> None:
+    """Import many runbooks at once. Every file is checked first: if one is invalid, nothing
+    is saved and the error names the file (and line or item)."""
+    runbooks = [
+        rb for file in _importable_files(paths) for rb in _read_runbooks(file, status, many=True)
+    ]
+    with session_scope(ctx) as session:
+        search_service.defer_drain(session)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Saving runbooks", total=len(runbooks))
+            for first in range(0, len(runbooks), IMPORT_BATCH):
+                batch = runbooks[first : first + IMPORT_BATCH]
+                service.import_runbooks(session, items=batch, actor="cli")
+                progress.advance(task, len(batch))
+        runtime = runtime_of(session)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Indexing for semantic search", total=len(runbooks))
+        search_service.drain(runtime, on_progress=lambda n: progress.advance(task, n))
+    console.print(f"Imported {len(runbooks)} runbooks.")
 
 
 @app.command("list")

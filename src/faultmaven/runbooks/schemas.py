@@ -131,6 +131,19 @@ class RunbookCreate(RunbookContent, RunbookMetadata):
     """Body of ``POST /runbooks``: content plus metadata."""
 
 
+MAX_IMPORT = 1000  # runbooks per import request
+
+
+class RunbookImport(BaseModel):
+    """Body of ``POST /runbooks/import``: several new runbooks, saved together or not at all."""
+
+    items: list[RunbookCreate] = Field(
+        min_length=1,
+        max_length=MAX_IMPORT,
+        description=f"1 to {MAX_IMPORT} runbooks, each as the body of POST /runbooks.",
+    )
+
+
 class RunbookUpdate(RunbookCreate):
     """Body of ``PUT /runbooks/{id}``: the whole runbook plus the version being edited."""
 
@@ -190,3 +203,8 @@ class RunbookSummary(BaseModel):
     tags: list[str]
     version: int
     updated_at: datetime
+
+
+class ImportResult(BaseModel):
+    created: int = Field(description="How many runbooks were saved.")
+    items: list[RunbookSummary] = Field(description="The new runbooks, in the order sent.")

@@ -1,0 +1,192 @@
+"""The embedded keyword index (SQLite): ranking, filters, explanations, and a cache that stays
+true to the database while other writers (other processes, other sessions) change it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from faultmaven.kit.db import unit_of_work
+from faultmaven.runbooks import service as runbooks
+from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
+from faultmaven.runbooks.service import RunbookFilters
+from faultmaven.search.keyword import SearchDocument
+from faultmaven.search.keyword_memory import MemoryKeywordIndex
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _runbook(title: str, *, symptoms: list[str] = (), summary: str = "", **meta) -> RunbookCreate:
+    return RunbookCreate(
+        title=title, symptoms=list(symptoms), summary=summary, status="published", **meta
+    )
+
+
+def _create(factory: sessionmaker[Session], *items: RunbookCreate) -> list[str]:
+    with unit_of_work(factory) as session:
+        return [runbooks.create_runbook(session, data=item, actor="t").id for item in items]
+
+
+def _search(factory: sessionmaker[Session], query: str, **filters) -> list[str]:
+    with unit_of_work(factory) as session:
+        results = runbooks.search_runbooks(
+            session, query=query, filters=RunbookFilters(**filters), mode="keyword"
+        )
+        return [hit.runbook.id for hit in results.items]
+
+
+def test_words_in_the_title_outrank_the_same_words_in_the_body(
+    session_factory: sessionmaker[Session],
+) -> None:
+    body, title = _create(
+        session_factory,
+        _runbook("Disk pressure on nodes", summary="Kafka consumer lag grew while disks filled"),
+        _runbook("Kafka consumer lag", summary="Consumers fell behind after a rebalance"),
+    )
+    assert _search(session_factory, "kafka consumer lag") == [title, body]
+
+
+def test_stems_match_other_forms_of_a_word(session_factory: sessionmaker[Session]) -> None:
+    (rb,) = _create(session_factory, _runbook("Connections refused", symptoms=["Timeouts"]))
+    assert _search(session_factory, "connection refusing timeout") == [rb]
+
+
+def test_every_hit_says_which_words_matched_where(session_factory: sessionmaker[Session]) -> None:
+    _create(
+        session_factory,
+        _runbook("Redis OOMKilled", symptoms=["pods restart"], summary="maxmemory was unset"),
+    )
+    with unit_of_work(session_factory) as session:
+        (hit,) = runbooks.search_runbooks(
+            session, query="redis pods maxmemory", mode="keyword"
+        ).items
+    assert hit.why.fields == {"title": ["redis"], "symptoms": ["pods"], "body": ["maxmemory"]}
+    assert hit.why.matched_terms == ["redis", "pods", "maxmemory"]
+
+
+def test_filters_apply_before_ranking(session_factory: sessionmaker[Session]) -> None:
+    redis, postgres, archived = _create(
+        session_factory,
+        _runbook("Latency spike", services=["Redis"], tags=["cache"], severity="high"),
+        _runbook("Latency spike in queries", services=["postgres"], severity="low"),
+        _runbook("Latency spike archived", services=["redis"]),
+    )
+    with unit_of_work(session_factory) as session:
+        runbooks.archive_runbook(session, runbook_id=archived, actor="t")
+    assert set(_search(session_factory, "latency spike")) == {redis, postgres}
+    assert _search(session_factory, "latency spike", service=" REDIS ") == [redis]
+    assert _search(session_factory, "latency spike", tag="cache") == [redis]
+    assert _search(session_factory, "latency spike", severity="low") == [postgres]
+    assert _search(session_factory, "latency spike", status="archived") == [archived]
+    assert _search(session_factory, "latency spike", tag="nope") == []
+
+
+def test_an_edit_replaces_the_old_words(session_factory: sessionmaker[Session]) -> None:
+    (rb,) = _create(session_factory, _runbook("Certificate expired"))
+    assert _search(session_factory, "certificate") == [rb]  # the cache now holds version 1
+    with unit_of_work(session_factory) as session:
+        runbooks.update_runbook(
+            session,
+            runbook_id=rb,
+            data=RunbookUpdate(title="Ingress returns 502", status="published"),
+            expected_version=1,
+            actor="t",
+        )
+    assert _search(session_factory, "certificate") == []
+    assert _search(session_factory, "ingress 502") == [rb]
+
+
+def test_many_edits_of_one_runbook_leave_one_live_entry(
+    session_factory: sessionmaker[Session],
+) -> None:
+    (rb,) = _create(session_factory, _runbook("Flapping health check v1"))
+    for version in range(1, 12):  # each edit leaves a replaced entry; the cache compacts itself
+        assert _search(session_factory, "flapping") == [rb]
+        with unit_of_work(session_factory) as session:
+            runbooks.update_runbook(
+                session,
+                runbook_id=rb,
+                data=RunbookUpdate(
+                    title=f"Flapping health check v{version + 1}", status="published"
+                ),
+                expected_version=version,
+                actor="t",
+            )
+    assert _search(session_factory, "flapping health") == [rb]
+    assert _search(session_factory, "v11") == []
+    assert _search(session_factory, "v12") == [rb]
+
+
+def test_a_runbook_saved_by_another_writer_is_found(
+    session_factory: sessionmaker[Session], settings
+) -> None:
+    """Another process writes through its own connection; this process's cache must notice it
+    from the database alone (there is no in-process signal)."""
+    (first,) = _create(session_factory, _runbook("Queue backlog"))
+    assert _search(session_factory, "backlog") == [first]
+    with unit_of_work(session_factory) as session:  # as another process would store it
+        document = SearchDocument(
+            doc_id=first,
+            title="Queue backlog and DLQ growth",
+            symptoms="",
+            body="",
+            facets={"status": ["published"], "severity": ["medium"]},
+        )
+        MemoryKeywordIndex().upsert(session, [document])
+    assert _search(session_factory, "dlq") == [first]
+
+
+def test_search_sees_only_committed_runbooks(session_factory: sessionmaker[Session]) -> None:
+    with unit_of_work(session_factory) as writer:
+        runbooks.create_runbook(writer, data=_runbook("Zookeeper session expired"), actor="t")
+        writer.flush()
+        assert _search(session_factory, "zookeeper") == []  # not committed yet
+    assert len(_search(session_factory, "zookeeper")) == 1
+
+
+def test_rows_deleted_underneath_the_cache_are_dropped_by_a_reindex(
+    session_factory: sessionmaker[Session],
+) -> None:
+    kept, gone = _create(session_factory, _runbook("DNS lookups fail"), _runbook("DNS cache stale"))
+    assert set(_search(session_factory, "dns")) == {kept, gone}
+    with unit_of_work(session_factory) as session:
+        session.execute(text("DELETE FROM runbooks WHERE id = :id"), {"id": gone})
+        runbooks.reindex_all(session)
+    assert _search(session_factory, "dns") == [kept]
+
+
+def test_ranking_is_sqlite_fts5_bm25(session_factory: sessionmaker[Session]) -> None:
+    """Same documents, same field weights: the order SQLite's own bm25() gives."""
+    docs = [
+        ("Nginx 502 bad gateway", "upstream closed connection", "restart the upstream pool"),
+        ("Upstream timeouts", "nginx logs upstream timed out", "raise proxy_read_timeout"),
+        ("Gateway errors after deploy", "502 from the load balancer", "roll back the deploy"),
+        ("Disk full", "no space left on device", "nginx access logs filled the disk"),
+        ("Connection pool exhausted", "too many connections", "upstream pool size too small"),
+    ]
+    ids = _create(
+        session_factory,
+        *(_runbook(t, symptoms=[s], summary=b) for t, s, b in docs),
+    )
+    fts = sqlite3.connect(":memory:")
+    fts.execute("CREATE VIRTUAL TABLE d USING fts5(title, symptoms, body, tokenize='porter')")
+    with unit_of_work(session_factory) as session:
+        for rb in ids:
+            document = runbooks._document(runbooks.repository.get(session, rb))
+            fts.execute(
+                "INSERT INTO d (rowid, title, symptoms, body) VALUES (?, ?, ?, ?)",
+                (ids.index(rb), document.title, document.symptoms, document.body),
+            )
+    for query in ("nginx upstream", "502 gateway", "pool connections", "upstream timeout"):
+        terms = " OR ".join(f'"{word}"' for word in query.split())
+        expected = [
+            ids[row[0]]
+            for row in fts.execute(
+                "SELECT rowid FROM d WHERE d MATCH ? ORDER BY bm25(d, 10.0, 5.0, 1.0), rowid",
+                (terms,),
+            )
+        ]
+        assert _search(session_factory, query) == expected, query
