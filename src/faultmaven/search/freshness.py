@@ -6,7 +6,8 @@ stamp (max seq, generation) is brought up to date by loading the rows after its 
 rows were deleted (the generation changed, or the max seq went down) or, on PostgreSQL, the copy
 is older than ``FULL_RELOAD_SECONDS`` (a safety net: sequence numbers may commit out of order
 there; SQLite has one writer at a time): then it is reloaded whole. Stamps are read through a
-connection of their own, so a copy only ever holds committed rows.
+connection of their own, so a copy only ever holds committed rows, once per transaction
+(``index_state``: one round trip for every index of a search).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
-from faultmaven.search.models import IndexMetaRow
+from faultmaven.search.models import IndexMetaRow, OutboxRow, TermsRow, VectorRow
 
 FULL_RELOAD_SECONDS = 300.0
 
@@ -40,15 +41,53 @@ class Stamp:
         )
 
 
-def current_stamp(connection: Connection, seq: InstrumentedAttribute, generation_key: str) -> Stamp:
-    max_seq, generation = connection.execute(
+KEYWORD_GENERATION = "keyword_generation"
+VECTOR_GENERATION = "vector_generation"
+_STATE = "search_index_state"
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """What a search needs to know of the committed index, read in one round trip."""
+
+    keyword: Stamp  # search_terms
+    vectors: Stamp  # runbook_vectors (embedded backend)
+    pending: bool  # documents wait in the outbox for their vectors
+    meta: dict[str, str]  # search_index_meta (the index identity, generations)
+
+
+def index_state(session: Session) -> IndexState:
+    """The committed state of the index, read once per transaction of ``session`` (through a
+    connection of its own) and kept until that transaction ends."""
+    state = session.info.get(_STATE)
+    if state is None:
+        with session.get_bind().engine.connect() as connection:
+            state = _read_state(connection)
+        session.info[_STATE] = state
+    return state
+
+
+def forget_state(session: Session) -> None:
+    """Read the state again at the next search (after a commit, or after draining the outbox)."""
+    session.info.pop(_STATE, None)
+
+
+def _read_state(connection: Connection) -> IndexState:
+    meta = {row.key: row.value for row in connection.execute(select(IndexMetaRow))}
+    terms_seq, vectors_seq, pending = connection.execute(
         select(
-            select(func.max(seq)).scalar_subquery(),
-            select(IndexMetaRow.value).where(IndexMetaRow.key == generation_key).scalar_subquery(),
+            select(func.max(TermsRow.seq)).scalar_subquery(),
+            select(func.max(VectorRow.seq)).scalar_subquery(),
+            select(OutboxRow.runbook_id).limit(1).scalar_subquery(),
         )
     ).one()
-    sqlite = connection.dialect.name == "sqlite"
-    return Stamp(max_seq or 0, generation, time.monotonic(), in_commit_order=sqlite)
+    now, ordered = time.monotonic(), connection.dialect.name == "sqlite"
+    return IndexState(
+        keyword=Stamp(terms_seq or 0, meta.get(KEYWORD_GENERATION), now, ordered),
+        vectors=Stamp(vectors_seq or 0, meta.get(VECTOR_GENERATION), now, ordered),
+        pending=pending is not None,
+        meta=meta,
+    )
 
 
 def new_generation(session: Session, generation_key: str) -> None:

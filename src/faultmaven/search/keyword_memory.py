@@ -33,7 +33,12 @@ from sqlalchemy.orm import Session
 from faultmaven.kit.db import NOT_IN_SESSION
 from faultmaven.search.analysis import stem, term_key, words
 from faultmaven.search.filters import Facets, SearchFilter
-from faultmaven.search.freshness import Stamp, current_stamp, new_generation
+from faultmaven.search.freshness import (
+    KEYWORD_GENERATION,
+    Stamp,
+    index_state,
+    new_generation,
+)
 from faultmaven.search.keyword import FIELDS, KeywordHit, SearchDocument
 from faultmaven.search.models import TermsRow
 from faultmaven.search.query import query_terms
@@ -42,7 +47,6 @@ K1, B = 1.2, 0.75  # FTS5's bm25 constants
 FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
 FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
 MAX_DEAD_SHARE = 0.3  # rebuild when this share of positions holds replaced documents
-_GENERATION = "keyword_generation"
 _POSTING = np.dtype([("pos", np.int32), ("weight", np.float32), ("fields", np.uint8)])
 
 
@@ -263,27 +267,27 @@ class MemoryKeywordIndex:
         session.execute(
             delete(TermsRow).where(TermsRow.runbook_id == doc_id), execution_options=NOT_IN_SESSION
         )
-        new_generation(session, _GENERATION)
+        new_generation(session, KEYWORD_GENERATION)
 
     def clear(self, session: Session) -> None:
         session.execute(delete(TermsRow), execution_options=NOT_IN_SESSION)
-        new_generation(session, _GENERATION)
+        new_generation(session, KEYWORD_GENERATION)
 
     # -- read path --
 
     def _fresh(self, session: Session) -> _Memory:
         engine = session.get_bind().engine
         key = str(engine.url)
-        with engine.connect() as connection:
-            current = current_stamp(connection, TermsRow.seq, _GENERATION)
-            cache = self._caches.get(key)
-            if (
-                cache is not None
-                and cache.stamp.extends_to(current)
-                and cache.dead_share <= MAX_DEAD_SHARE
-            ):
-                if current.max_seq > cache.stamp.max_seq:
-                    for row in self._rows(connection, after_seq=cache.stamp.max_seq):
+        current = index_state(session).keyword
+        cache = self._caches.get(key)
+        if (
+            cache is not None
+            and cache.stamp.extends_to(current)
+            and cache.dead_share <= MAX_DEAD_SHARE
+        ):
+            if current.max_seq > cache.stamp.max_seq:
+                with engine.connect() as connection:
+                    for row in self._rows(connection, cache.stamp.max_seq, current.max_seq):
                         cache.add(
                             row.runbook_id,
                             row.length,
@@ -292,19 +296,20 @@ class MemoryKeywordIndex:
                             np.frombuffer(row.fields, np.uint8),
                             row.facets,
                         )
-                    cache.stamp = replace(cache.stamp, max_seq=current.max_seq)
-                return cache
-            cache = _Memory(stamp=current)
-            cache.bulk_load(self._rows(connection, after_seq=0))
-            self._caches[key] = cache
+                cache.stamp = replace(cache.stamp, max_seq=current.max_seq)
             return cache
+        cache = _Memory(stamp=current)
+        with engine.connect() as connection:
+            cache.bulk_load(self._rows(connection, 0, current.max_seq))
+        self._caches[key] = cache
+        return cache
 
     def _as_last_loaded(self, session: Session) -> _Memory:
         """The cache as the last search left it (a search has just refreshed it)."""
         return self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)
 
     @staticmethod
-    def _rows(connection: Connection, *, after_seq: int) -> Iterable[TermsRow]:
+    def _rows(connection: Connection, after_seq: int, up_to_seq: int) -> Iterable[TermsRow]:
         return connection.execute(
             select(
                 TermsRow.runbook_id,
@@ -314,7 +319,7 @@ class MemoryKeywordIndex:
                 TermsRow.fields,
                 TermsRow.facets,
             )
-            .where(TermsRow.seq > after_seq)
+            .where(TermsRow.seq > after_seq, TermsRow.seq <= up_to_seq)
             .order_by(TermsRow.seq)
         )
 

@@ -24,6 +24,7 @@ from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
 from faultmaven.kit.db import NOT_IN_SESSION, make_session_factory, unit_of_work, upsert
 from faultmaven.search.filters import SearchFilter
+from faultmaven.search.freshness import forget_state, index_state
 from faultmaven.search.fusion import fuse, recommended_weights
 from faultmaven.search.keyword import KeywordHit, SearchDocument
 from faultmaven.search.keyword_memory import MemoryKeywordIndex
@@ -107,10 +108,12 @@ def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Sess
     runtime.session_factory = factory
 
     def _after_commit(session: Session) -> None:
+        forget_state(session)
         if session.info.pop(_PENDING, False):
             drain(runtime)
 
     event.listen(factory, "after_commit", _after_commit)
+    event.listen(factory, "after_soft_rollback", lambda session, _tx: forget_state(session))
     return factory
 
 
@@ -173,17 +176,11 @@ def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxRow)) or 0
 
 
-def _any_pending(session: Session) -> bool:
-    return session.scalar(select(OutboxRow.runbook_id).limit(1)) is not None
-
-
 # ---- index identity ----------------------------------------------------------------------------
 
 
 def stored_identity(session: Session) -> IndexIdentity | None:
-    values = {
-        row.key: row.value for row in session.execute(select(IndexMetaRow.key, IndexMetaRow.value))
-    }
+    values = index_state(session).meta
     if not {"model", "dimension", "backend"} <= values.keys():
         return None
     return IndexIdentity(values["model"], int(values["dimension"]), values["backend"])
@@ -248,8 +245,9 @@ def search(
 ) -> HybridResult:
     """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
     runtime = runtime_of(session)
-    if semantic and _any_pending(session):
+    if semantic and index_state(session).pending:
         drain(runtime, limit=DRAIN_BATCH * 4)
+        forget_state(session)
     keyword_index = runtime.keyword_index(session)
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
     if isinstance(keyword_index, MemoryKeywordIndex) and not where.is_empty:

@@ -17,15 +17,13 @@ import numpy as np
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import column, delete, insert, select, table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION
 from faultmaven.search.filters import SearchFilter
-from faultmaven.search.freshness import Stamp, current_stamp, new_generation
+from faultmaven.search.freshness import VECTOR_GENERATION, Stamp, index_state, new_generation
 from faultmaven.search.models import VectorRow
-
-_GENERATION = "vector_generation"
 
 
 @dataclass(frozen=True)
@@ -87,32 +85,33 @@ class EmbeddedVectorIndex:
 
     def clear(self, session: Session) -> None:
         session.execute(delete(VectorRow), execution_options=NOT_IN_SESSION)
-        new_generation(session, _GENERATION)
+        new_generation(session, VECTOR_GENERATION)
 
     def _fresh(self, session: Session) -> _Matrix:
         engine = session.get_bind().engine
         key = str(engine.url)
-        with engine.connect() as connection, self._lock:
-            current = current_stamp(connection, VectorRow.seq, _GENERATION)
+        current = index_state(session).vectors
+        with self._lock:
             cache = self._caches.get(key)
             if cache is not None and cache.stamp.extends_to(current):
                 if current.max_seq > cache.stamp.max_seq:
-                    delta = self._load(connection, after_seq=cache.stamp.max_seq)
+                    delta = self._load(engine, cache.stamp.max_seq, current.max_seq)
                     stamp = replace(cache.stamp, max_seq=current.max_seq)
                     cache = self._caches[key] = self._merged(cache, delta, stamp)
                 return cache
-            cache = self._merged(_Matrix(), self._load(connection, after_seq=0), current)
+            cache = self._merged(_Matrix(), self._load(engine, 0, current.max_seq), current)
             self._caches[key] = cache
             return cache
 
     @staticmethod
-    def _load(connection: Connection, *, after_seq: int) -> list[tuple[str, bytes]]:
-        rows = connection.execute(
-            select(VectorRow.runbook_id, VectorRow.vector)
-            .where(VectorRow.seq > after_seq)
-            .order_by(VectorRow.seq)
-        )
-        return [(row.runbook_id, row.vector) for row in rows]
+    def _load(engine: Engine, after_seq: int, up_to_seq: int) -> list[tuple[str, bytes]]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(VectorRow.runbook_id, VectorRow.vector)
+                .where(VectorRow.seq > after_seq, VectorRow.seq <= up_to_seq)
+                .order_by(VectorRow.seq)
+            )
+            return [(row.runbook_id, row.vector) for row in rows]
 
     @staticmethod
     def _merged(cache: _Matrix, rows: list[tuple[str, bytes]], stamp: Stamp) -> _Matrix:
