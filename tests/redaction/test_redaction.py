@@ -790,6 +790,7 @@ def test_redact_data_finds_each_secret_among_many_clean_strings(
     out, counts = redactor.redact_data(data)
     alone, alone_counts = redactor.redact(text)
     assert counts == alone_counts and counts
+    assert not redactor.is_clean(data)
     assert out["steps"][20] == alone
     assert out["steps"][:20] == _BENIGN_LINES[:20]
 
@@ -797,6 +798,8 @@ def test_redact_data_finds_each_secret_among_many_clean_strings(
 def test_redact_data_still_redacts_by_key_when_every_string_is_clean(
     redactor: Redactor,
 ) -> None:
+    assert redactor.is_clean({"notes": _BENIGN_LINES, "steps": [{"command": "kubectl get pods"}]})
+    assert not redactor.is_clean({"env": [{"name": "DB_PASSWORD", "value": "s3cr3t"}]})
     out, counts = redactor.redact_data({"notes": _BENIGN_LINES, "env": {"DB_PASSWORD": "s3cr3t"}})
     assert out["env"] == {"DB_PASSWORD": "[REDACTED:password]"}
     assert out["notes"] == _BENIGN_LINES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -89,14 +89,19 @@ class Redactor:
         ``data``/``stringData`` of a ``{"kind": "Secret"}`` object.
         """
         counts: Counter[str] = Counter()
-        return self._walk(value, counts, self._suspects(value)), counts
+        return self._walk(value, counts, self._suspects(_leaves(value)[0])), counts
 
-    def _suspects(self, value: Any) -> frozenset[str]:
+    def is_clean(self, value: Any) -> bool:
+        """Would ``redact_data(value)`` change nothing? One scan of all the strings, and no key
+        that asks for its value to be redacted (cheaper than redacting: nothing is copied)."""
+        texts, keyed = _leaves(value)
+        return not keyed and not (texts and self._find("\n\n".join(texts)))
+
+    def _suspects(self, texts: list[str]) -> frozenset[str]:
         """The strings of ``value`` that may hold something to redact. All of them are scanned
         once, joined on blank lines; only those the scan finds something in are scanned again
         on their own (as ``redact`` would). A string cannot hide a finding by sitting next to
         others, and clean data, the usual case, costs one scan instead of one per string."""
-        texts = list(_strings(value))
         if not texts:
             return frozenset()
         joined = "\n\n".join(texts)
@@ -216,16 +221,28 @@ def _key_rule(key: str) -> str | None:
     return None
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string leaf of JSON-like data (dict keys are names, not data: left out)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
+def _leaves(value: Any) -> tuple[list[str], bool]:
+    """Every string leaf of JSON-like data (in no particular order), and whether a dict key gives
+    its value a rule of its own (a secret-sounding key, a Kubernetes Secret or env entry)."""
+    texts: list[str] = []
+    keyed = False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            texts.append(item)
+        elif isinstance(item, dict):
+            keyed = keyed or item.get("kind") == "Secret" or ("name" in item and "value" in item)
+            for key, child in item.items():
+                if isinstance(child, dict | list | tuple):
+                    stack.append(child)
+                else:
+                    keyed = keyed or (isinstance(key, str) and _key_rule(key) is not None)
+                    if isinstance(child, str):
+                        texts.append(child)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return texts, keyed
 
 
 def _candidates(scan: Text, detectors: Iterable[Detector]) -> list[Span]:

@@ -27,9 +27,12 @@ class RedactedContent(NamedTuple):
 
 def redact_content(content: RunbookContent, *, personal_data: str) -> RedactedContent:
     """The content with secrets (and the configured personal data) replaced."""
-    data, counts = redactor_for(personal_data).redact_data(content.model_dump(mode="json"))
-    if counts:  # placeholders may change what a field parses to: check the result again
-        content = RunbookContent.model_validate(data)
-        data = content.model_dump(mode="json")
+    redactor = redactor_for(personal_data)
+    data = content.model_dump(mode="json")
+    if not redactor.is_clean(data):
+        data, counts = redactor.redact_data(data)
+        if counts:  # placeholders may change what a field parses to: check the result again
+            content = RunbookContent.model_validate(data)
+            data = content.model_dump(mode="json")
     report = Counter(_PLACEHOLDER.findall(json.dumps(data)))
     return RedactedContent(content, data, dict(sorted(report.items())))

@@ -9,7 +9,7 @@ from sqlalchemy import Select, case, delete, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from faultmaven.kit.db import NOT_IN_SESSION, Base
+from faultmaven.kit.db import NOT_IN_SESSION
 from faultmaven.kit.pagination import PageRequest
 from faultmaven.runbooks.models import RunbookLabelRow, RunbookRow, RunbookVersionRow
 
@@ -39,8 +39,7 @@ def summaries(session: Session, runbook_ids: Iterable[str]) -> dict[str, Row]:
     return {row.id: row for row in rows}
 
 
-def _values(row: Base) -> dict[str, Any]:
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+_RUNBOOK_COLUMNS = [column.key for column in RunbookRow.__table__.columns]
 
 
 def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -> None:
@@ -48,10 +47,14 @@ def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -
     stay plain objects, not tracked by the session)."""
     if not rows:
         return
-    session.execute(insert(RunbookRow), [_values(row) for row in rows])
+    # Core statements on the tables: no ORM bookkeeping per row
     session.execute(
-        insert(RunbookVersionRow),
-        [_values(new_version(row, author=row.author, change_note=change_note)) for row in rows],
+        insert(RunbookRow.__table__),
+        [{key: getattr(row, key) for key in _RUNBOOK_COLUMNS} for row in rows],
+    )
+    session.execute(
+        insert(RunbookVersionRow.__table__),
+        [_version_values(row, author=row.author, change_note=change_note) for row in rows],
     )
     labels = [
         {"runbook_id": row.id, "kind": kind, "value": value}
@@ -62,23 +65,23 @@ def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -
         session.execute(insert(RunbookLabelRow), labels)
 
 
-def new_version(row: RunbookRow, *, author: str, change_note: str) -> RunbookVersionRow:
+def _version_values(row: RunbookRow, *, author: str, change_note: str) -> dict[str, Any]:
     """The version row of the runbook as it is now."""
-    return RunbookVersionRow(
-        runbook_id=row.id,
-        version=row.version,
-        title=row.title,
-        content=row.content,
-        author=author,
-        change_note=change_note,
-        generated_by=row.generated_by,
-        created_at=row.updated_at,
-    )
+    return {
+        "runbook_id": row.id,
+        "version": row.version,
+        "title": row.title,
+        "content": row.content,
+        "author": author,
+        "change_note": change_note,
+        "generated_by": row.generated_by,
+        "created_at": row.updated_at,
+    }
 
 
 def add_version(session: Session, row: RunbookRow, *, author: str, change_note: str) -> None:
     """The runbook's current state as a new version (written by the next flush)."""
-    session.add(new_version(row, author=author, change_note=change_note))
+    session.add(RunbookVersionRow(**_version_values(row, author=author, change_note=change_note)))
 
 
 def label_value(value: str) -> str:

@@ -49,6 +49,19 @@ def term_key(term: str) -> int:
     return int.from_bytes(blake2b(term.encode(), digest_size=8).digest(), "little", signed=True)
 
 
+_WORD_KEYS: dict[str, int] = {}  # word -> term_key(stem(word)), the index's hot path
+
+
+def word_key(word: str) -> int:
+    """``term_key(stem(word))`` of a folded word, cached."""
+    key = _WORD_KEYS.get(word)
+    if key is None:
+        key = term_key(stem(word))
+        if len(_WORD_KEYS) < MAX_CACHED_STEMS:
+            _WORD_KEYS[word] = key
+    return key
+
+
 def words(text: str) -> list[str]:
     """The folded words of ``text``, in order (not stemmed)."""
     folded = _folded(text)

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION
-from faultmaven.search.analysis import stem, term_key, words
+from faultmaven.search.analysis import word_key, words
 from faultmaven.search.filters import Facets, SearchFilter
 from faultmaven.search.freshness import (
     KEYWORD_GENERATION,
@@ -63,23 +63,22 @@ class AnalysedDocument:
 
 
 def analyse(document: SearchDocument) -> AnalysedDocument:
-    weighted: dict[str, float] = {}
-    bits: dict[str, int] = {}
+    weighted: dict[int, float] = {}  # term key -> field-weighted count
+    bits: dict[int, int] = {}
     length = 0
     for name in FIELDS:
         field_words = words(getattr(document, name))
         length += len(field_words)
         weight, bit = FIELD_WEIGHTS[name], FIELD_BITS[name]
         for word, count in Counter(field_words).items():
-            term = stem(word)
-            weighted[term] = weighted.get(term, 0.0) + weight * count
-            bits[term] = bits.get(term, 0) | bit
-    terms = list(weighted)
+            key = word_key(word)
+            weighted[key] = weighted.get(key, 0.0) + weight * count
+            bits[key] = bits.get(key, 0) | bit
     return AnalysedDocument(
         length=length,
-        keys=np.fromiter(map(term_key, terms), np.int64, len(terms)),
-        weights=np.fromiter((weighted[t] for t in terms), np.float32, len(terms)),
-        fields=np.fromiter((bits[t] for t in terms), np.uint8, len(terms)),
+        keys=np.fromiter(weighted, np.int64, len(weighted)),
+        weights=np.fromiter(weighted.values(), np.float32, len(weighted)),
+        fields=np.fromiter(bits.values(), np.uint8, len(bits)),
         facets={facet: sorted(values) for facet, values in document.facets.items()},
     )
 
@@ -247,7 +246,7 @@ def _query_stems(query: str) -> dict[int, str]:
     stems: dict[int, str] = {}
     for term in query_terms(query):
         for word in words(term):
-            stems.setdefault(term_key(stem(word)), word)
+            stems.setdefault(word_key(word), word)
     return stems
 
 
