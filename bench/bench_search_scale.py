@@ -11,8 +11,8 @@ Subjects (the real service path):
   ``session_factory_for``. Rate = runbooks / time until the outbox is empty, so it includes
   embedding; building the ``RunbookCreate`` objects (request parsing) is not counted. Runbooks up
   to ``size - --tail`` are written by ``bulk_fill`` (executemany of the rows the service writes:
-  runbook, version and label rows, the keyword index row -- ``analysed_row`` into
-  ``search_terms`` on SQLite, ``runbook_search`` on PostgreSQL -- and the vectors; no redaction;
+  runbook, version and label rows, the keyword index row (``analysed_row`` into
+  ``search_terms``) and the vectors; no redaction;
   NOT the service path, labelled so in the output); the last ``--tail`` (2000) go through
   ``create_runbook`` and give the rate at that size, with the share of each write stage (timing
   wrappers: redaction, keyword index upsert and its analysis, repository writes, outbox drain
@@ -27,7 +27,8 @@ Subjects (the real service path):
 Backends: ``embedded`` (a fresh SQLite file in a temporary directory: the in-memory BM25
 keyword index ``MemoryKeywordIndex`` + the numpy matrix of ``EmbeddedVectorIndex``; no ANALYZE,
 as in the product) and ``pgvector`` (a fresh PostgreSQL schema ``fm_scale``, created and dropped
-here: ``ts_rank`` full text + pgvector HNSW; ANALYZE after the load, as autovacuum would do).
+here: the same in-memory keyword index + pgvector HNSW; ANALYZE after the load, as autovacuum
+would do).
 Which index classes are used is asked of ``SearchRuntime``, as the service does.
 
 Baseline, same run, same data: brute force in memory. Each stored runbook's ``search_document``
@@ -1836,11 +1837,6 @@ def bulk_fill(target: Target, start: int, stop: int, *, progress: bool) -> float
         def keyword_rows(documents: list[keyword_mod.SearchDocument]) -> tuple[Any, list[dict]]:
             return TermsRow, [keyword_memory.analysed_row(d) for d in documents]
 
-    elif target.keyword_cls is keyword_mod.PostgresFullTextIndex:
-
-        def keyword_rows(documents: list[keyword_mod.SearchDocument]) -> tuple[Any, list[dict]]:
-            return keyword_mod._PG, [d.columns() for d in documents]
-
     else:
         raise RuntimeError(f"bulk fill does not know the keyword index {target.keyword_cls}")
     if target.vector_cls not in (vectors_mod.EmbeddedVectorIndex, vectors_mod.PgVectorIndex):
@@ -2021,10 +2017,7 @@ def ingest(target: Target, args: argparse.Namespace) -> Ingest:
             if target.vector_cls is vectors_mod.EmbeddedVectorIndex
             else session.scalar(text("SELECT count(*) FROM runbook_embeddings"))
         )
-        if target.keyword_cls is keyword_memory.MemoryKeywordIndex:
-            keyword_rows = session.scalar(select(func.count()).select_from(TermsRow))
-        else:
-            keyword_rows = session.scalar(text("SELECT count(*) FROM runbook_search"))
+        keyword_rows = session.scalar(select(func.count()).select_from(TermsRow))
     if vectors != size or keyword_rows != size:
         raise RuntimeError(f"{vectors} vectors, {keyword_rows} keyword rows for {size} runbooks")
     return Ingest(
@@ -2311,7 +2304,7 @@ def breakdown(target: Target, queries: list[str]) -> tuple[list[tuple[str, float
     keyword_name = (
         "MemoryKeywordIndex.search (BM25 in memory)"
         if memory
-        else f"{target.keyword_cls.__name__}.search (ts_rank + ts_headline)"
+        else f"{target.keyword_cls.__name__}.search"
     )
     vector_name = (
         "EmbeddedVectorIndex.search (numpy)"

@@ -1,7 +1,8 @@
 """Fixtures: every repository/service/API test runs on SQLite and on PostgreSQL.
 
 SQLite: a migrated template file is copied per test. PostgreSQL: one schema per test session
-(migrated once), every table truncated before each test. Set FAULTMAVEN_REQUIRE_POSTGRES=1 to
+(migrated once), every table truncated (and the process's index caches dropped) before each
+test. Set FAULTMAVEN_REQUIRE_POSTGRES=1 to
 fail, instead of skip, when PostgreSQL is not reachable (CI does).
 """
 
@@ -24,13 +25,21 @@ from faultmaven.app import create_app
 from faultmaven.config import Settings
 from faultmaven.kit.db import Base, make_engine
 from faultmaven.migrations import upgrade
+from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.service import session_factory_for
+from faultmaven.search.vectors import EmbeddedVectorIndex
 
 POSTGRES_URL = os.environ.get(
     "FAULTMAVEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-# every table of the ORM, plus the PostgreSQL full-text table that only raw SQL touches
-TABLES = (*(table.name for table in Base.metadata.sorted_tables), "runbook_search")
+TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
+
+
+def forget_index_caches() -> None:
+    """Truncating every table (not something the product does: it never deletes index rows
+    without saying so) leaves this process's index caches describing rows that are gone."""
+    MemoryKeywordIndex._caches.clear()
+    EmbeddedVectorIndex._caches.clear()
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +87,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         connection.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
         connection.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
     engine.dispose()
+    forget_index_caches()
     return url
 
 

@@ -55,7 +55,7 @@ def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
     engine = make_engine(url)
     try:
         upgrade(engine)
-        assert EXPECTED | {"runbook_search"} <= set(inspect(engine).get_table_names(schema=schema))
+        assert EXPECTED | {"search_terms"} <= set(inspect(engine).get_table_names(schema=schema))
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()

@@ -1,9 +1,10 @@
-"""The embedded keyword index (SQLite): ranking, filters, explanations, and a cache that stays
-true to the database while other writers (other processes, other sessions) change it."""
+"""The keyword index, on SQLite and PostgreSQL: ranking, filters, explanations, and a cache
+that stays true to the database while other writers (other processes, sessions) change it."""
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -15,8 +16,6 @@ from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search.keyword import SearchDocument
 from faultmaven.search.keyword_memory import MemoryKeywordIndex
-
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _runbook(title: str, *, symptoms: list[str] = (), summary: str = "", **meta) -> RunbookCreate:
@@ -190,3 +189,37 @@ def test_ranking_is_sqlite_fts5_bm25(session_factory: sessionmaker[Session]) -> 
             )
         ]
         assert _search(session_factory, query) == expected, query
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgresql_index_writers_commit_in_seq_order(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """A cache loads rows after the largest seq it has seen, so a row may never commit after a
+    row with a larger seq: the second writer waits for the first one's commit."""
+    first, second = _create(session_factory, _runbook("Kafka lag"), _runbook("Kafka rebalance"))
+    assert len(_search(session_factory, "kafka")) == 2  # the cache has seen both rows
+
+    def document(doc_id: str, title: str) -> SearchDocument:
+        facets = {"status": ["published"], "severity": ["medium"]}
+        return SearchDocument(doc_id=doc_id, title=title, symptoms="", body="", facets=facets)
+
+    done = threading.Event()
+
+    def other_writer() -> None:
+        with unit_of_work(session_factory) as session:
+            MemoryKeywordIndex().upsert(session, [document(second, "Kafka broker disk full")])
+        done.set()
+
+    with unit_of_work(session_factory) as session:
+        MemoryKeywordIndex().upsert(session, [document(first, "Kafka consumer group stuck")])
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        assert not done.wait(0.5)  # queued behind this transaction
+    writer.join(10)
+    assert done.is_set()
+    assert _search(session_factory, "stuck") == [first]
+    assert _search(session_factory, "broker") == [second]
+    with unit_of_work(session_factory) as session:
+        seqs = dict(session.execute(text("SELECT runbook_id, seq FROM search_terms")).all())
+    assert seqs[first] < seqs[second]

@@ -3,9 +3,9 @@
 A table of index rows (analysed documents, vectors) has a ``seq`` that grows with every write
 and a *generation* in ``search_index_meta`` that changes whenever rows are deleted. A copy made at
 stamp (max seq, generation) is brought up to date by loading the rows after its max seq, unless
-rows were deleted (the generation changed, or the max seq went down) or, on PostgreSQL, the copy
-is older than ``FULL_RELOAD_SECONDS`` (a safety net: sequence numbers may commit out of order
-there; SQLite has one writer at a time): then it is reloaded whole. Stamps are read through a
+rows were deleted (the generation changed, or the max seq went down) or, for a table whose seqs
+may commit out of order (vectors on PostgreSQL), the copy is older than ``FULL_RELOAD_SECONDS``:
+then it is reloaded whole. Stamps are read through a
 connection of their own, so a copy only ever holds committed rows, once per transaction
 (``index_state``: one round trip for every index of a search).
 """
@@ -30,7 +30,7 @@ class Stamp:
     max_seq: int
     generation: str | None
     taken_at: float
-    in_commit_order: bool = False  # SQLite: one writer at a time, seqs commit in order
+    in_commit_order: bool = False  # seqs commit in order: no timed full reload needed
 
     def extends_to(self, current: Stamp) -> bool:
         """Can a copy at this stamp reach ``current`` by loading newer rows only?"""
@@ -81,10 +81,11 @@ def _read_state(connection: Connection) -> IndexState:
             select(OutboxRow.runbook_id).limit(1).scalar_subquery(),
         )
     ).one()
-    now, ordered = time.monotonic(), connection.dialect.name == "sqlite"
+    now, sqlite = time.monotonic(), connection.dialect.name == "sqlite"
     return IndexState(
-        keyword=Stamp(terms_seq or 0, meta.get(KEYWORD_GENERATION), now, ordered),
-        vectors=Stamp(vectors_seq or 0, meta.get(VECTOR_GENERATION), now, ordered),
+        # keyword rows commit in seq order everywhere (see MemoryKeywordIndex.upsert)
+        keyword=Stamp(terms_seq or 0, meta.get(KEYWORD_GENERATION), now, in_commit_order=True),
+        vectors=Stamp(vectors_seq or 0, meta.get(VECTOR_GENERATION), now, in_commit_order=sqlite),
         pending=pending is not None,
         meta=meta,
     )

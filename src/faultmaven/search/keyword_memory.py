@@ -1,9 +1,10 @@
-"""The embedded keyword index: analysed documents stored in the database, ranked in memory.
+"""The keyword index, on SQLite and PostgreSQL: analysed documents stored in the database,
+ranked in each process's memory.
 
 Write path (inside the caller's transaction): a document is analysed once (``analysis``:
 words, Porter stems) and stored as one ``search_terms`` row: its stems (as ``term_key``s) with
-field-weighted counts
-(title 10, symptoms 5, body 1), which fields each stem is in, its length and its filter facets.
+field-weighted counts (title 10, symptoms 5, body 1), which fields each stem is in, its length
+and its filter facets.
 
 Read path: each process keeps the rows as posting arrays (numpy) and ranks with BM25 in the
 form of SQLite FTS5's ``bm25()``: per query stem, ``idf * f (k1 + 1) / (f + k1 (1 - b + b D /
@@ -26,11 +27,11 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from faultmaven.kit.db import NOT_IN_SESSION
+from faultmaven.kit.db import NOT_IN_SESSION, is_postgres
 from faultmaven.search.analysis import word_key, words
 from faultmaven.search.filters import Facets, SearchFilter
 from faultmaven.search.freshness import (
@@ -44,6 +45,7 @@ from faultmaven.search.models import TermsRow
 from faultmaven.search.query import query_terms
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
+_WRITERS_LOCK = 0x666D5F7465726D73  # "fm_terms": PostgreSQL advisory lock of index writers
 FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
 FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
 MAX_DEAD_SHARE = 0.3  # rebuild when this share of positions holds replaced documents
@@ -257,10 +259,24 @@ class MemoryKeywordIndex:
     _lock = threading.Lock()
 
     def upsert(self, session: Session, documents: Sequence[SearchDocument]) -> None:
-        # SQLite's REPLACE deletes a document's old row: the new one gets a new seq
-        session.execute(
-            insert(TermsRow).prefix_with("OR REPLACE"), [analysed_row(d) for d in documents]
-        )
+        """Write the documents' rows; a re-written document gets a new row (a new seq).
+
+        Rows must commit in ``seq`` order for the caches' delta loading (``freshness``). SQLite
+        has one writer at a time; on PostgreSQL, writers of this table queue on a transaction
+        advisory lock, taken just before the rows get their seqs (index writes are rare)."""
+        rows = [analysed_row(document) for document in documents]
+        if not rows:
+            return
+        if is_postgres(session):
+            session.execute(select(func.pg_advisory_xact_lock(_WRITERS_LOCK)))
+            ids = [row["runbook_id"] for row in rows]
+            session.execute(
+                delete(TermsRow).where(TermsRow.runbook_id.in_(ids)),
+                execution_options=NOT_IN_SESSION,
+            )
+            session.execute(insert(TermsRow), rows)
+        else:  # REPLACE deletes a document's old row
+            session.execute(insert(TermsRow).prefix_with("OR REPLACE"), rows)
 
     def remove(self, session: Session, doc_id: str) -> None:
         session.execute(

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from faultmaven.config import Settings
 from faultmaven.kit.db import is_postgres
 from faultmaven.search.embedders import Embedder, make_embedder
-from faultmaven.search.keyword import KeywordIndex, PostgresFullTextIndex
 from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex, VectorIndex
 from faultmaven.search.vectors_chroma import ChromaVectorIndex
@@ -49,9 +48,8 @@ class SearchRuntime:
             return self._embedder
 
     @staticmethod
-    def keyword_index(session: Session) -> KeywordIndex:
-        """PostgreSQL ranks in the database; SQLite (the embedded default) in this process."""
-        return PostgresFullTextIndex() if is_postgres(session) else MemoryKeywordIndex()
+    def keyword_index(_session: Session) -> MemoryKeywordIndex:
+        return MemoryKeywordIndex()
 
     def backend_name(self, session: Session) -> str:
         choice = self.settings.vector_backend

@@ -27,7 +27,6 @@ from faultmaven.search.filters import SearchFilter
 from faultmaven.search.freshness import forget_state, index_state
 from faultmaven.search.fusion import fuse, recommended_weights
 from faultmaven.search.keyword import KeywordHit, SearchDocument
-from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.models import IndexMetaRow, OutboxRow
 from faultmaven.search.runtime import IndexIdentity, SearchRuntime, runtime_of
 from faultmaven.search.vectors import EmbeddedVectorIndex
@@ -250,7 +249,7 @@ def search(
         forget_state(session)
     keyword_index = runtime.keyword_index(session)
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
-    if isinstance(keyword_index, MemoryKeywordIndex) and not where.is_empty:
+    if not where.is_empty:
         where = where.checked_by(keyword_index.accepting(session, where.facets))
     notes: list[str] = []
     vector_hits: list[tuple[str, float]] = []

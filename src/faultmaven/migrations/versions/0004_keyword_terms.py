@@ -1,5 +1,6 @@
-"""The embedded keyword index: analysed documents (``search_terms``) ranked in memory; on SQLite
-it replaces the FTS5 table. Existing runbooks are analysed here, so search keeps working.
+"""The keyword index: analysed documents (``search_terms``) ranked in memory. It replaces the
+FTS5 table on SQLite and the tsvector table on PostgreSQL. Existing runbooks are analysed here,
+so search keeps working.
 
 Revision ID: 0004
 Revises: 0003
@@ -45,20 +46,21 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        return  # PostgreSQL keeps its full-text index (runbook_search)
-    op.execute("DROP TABLE IF EXISTS runbook_fts")
+    postgres = bind.dialect.name == "postgresql"
+    op.execute(
+        "DROP TABLE IF EXISTS runbook_search" if postgres else "DROP TABLE IF EXISTS runbook_fts"
+    )
     runbooks = bind.execute(
-        sa.text("SELECT id, status, services, tags, content FROM runbooks ORDER BY rowid")
+        sa.text("SELECT id, status, services, tags, content FROM runbooks ORDER BY created_at, id")
     )
     rows = [
         analysed_row(
             search_document(
                 row.id,
-                RunbookContent.model_validate_json(row.content),
+                RunbookContent.model_validate(_json(row.content)),
                 status=row.status,
-                services=json.loads(row.services),
-                tags=json.loads(row.tags),
+                services=_json(row.services),
+                tags=_json(row.tags),
             )
         )
         for row in runbooks
@@ -67,9 +69,32 @@ def upgrade() -> None:
         op.bulk_insert(terms, rows)
 
 
+def _json(value: object) -> object:
+    """A JSON column as read with plain SQL: text on SQLite, already decoded on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def downgrade() -> None:
+    # the old keyword tables come back empty: run `faultmaven search reindex` after downgrading
     op.drop_table("search_terms")
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            """
+            CREATE TABLE runbook_search (
+                runbook_id varchar(40) PRIMARY KEY REFERENCES runbooks(id) ON DELETE CASCADE,
+                title text NOT NULL,
+                symptoms text NOT NULL,
+                body text NOT NULL,
+                document tsvector GENERATED ALWAYS AS (
+                    setweight(to_tsvector('english', title), 'A') ||
+                    setweight(to_tsvector('english', symptoms), 'B') ||
+                    setweight(to_tsvector('english', body), 'C')
+                ) STORED
+            )
+            """
+        )
+        op.execute("CREATE INDEX ix_runbook_search_document ON runbook_search USING gin (document)")
+    else:
         op.execute(
             "CREATE VIRTUAL TABLE runbook_fts USING fts5("
             "runbook_id UNINDEXED, title, symptoms, body, tokenize = 'porter unicode61')"
