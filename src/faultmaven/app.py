@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,7 @@ from faultmaven.config import Settings
 from faultmaven.jobs.worker import Worker
 from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
-from faultmaven.search.service import session_factory_for
+from faultmaven.search.service import session_factory_for, warm_up
 
 DESCRIPTION = """
 FaultMaven turns resolved troubleshooting cases into structured runbooks and finds them again.
@@ -39,6 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
         workers = [Worker(session_factory, JOB_HANDLERS) for _ in range(settings.worker_threads)]
         for worker in workers:
             worker.start()
+        threading.Thread(
+            target=warm_up, args=(session_factory,), name="faultmaven-warm-up", daemon=True
+        ).start()
         yield
         for worker in workers:
             worker.stop()

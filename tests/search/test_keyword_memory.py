@@ -7,9 +7,11 @@ import sqlite3
 import threading
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from faultmaven.app import create_app
 from faultmaven.kit.db import unit_of_work
 from faultmaven.runbooks import service as runbooks
 from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
@@ -223,3 +225,16 @@ def test_postgresql_index_writers_commit_in_seq_order(
     with unit_of_work(session_factory) as session:
         seqs = dict(session.execute(text("SELECT runbook_id, seq FROM search_terms")).all())
     assert seqs[first] < seqs[second]
+
+
+def test_a_server_loads_the_index_when_it_starts(settings, session_factory) -> None:
+    (rb,) = _create(session_factory, _runbook("Certificate rotation failed"))
+    MemoryKeywordIndex._caches.clear()
+    app = create_app(settings)
+    with TestClient(app):
+        for thread in threading.enumerate():  # (gone already if it was quick)
+            if thread.name == "faultmaven-warm-up":
+                thread.join(30)
+        memory = MemoryKeywordIndex._caches[settings.resolved_database_url]
+        assert list(memory.positions) == [rb]  # loaded before any search
+    app.state.engine.dispose()

@@ -319,6 +319,11 @@ class MemoryKeywordIndex:
         self._caches[key] = cache
         return cache
 
+    def load(self, session: Session) -> None:
+        """Bring this process's copy of the index up to date now."""
+        with self._lock:
+            self._fresh(session)
+
     def _as_last_loaded(self, session: Session) -> _Memory:
         """The cache as the last search left it (a search has just refreshed it)."""
         return self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)

@@ -116,6 +116,20 @@ def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Sess
     return factory
 
 
+def warm_up(factory: sessionmaker[Session]) -> None:
+    """Load this process's index caches now, so that the first search does not wait for them
+    (a server calls it at start, in the background: 0.5 s at 10k runbooks, 8 s at 100k).
+    Never raises: a failure leaves the loading to the first search."""
+    try:
+        with unit_of_work(factory) as session:
+            runtime = runtime_of(session)
+            runtime.keyword_index(session).load(session)
+            if runtime.backend_name(session) == "embedded":
+                EmbeddedVectorIndex().load(session)
+    except Exception:  # noqa: BLE001 - best effort; the first search loads them anyway
+        log.warning("could not load the search index caches at start", exc_info=True)
+
+
 def defer_drain(session: Session) -> None:
     """Don't drain when this session commits (the caller drains itself, e.g. with progress)."""
     session.info.pop(_PENDING, None)

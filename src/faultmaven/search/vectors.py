@@ -87,6 +87,10 @@ class EmbeddedVectorIndex:
         session.execute(delete(VectorRow), execution_options=NOT_IN_SESSION)
         new_generation(session, VECTOR_GENERATION)
 
+    def load(self, session: Session) -> None:
+        """Bring this process's copy of the vectors up to date now."""
+        self._fresh(session)
+
     def _fresh(self, session: Session) -> _Matrix:
         engine = session.get_bind().engine
         key = str(engine.url)
