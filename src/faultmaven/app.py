@@ -40,12 +40,14 @@ def create_app(settings: Settings) -> FastAPI:
         workers = [Worker(session_factory, JOB_HANDLERS) for _ in range(settings.worker_threads)]
         for worker in workers:
             worker.start()
-        threading.Thread(
+        warming = threading.Thread(
             target=warm_up, args=(session_factory,), name="faultmaven-warm-up", daemon=True
-        ).start()
+        )
+        warming.start()
         yield
         for worker in workers:
             worker.stop()
+        warming.join(timeout=60)  # it holds a database connection until it is done
 
     app = FastAPI(
         title="FaultMaven", version=__version__, description=DESCRIPTION, lifespan=lifespan

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from faultmaven.runbooks import service as runbooks
 from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search.keyword import SearchDocument
-from faultmaven.search.keyword_memory import MemoryKeywordIndex
+from faultmaven.search.keyword_memory import MemoryKeywordIndex, _grouped_order
 
 
 def _runbook(title: str, *, symptoms: list[str] = (), summary: str = "", **meta) -> RunbookCreate:
@@ -238,3 +239,16 @@ def test_a_server_loads_the_index_when_it_starts(settings, session_factory) -> N
         memory = MemoryKeywordIndex._caches[settings.resolved_database_url]
         assert list(memory.positions) == [rb]  # loaded before any search
     app.state.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        [5, -3, 5, 7, -3, 5],
+        [(1 << 32) | 5, (1 << 32) | 7, (1 << 32) | 5],  # same high half: interleaved -> fallback
+        [-(1 << 62), 1 << 62, -(1 << 62)],
+    ],
+)
+def test_postings_group_each_term_with_positions_in_order(keys: list[int]) -> None:
+    array = np.asarray(keys, np.int64)
+    assert _grouped_order(array).tolist() == np.argsort(array, kind="stable").tolist()

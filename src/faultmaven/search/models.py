@@ -3,7 +3,7 @@ metadata."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from faultmaven.kit.db import Base
@@ -27,7 +27,7 @@ class TermsRow(Base):
     term_keys: Mapped[bytes] = mapped_column(LargeBinary)  # int64 term_key per stem
     weights: Mapped[bytes] = mapped_column(LargeBinary)  # float32 per stem
     fields: Mapped[bytes] = mapped_column(LargeBinary)  # uint8 field bits per stem
-    facets: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    facets: Mapped[str] = mapped_column(Text)  # "facet=value" lines
 
 
 class VectorRow(Base):

@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("term_keys", sa.LargeBinary(), nullable=False),
         sa.Column("weights", sa.LargeBinary(), nullable=False),
         sa.Column("fields", sa.LargeBinary(), nullable=False),
-        sa.Column("facets", sa.JSON(), nullable=False),
+        sa.Column("facets", sa.Text(), nullable=False),
         sqlite_autoincrement=True,
     )
     bind = op.get_bind()
