@@ -303,12 +303,6 @@ class MemoryKeywordIndex:
         else:  # REPLACE deletes a document's old row
             session.execute(insert(TermsRow).prefix_with("OR REPLACE"), rows)
 
-    def remove(self, session: Session, doc_id: str) -> None:
-        session.execute(
-            delete(TermsRow).where(TermsRow.runbook_id == doc_id), execution_options=NOT_IN_SESSION
-        )
-        new_generation(session, KEYWORD_GENERATION)
-
     def clear(self, session: Session) -> None:
         session.execute(delete(TermsRow), execution_options=NOT_IN_SESSION)
         new_generation(session, KEYWORD_GENERATION)
