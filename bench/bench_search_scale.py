@@ -1683,7 +1683,7 @@ def open_target(backend: str, size: int, workdir: Path, pg_url: str) -> Iterator
         factory = search_service.session_factory_for(engine, settings)
         runtime = factory.kw["info"]["search"]
         with unit_of_work(factory) as session:
-            keyword_cls = type(runtime.keyword_index(session))
+            keyword_cls = type(runtime.keyword_index)
             vector_cls = type(runtime.vector_index(session))
         yield Target(backend, size, url, factory, runtime, engine, keyword_cls, vector_cls)
     finally:

@@ -66,7 +66,7 @@ def read_text_file(path: Path) -> str:
         raise InvalidInput(f"cannot read {path}: {error.strerror}.") from None
 
 
-def validated(model: type, data: Any, source: Path) -> Any:
+def validated(model: type, data: Any, source: Path | str) -> Any:
     """``model.model_validate(data)`` with the first problem in one line."""
     try:
         return model.model_validate(data)

@@ -84,7 +84,7 @@ def _read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[Run
     for where, raw in raws:
         if isinstance(raw, dict):
             raw.setdefault("status", status.value)
-        runbooks.append(validated(RunbookCreate, raw, Path(str(where))))
+        runbooks.append(validated(RunbookCreate, raw, where))
     return runbooks
 
 

@@ -56,11 +56,7 @@ def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -
         insert(RunbookVersionRow.__table__),
         [_version_values(row, author=row.author, change_note=change_note) for row in rows],
     )
-    labels = [
-        {"runbook_id": row.id, "kind": kind, "value": value}
-        for row in rows
-        for kind, value in _labels(row)
-    ]
+    labels = [label for row in rows for label in _label_rows(row)]
     if labels:
         session.execute(insert(RunbookLabelRow), labels)
 
@@ -89,13 +85,14 @@ def label_value(value: str) -> str:
     return value.strip().lower()
 
 
-def _labels(row: RunbookRow) -> set[tuple[str, str]]:
-    return {
+def _label_rows(row: RunbookRow) -> list[dict[str, str]]:
+    labels = {
         (kind, label_value(value))
         for kind, values in (("service", row.services), ("tag", row.tags))
         for value in values
         if label_value(value)
     }
+    return [{"runbook_id": row.id, "kind": kind, "value": value} for kind, value in labels]
 
 
 def replace_labels(session: Session, row: RunbookRow) -> None:
@@ -103,7 +100,7 @@ def replace_labels(session: Session, row: RunbookRow) -> None:
         delete(RunbookLabelRow).where(RunbookLabelRow.runbook_id == row.id),
         execution_options=NOT_IN_SESSION,
     )
-    labels = [{"runbook_id": row.id, "kind": kind, "value": value} for kind, value in _labels(row)]
+    labels = _label_rows(row)
     if labels:
         session.execute(insert(RunbookLabelRow), labels)
 

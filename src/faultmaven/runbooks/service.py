@@ -7,7 +7,7 @@ Services take keyword-only arguments, raise FaultMavenError subclasses and never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -205,28 +205,27 @@ def list_runbooks(
     return Page[RunbookSummary].build([_summary(r) for r in rows], total_count=total, page=page)
 
 
-def _filter_values(filters: RunbookFilters) -> dict[str, Any]:
-    return {
-        "statuses": [filters.status.value] if filters.status else ACTIVE_STATUSES,
-        "severity": filters.severity.value if filters.severity else None,
-        "service": filters.service,
-        "tag": filters.tag,
-    }
+def _statuses(filters: RunbookFilters) -> list[str]:
+    return [filters.status.value] if filters.status else ACTIVE_STATUSES
 
 
 def _filtered_ids(filters: RunbookFilters):  # noqa: ANN202 - a SQLAlchemy Select
-    return repository.filtered_ids(**_filter_values(filters))
+    return repository.filtered_ids(
+        statuses=_statuses(filters),
+        severity=filters.severity.value if filters.severity else None,
+        service=filters.service,
+        tag=filters.tag,
+    )
 
 
 def _search_filter(filters: RunbookFilters) -> SearchFilter:
     """The same filter as ``_filtered_ids``, also as the facets of ``search_document``."""
-    values = _filter_values(filters)
-    facets = {"status": frozenset(values["statuses"])}
-    if values["severity"] is not None:
-        facets["severity"] = frozenset([values["severity"]])
-    for kind in ("service", "tag"):
-        if values[kind] is not None:
-            facets[kind] = frozenset([repository.label_value(values[kind])])
+    facets = {"status": frozenset(_statuses(filters))}
+    if filters.severity:
+        facets["severity"] = frozenset([filters.severity.value])
+    for kind, value in (("service", filters.service), ("tag", filters.tag)):
+        if value is not None:
+            facets[kind] = frozenset([repository.label_value(value)])
     return SearchFilter(facets=facets, sql=_filtered_ids(filters))
 
 

@@ -34,6 +34,7 @@ class SearchRuntime:
         self.session_factory: sessionmaker[Session] | None = None
         self._pgvector: bool | None = None
         self._chroma: ChromaVectorIndex | None = None
+        self.keyword_index = MemoryKeywordIndex()  # one for both databases
 
     def embedder(self) -> Embedder:
         with self._lock:
@@ -46,10 +47,6 @@ class SearchRuntime:
                     timeout=self.settings.llm_timeout_seconds,
                 )
             return self._embedder
-
-    @staticmethod
-    def keyword_index(_session: Session) -> MemoryKeywordIndex:
-        return MemoryKeywordIndex()
 
     def backend_name(self, session: Session) -> str:
         choice = self.settings.vector_backend

@@ -81,7 +81,7 @@ def index_documents(session: Session, documents: Sequence[tuple[SearchDocument, 
     ``documents``: (document, its version) pairs."""
     if not documents:
         return
-    runtime_of(session).keyword_index(session).upsert(session, [doc for doc, _ in documents])
+    runtime_of(session).keyword_index.upsert(session, [doc for doc, _ in documents])
     statement = upsert(session, OutboxRow)
     session.execute(
         statement.on_conflict_do_update(
@@ -123,7 +123,7 @@ def warm_up(factory: sessionmaker[Session]) -> None:
     try:
         with unit_of_work(factory) as session:
             runtime = runtime_of(session)
-            runtime.keyword_index(session).load(session)
+            runtime.keyword_index.load(session)
             if runtime.backend_name(session) == "embedded":
                 EmbeddedVectorIndex().load(session)
     except Exception:  # noqa: BLE001 - best effort; the first search loads them anyway
@@ -163,7 +163,8 @@ def drain(
 
 def _drain_batch(session: Session, runtime: SearchRuntime) -> int:
     identity = runtime.identity(session)
-    if stored_identity(session) not in (None, identity):
+    stored = stored_identity(session)
+    if stored not in (None, identity):
         return 0
     rows = session.execute(
         select(OutboxRow.runbook_id, OutboxRow.version, OutboxRow.text)
@@ -181,7 +182,8 @@ def _drain_batch(session: Session, runtime: SearchRuntime) -> int:
         delete(OutboxRow).where(tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(done)),
         execution_options=NOT_IN_SESSION,
     )
-    _store_identity(session, identity)
+    if stored is None:
+        _store_identity(session, identity)
     return len(rows)
 
 
@@ -192,14 +194,14 @@ def pending_count(session: Session) -> int:
 # ---- index identity ----------------------------------------------------------------------------
 
 
+_IDENTITY_KEYS = ("model", "dimension", "backend")
+
+
 def stored_identity(session: Session) -> IndexIdentity | None:
     values = index_state(session).meta
-    if not {"model", "dimension", "backend"} <= values.keys():
+    if not set(_IDENTITY_KEYS) <= values.keys():
         return None
     return IndexIdentity(values["model"], int(values["dimension"]), values["backend"])
-
-
-_IDENTITY_KEYS = ("model", "dimension", "backend")
 
 
 def _store_identity(session: Session, identity: IndexIdentity) -> None:
@@ -232,7 +234,7 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
         runtime.vector_index(session).clear(session)
     session.execute(delete(IndexMetaRow).where(IndexMetaRow.key.in_(_IDENTITY_KEYS)))
     session.execute(delete(OutboxRow))
-    runtime.keyword_index(session).clear(session)
+    runtime.keyword_index.clear(session)
     queued = list(documents)
     for first in range(0, len(queued), DRAIN_BATCH):
         index_documents(session, queued[first : first + DRAIN_BATCH])
@@ -261,7 +263,7 @@ def search(
     if semantic and index_state(session).pending:
         drain(runtime, limit=DRAIN_BATCH * 4)
         forget_state(session)
-    keyword_index = runtime.keyword_index(session)
+    keyword_index = runtime.keyword_index
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
     if not where.is_empty:
         where = where.checked_by(keyword_index.accepting(session, where.facets))
