@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from faultmaven import __version__
-from faultmaven.api.errors import install_error_handlers
+from faultmaven.api.admission import AdmissionMiddleware
+from faultmaven.api.errors import UnexpectedErrorMiddleware, install_error_handlers
+from faultmaven.api.health import HEALTH_TIMEOUT_SECONDS
 from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
 from faultmaven.api.router import api_router
 from faultmaven.assistant.runbook_writing import JOB_HANDLERS
@@ -30,7 +32,12 @@ Errors are `{"error": {"code", "message", "details"}}`.
 
 
 def create_app(settings: Settings) -> FastAPI:
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(
+        settings.resolved_database_url,
+        # an admitted request holds at most two connections (see api.admission)
+        pool_size=2 * settings.max_concurrent_requests + settings.worker_threads + 2,
+        pool_timeout=settings.queue_timeout_seconds,
+    )
     if settings.auto_migrate:
         upgrade(engine)
     session_factory = session_factory_for(engine, settings)
@@ -48,17 +55,27 @@ def create_app(settings: Settings) -> FastAPI:
         for worker in workers:
             worker.stop()
         warming.join(timeout=60)  # it holds a database connection until it is done
+        _app.state.health_engine.dispose()
 
     app = FastAPI(
         title="FaultMaven", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.health_engine = make_engine(
+        settings.resolved_database_url, pool_size=1, pool_timeout=HEALTH_TIMEOUT_SECONDS
+    )
     app.state.session_factory = session_factory
     install_error_handlers(app)
     app.include_router(api_router)
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        AdmissionMiddleware,
+        max_concurrent=settings.max_concurrent_requests,
+        queue_timeout=settings.queue_timeout_seconds,
+    )
+    app.add_middleware(UnexpectedErrorMiddleware)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

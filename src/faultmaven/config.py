@@ -49,6 +49,28 @@ class Settings(BaseSettings):
         description="Largest request body the API accepts, in bytes (larger bodies get 413).",
     )
 
+    max_concurrent_requests: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Requests one server handles at once; more wait in line. The database "
+        "pool holds twice as many connections (plus the job workers').",
+    )
+    queue_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="How long a request waits in line before it is answered 503 with "
+        "Retry-After (the server is saturated).",
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        description="How long an Idempotency-Key is remembered (a retry within it replays the "
+        "first answer), in hours.",
+    )
+
     embedder: str = Field(
         default="default",
         description=(

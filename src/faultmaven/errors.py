@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class FaultMavenError(Exception):
     status_code = 500
@@ -33,6 +35,15 @@ class FaultMavenError(Exception):
 class InvalidInput(FaultMavenError):
     status_code = 422
     code = "INVALID_INPUT"
+
+    @classmethod
+    def from_validation(cls, error: ValidationError, what: str) -> InvalidInput:
+        """``what: <field>: <problem>`` for the first problem; every problem in the details."""
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
+        first = problems[0]
+        where = ".".join(str(part) for part in first["loc"])
+        reason = f"{where}: {first['msg']}" if where else first["msg"]
+        return cls(f"{what}: {reason}", details=problems)
 
 
 class NotFound(FaultMavenError):

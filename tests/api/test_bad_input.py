@@ -126,7 +126,9 @@ def test_bad_runbook_input(client: TestClient) -> None:
     _assert_error(client.get("/api/v1/runbooks/search", params={"q": "x" * 2001}), 422)
     rb = client.post("/api/v1/runbooks", json={"title": "x"}).json()
     _assert_error(
-        client.put(f"/api/v1/runbooks/{rb['id']}", json={"title": "y"}, headers={"If-Match": "v"}),
+        client.put(
+            f"/api/v1/runbooks/{rb['id']}", json={**rb, "title": "y"}, headers={"If-Match": "v"}
+        ),
         422,
         None,
         "If-Match",

@@ -13,9 +13,9 @@ DEMOS = {demo.slug: demo for demo in load_demo_cases()}
 def _play(client: TestClient, slug: str) -> dict:
     """Open, resolve and accept a demo case; returns the saved runbook."""
     demo = DEMOS[slug]
-    case_id = client.post("/api/v1/cases", json=demo.case.model_dump(mode="json")).json()[
-        "case"
-    ]["id"]
+    case_id = client.post("/api/v1/cases", json=demo.case.model_dump(mode="json")).json()["case"][
+        "id"
+    ]
     client.post(
         f"/api/v1/cases/{case_id}/resolve", json={"resolved_at": demo.resolved_at.isoformat()}
     )
@@ -69,9 +69,7 @@ def test_an_unrelated_case_gets_no_suggestion(client: TestClient, store: dict) -
     assert body["case"]["suggested_runbooks"] == []
 
 
-def test_suggestions_follow_the_problem_as_it_is_described(
-    client: TestClient, store: dict
-) -> None:
+def test_suggestions_follow_the_problem_as_it_is_described(client: TestClient, store: dict) -> None:
     case = client.post("/api/v1/cases", json={"title": "Something is wrong"}).json()["case"]
     assert case["suggested_runbooks"] == []
     updated = client.post(

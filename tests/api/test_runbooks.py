@@ -29,6 +29,12 @@ def _runbook(title: str = "Redis Cluster OOM Kills", **extra) -> dict:
     }
 
 
+def _replacement(title: str = "Redis Cluster OOM Kills", **extra) -> dict:
+    """A PUT body: the whole runbook, every field."""
+    whole = {"owner": None, "review_by": None, "average_resolution_minutes": None}
+    return _runbook(title, diagnosis={}, prevention={}, **whole, **extra)
+
+
 def _create(client: TestClient, payload: dict) -> dict:
     response = client.post("/api/v1/runbooks", json=payload)
     assert response.status_code == 201, response.text
@@ -50,7 +56,7 @@ def test_create_read_and_markdown(client: TestClient) -> None:
 def test_edit_makes_a_version_and_stale_edits_are_refused(client: TestClient) -> None:
     runbook = _create(client, _runbook())
     url = f"/api/v1/runbooks/{runbook['id']}"
-    edit = _runbook(
+    edit = _replacement(
         symptoms=["Pods restarting", "Latency on /login"],
         version=1,
         change_note="added login latency",
@@ -63,7 +69,7 @@ def test_edit_makes_a_version_and_stale_edits_are_refused(client: TestClient) ->
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "STALE_VERSION"
     assert client.get(url).json()["title"] == "Redis Cluster OOM Kills"
-    via_header = client.put(url, json=_runbook(title="Redis OOM"), headers={"If-Match": '"2"'})
+    via_header = client.put(url, json=_replacement("Redis OOM"), headers={"If-Match": '"2"'})
     assert via_header.json()["version"] == 3
     versions = client.get(f"{url}/versions").json()
     assert [v["version"] for v in versions] == [3, 2, 1]
@@ -73,7 +79,7 @@ def test_edit_makes_a_version_and_stale_edits_are_refused(client: TestClient) ->
 
 def test_edit_without_a_version_is_refused(client: TestClient) -> None:
     runbook = _create(client, _runbook())
-    response = client.put(f"/api/v1/runbooks/{runbook['id']}", json=_runbook())
+    response = client.put(f"/api/v1/runbooks/{runbook['id']}", json=_replacement())
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "VERSION_REQUIRED"
 

@@ -159,7 +159,7 @@ def test_a_second_process_sees_the_vectors(
     other_engine = make_engine(chroma_settings.resolved_database_url)
     try:
         other = session_factory_for(other_engine, chroma_settings)
-        with unit_of_work(other) as session:
+        with unit_of_work(other, write=False) as session:
             hits = runbooks.search_runbooks(session, query="redis pods").items
             assert hits[0].runbook.id == redis_id and hits[0].why.similarity is not None
             assert search.pending_count(session) == 0
@@ -197,7 +197,7 @@ def test_a_crash_before_the_drain_is_repaired_by_the_next_search(
         search.defer_drain(session)  # the process "dies" right after the commit
     with unit_of_work(factory) as session:
         assert (_chroma_count(session), search.pending_count(session)) == (0, 1)
-    with unit_of_work(factory) as session:
+    with unit_of_work(factory, write=False) as session:
         hits = runbooks.search_runbooks(session, query="pods keep restarting").items
         assert hits and hits[0].runbook.id == runbook_id
         assert hits[0].why.similarity is not None

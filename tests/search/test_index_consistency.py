@@ -55,7 +55,7 @@ def test_a_crash_before_indexing_is_repaired_by_the_next_search(
     with unit_of_work(session_factory) as session:
         assert _vector_count(session) == 0
         assert search.pending_count(session) == 1
-    with unit_of_work(session_factory) as session:
+    with unit_of_work(session_factory, write=False) as session:
         hits = runbooks.search_runbooks(session, query="pods keep restarting").items
         assert hits and hits[0].why.similarity is not None
     with unit_of_work(session_factory) as session:
@@ -72,10 +72,12 @@ def test_embedder_failure_keeps_the_write_and_queues_the_vector(
     with unit_of_work(session_factory) as session:
         runbook_id = runbooks.create_runbook(session, data=REDIS, actor="t").id
     monkeypatch.undo()
-    with unit_of_work(session_factory) as session:
+    with unit_of_work(session_factory, write=False) as session:
         assert runbooks.get_runbook(session, runbook_id=runbook_id).title == REDIS.title
         assert search.pending_count(session) == 1
+        # a reader's search embeds what waits (in a transaction of its own)
         assert runbooks.search_runbooks(session, query="redis").items[0].runbook.id == runbook_id
+    with unit_of_work(session_factory, write=False) as session:
         assert search.pending_count(session) == 0
 
 
@@ -86,7 +88,7 @@ def test_another_embedder_asks_for_a_reindex(
         runbooks.create_runbook(session, data=REDIS, actor="t")
     with unit_of_work(session_factory) as session:  # as if built with another model
         session.merge(IndexMetaRow(key="model", value="sentence-transformers:all-MiniLM-L6-v2"))
-    with unit_of_work(session_factory) as session:
+    with unit_of_work(session_factory, write=False) as session:
         results = runbooks.search_runbooks(session, query="redis oomkilled")
         assert results.items and results.items[0].why.method == "keyword"
         assert "faultmaven search reindex" in results.notes[0]
@@ -94,7 +96,7 @@ def test_another_embedder_asks_for_a_reindex(
     result = CliRunner().invoke(cli_app, ["--database-url", database_url, "search", "reindex"])
     assert result.exit_code == 0, result.output
     assert "Reindexed 1 of 1" in result.output
-    with unit_of_work(session_factory) as session:
+    with unit_of_work(session_factory, write=False) as session:
         results = runbooks.search_runbooks(session, query="redis oomkilled")
         assert results.notes == []
         assert results.items[0].why.method == "keyword+semantic"
@@ -150,7 +152,7 @@ def test_a_vector_store_outage_degrades_to_keyword_results(
 
     for index in (EmbeddedVectorIndex, PgVectorIndex):
         monkeypatch.setattr(index, "search", down)
-    with unit_of_work(session_factory) as session:
+    with unit_of_work(session_factory, write=False) as session:
         results = runbooks.search_runbooks(session, query="redis oomkilled")
         assert results.items[0].runbook.title == REDIS.title
         assert results.items[0].why.method == "keyword"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from faultmaven.app import create_app
 from faultmaven.kit.db import unit_of_work
 from faultmaven.runbooks import service as runbooks
-from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
+from faultmaven.runbooks.schemas import RunbookCreate, RunbookPatch
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search.keyword import SearchDocument
 from faultmaven.search.keyword_memory import MemoryKeywordIndex, _grouped_order
@@ -33,7 +33,7 @@ def _create(factory: sessionmaker[Session], *items: RunbookCreate) -> list[str]:
 
 
 def _search(factory: sessionmaker[Session], query: str, **filters) -> list[str]:
-    with unit_of_work(factory) as session:
+    with unit_of_work(factory, write=False) as session:
         results = runbooks.search_runbooks(
             session, query=query, filters=RunbookFilters(**filters), mode="keyword"
         )
@@ -61,7 +61,7 @@ def test_every_hit_says_which_words_matched_where(session_factory: sessionmaker[
         session_factory,
         _runbook("Redis OOMKilled", symptoms=["pods restart"], summary="maxmemory was unset"),
     )
-    with unit_of_work(session_factory) as session:
+    with unit_of_work(session_factory, write=False) as session:
         (hit,) = runbooks.search_runbooks(
             session, query="redis pods maxmemory", mode="keyword"
         ).items
@@ -90,10 +90,10 @@ def test_an_edit_replaces_the_old_words(session_factory: sessionmaker[Session]) 
     (rb,) = _create(session_factory, _runbook("Certificate expired"))
     assert _search(session_factory, "certificate") == [rb]  # the cache now holds version 1
     with unit_of_work(session_factory) as session:
-        runbooks.update_runbook(
+        runbooks.patch_runbook(
             session,
             runbook_id=rb,
-            data=RunbookUpdate(title="Ingress returns 502", status="published"),
+            patch=RunbookPatch(title="Ingress returns 502", status="published"),
             expected_version=1,
             actor="t",
         )
@@ -108,10 +108,10 @@ def test_many_edits_of_one_runbook_leave_one_live_entry(
     for version in range(1, 12):  # each edit leaves a replaced entry; the cache compacts itself
         assert _search(session_factory, "flapping") == [rb]
         with unit_of_work(session_factory) as session:
-            runbooks.update_runbook(
+            runbooks.patch_runbook(
                 session,
                 runbook_id=rb,
-                data=RunbookUpdate(
+                patch=RunbookPatch(
                     title=f"Flapping health check v{version + 1}", status="published"
                 ),
                 expected_version=version,

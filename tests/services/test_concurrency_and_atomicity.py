@@ -4,83 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.app import create_app
-from faultmaven.cases import service as cases
-from faultmaven.cases.models import CaseRow
-from faultmaven.cases.schemas import CaseCreate
-from faultmaven.cases.service import Phase
 from faultmaven.config import Settings
-from faultmaven.errors import Conflict
-from faultmaven.kit.db import unit_of_work
-from faultmaven.runbooks import service as runbooks
-from faultmaven.runbooks.schemas import RunbookCreate, RunbookUpdate
 from faultmaven.search.keyword_memory import MemoryKeywordIndex
-
-
-def test_two_editors_of_the_same_runbook_version(session_factory: sessionmaker[Session]) -> None:
-    with unit_of_work(session_factory) as session:
-        runbook_id = runbooks.create_runbook(
-            session, data=RunbookCreate(title="Kafka lag"), actor="a"
-        ).id
-    first, second = session_factory(), session_factory()
-    try:
-        runbooks.get_runbook(first, runbook_id=runbook_id)
-        runbooks.get_runbook(second, runbook_id=runbook_id)
-        runbooks.update_runbook(
-            first,
-            runbook_id=runbook_id,
-            data=RunbookUpdate(title="Kafka consumer lag"),
-            expected_version=1,
-            actor="alice",
-        )
-        first.commit()
-        with pytest.raises(Conflict) as refused:
-            runbooks.update_runbook(
-                second,
-                runbook_id=runbook_id,
-                data=RunbookUpdate(title="Kafka lag (bob)"),
-                expected_version=1,
-                actor="bob",
-            )
-        assert refused.value.code == "STALE_VERSION"
-        second.rollback()
-    finally:
-        first.close()
-        second.close()
-    with unit_of_work(session_factory) as session:
-        stored = runbooks.get_runbook(session, runbook_id=runbook_id)
-        assert (stored.title, stored.version) == ("Kafka consumer lag", 2)
-        assert len(runbooks.list_versions(session, runbook_id=runbook_id)) == 2
-
-
-def test_two_writers_of_the_same_case(session_factory: sessionmaker[Session]) -> None:
-    with unit_of_work(session_factory) as session:
-        case_id = cases.create_case(session, data=CaseCreate(title="Disk full"), actor="a").id
-    first, second = session_factory(), session_factory()
-    try:
-        # the second writer has loaded the case (as a request does) before the first commits
-        loaded_by_second = second.get(CaseRow, case_id)
-        cases.add_entries(first, case_id=case_id, phase=Phase.symptoms, items=["ENOSPC"], actor="a")
-        first.commit()
-        with pytest.raises(Conflict):
-            cases.add_entries(
-                second, case_id=case_id, phase=Phase.evidence, items=["df: 100%"], actor="b"
-            )
-        second.rollback()
-        del loaded_by_second
-        # a retry sees the first writer's entry and keeps both
-        cases.add_entries(
-            second, case_id=case_id, phase=Phase.evidence, items=["df: 100%"], actor="b"
-        )
-        second.commit()
-    finally:
-        first.close()
-        second.close()
-    with unit_of_work(session_factory) as session:
-        record = cases.get_case(session, case_id=case_id)
-        assert (record.symptoms, record.evidence) == (["ENOSPC"], ["df: 100%"])
 
 
 def test_a_failure_while_saving_the_runbook_leaves_the_case_as_it_was(

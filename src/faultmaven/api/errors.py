@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faultmaven.api.idempotency import IdempotentReplay, replayed
 from faultmaven.errors import FaultMavenError
 
 log = logging.getLogger("faultmaven.api")
@@ -74,6 +79,10 @@ def install_error_handlers(app: FastAPI) -> None:
             content=error_body(error.code, error.message, error.details),
         )
 
+    @app.exception_handler(IdempotentReplay)
+    def _replay(_request: Request, replay: IdempotentReplay) -> Response:
+        return replayed(replay.reply)
+
     @app.exception_handler(RequestValidationError)
     def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
         return _validation_response(error)
@@ -96,12 +105,79 @@ def install_error_handlers(app: FastAPI) -> None:
             ),
         )
 
-    @app.exception_handler(Exception)
-    def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    def _pool_exhausted(_request: Request, _error: SQLAlchemyTimeoutError) -> JSONResponse:
+        return _busy("every database connection stayed busy")
+
+    @app.exception_handler(OperationalError)
+    def _database_error(request: Request, error: OperationalError) -> JSONResponse:
+        if "database is locked" in str(error.orig):  # SQLite's busy timeout ran out
+            return _busy("the database stayed locked by other writers")
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=error)
         return JSONResponse(
-            status_code=500,
+            status_code=503,
             content=error_body(
-                "INTERNAL_ERROR", "Unexpected server error; nothing was saved. See the server log."
+                "DATABASE_UNAVAILABLE", "The database cannot be used right now; nothing was saved."
             ),
+            headers={"Retry-After": "5"},
         )
+
+
+def _busy(why: str) -> JSONResponse:
+    return JSONResponse(
+        status_code=503,
+        content=error_body("SERVER_BUSY", f"The server is busy ({why}); nothing was saved. Retry."),
+        headers={"Retry-After": "1"},
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """An error no handler knows becomes a 500 JSON answer, logged, and the request is over:
+    the connection stays usable (Starlette's own last resort re-raises, and the server then
+    drops a kept-alive connection without saying so)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:  # half an answer went out: nothing better than dropping the connection
+                raise
+            await send_error(
+                send,
+                500,
+                "INTERNAL_ERROR",
+                "Unexpected server error; nothing was saved. See the server log.",
+            )
+
+
+async def send_error(
+    send: Send, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+) -> None:
+    """Answer ``{"error": ...}`` straight from ASGI middleware."""
+    payload = json.dumps(error_body(code, message)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *((name.encode(), value.encode()) for name, value in (headers or {}).items()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

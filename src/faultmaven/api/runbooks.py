@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
 from faultmaven.api.deps import ActorDep, PageDep, SessionDep
+from faultmaven.api.idempotency import AnswerKeepingRoute
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.pagination import Page
@@ -18,6 +19,7 @@ from faultmaven.runbooks.schemas import (
     Runbook,
     RunbookCreate,
     RunbookImport,
+    RunbookPatch,
     RunbookStatus,
     RunbookSummary,
     RunbookUpdate,
@@ -27,7 +29,7 @@ from faultmaven.runbooks.schemas import (
 from faultmaven.runbooks.service import RunbookFilters, SearchMode, SearchResults
 from faultmaven.search.query import MAX_QUERY_CHARS
 
-router = APIRouter(prefix="/runbooks", tags=["runbooks"])
+router = APIRouter(prefix="/runbooks", tags=["runbooks"], route_class=AnswerKeepingRoute)
 RunbookId = Annotated[str, Path(max_length=40, description="A runbook id, e.g. rb_3f9a1c0b7d2e.")]
 MARKDOWN = "text/markdown; charset=utf-8"
 
@@ -147,6 +149,11 @@ def get_runbook(
     return runbook
 
 
+IfMatch = Annotated[
+    str | None, Header(description='The version you edited, e.g. "3" (or send version).')
+]
+
+
 @router.put("/{runbook_id}", response_model=Runbook)
 def update_runbook(
     runbook_id: RunbookId,
@@ -154,15 +161,50 @@ def update_runbook(
     session: SessionDep,
     actor: ActorDep,
     response: Response,
-    if_match: Annotated[
-        str | None, Header(description='The version you edited, e.g. "3" (or send version).')
-    ] = None,
+    if_match: IfMatch = None,
 ):
-    """Save an edit as a new version. Send the version you edited; a stale one gets 409."""
+    """Replace the whole runbook (every field: send it as read, edited) as a new version. Send
+    the version you edited (If-Match or `version`; both must agree); a stale one gets 409. For
+    a partial edit use PATCH."""
     runbook = service.update_runbook(
         session,
         runbook_id=runbook_id,
         data=data,
+        expected_version=_parse_if_match(if_match),
+        actor=actor,
+    )
+    response.headers["ETag"] = f'"{runbook.version}"'
+    return runbook
+
+
+@router.patch(
+    "/{runbook_id}",
+    response_model=Runbook,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/merge-patch+json": {
+                    "schema": {"$ref": "#/components/schemas/RunbookPatch"}
+                }
+            }
+        }
+    },
+)
+def patch_runbook(
+    runbook_id: RunbookId,
+    patch: RunbookPatch,
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    if_match: IfMatch = None,
+):
+    """Change some fields (a JSON merge patch, RFC 7396: objects merge, `null` resets a field,
+    lists are replaced whole) as a new version, e.g. `{"status": "published"}`. Send the
+    version you edited (If-Match or `version`); a stale one gets 409."""
+    runbook = service.patch_runbook(
+        session,
+        runbook_id=runbook_id,
+        patch=patch,
         expected_version=_parse_if_match(if_match),
         actor=actor,
     )

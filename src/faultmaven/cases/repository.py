@@ -6,11 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from faultmaven.cases.models import CaseRow
+from faultmaven.kit.db import get_row
 from faultmaven.kit.pagination import PageRequest
 
 
-def get(session: Session, case_id: str) -> CaseRow | None:
-    return session.get(CaseRow, case_id)
+def get(session: Session, case_id: str, *, for_update: bool = False) -> CaseRow | None:
+    return get_row(session, CaseRow, case_id, for_update=for_update)
 
 
 def add(session: Session, row: CaseRow) -> None:

@@ -209,8 +209,8 @@ def _summary(row: CaseRow) -> CaseSummary:
     )
 
 
-def _load(session: Session, case_id: str) -> CaseRow:
-    row = repository.get(session, case_id)
+def _load(session: Session, case_id: str, *, for_update: bool = False) -> CaseRow:
+    row = repository.get(session, case_id, for_update=for_update)
     if row is None:
         raise NotFound.entity("case", case_id)
     return row
@@ -237,6 +237,12 @@ def _flush(session: Session) -> None:
         ) from None
 
 
+def _lock(session: Session, case_id: str) -> CaseRow:
+    """The case row, locked for this transaction: concurrent changes to one case (appends to a
+    phase, say) wait for each other and all land, instead of one overwriting or failing."""
+    return _load(session, case_id, for_update=True)
+
+
 def _require_editable(record: CaseRecord) -> None:
     if record.status is CaseStatus.closed:
         raise Conflict(
@@ -248,8 +254,10 @@ def _require_editable(record: CaseRecord) -> None:
 # ---- queries ---------------------------------------------------------------------------------
 
 
-def get_case(session: Session, *, case_id: str) -> CaseRecord:
-    return _to_record(_load(session, case_id))
+def get_case(session: Session, *, case_id: str, for_update: bool = False) -> CaseRecord:
+    """The case; ``for_update`` locks it for this transaction (a caller about to change the
+    case and other records takes the case first, the order every writer keeps)."""
+    return _to_record(_load(session, case_id, for_update=for_update))
 
 
 def get_cases(session: Session, *, case_ids: Sequence[str]) -> list[CaseRecord]:
@@ -320,7 +328,7 @@ def create_case(session: Session, *, data: CaseCreate, actor: str) -> CaseRecord
 
 
 def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: str) -> CaseRecord:
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     _require_editable(record)
     update = changes.model_dump(mode="json", exclude_unset=True, exclude_none=True)
@@ -336,7 +344,7 @@ def _parse_entries(phase: Phase, items: Sequence[Any]) -> list[Any]:
             return _STRINGS.validate_python(list(items))
         return [model.model_validate(item) for item in items]
     except ValidationError as error:
-        raise _invalid(error, f"Invalid {phase.value} entry") from None
+        raise InvalidInput.from_validation(error, f"Invalid {phase.value} entry") from None
 
 
 def parse_patch(model: type[_Patch], changes: dict[str, Any]) -> _Patch:
@@ -346,22 +354,14 @@ def parse_patch(model: type[_Patch], changes: dict[str, Any]) -> _Patch:
     try:
         return model.model_validate(changes)
     except ValidationError as error:
-        raise _invalid(error, "Invalid change") from None
-
-
-def _invalid(error: ValidationError, what: str) -> InvalidInput:
-    problems = error.errors(include_url=False, include_context=False, include_input=False)
-    first = problems[0]
-    where = ".".join(str(part) for part in first["loc"])
-    reason = f"{where}: {first['msg']}" if where else first["msg"]
-    return InvalidInput(f"{what}: {reason}", details=problems)
+        raise InvalidInput.from_validation(error, "Invalid change") from None
 
 
 def add_entries(
     session: Session, *, case_id: str, phase: Phase, items: Sequence[Any], actor: str
 ) -> CaseRecord:
     """Append entries to one phase of the record; returns the updated case."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     if phase is not Phase.messages:  # the transcript may go on after closing
         _require_editable(record)
@@ -390,7 +390,7 @@ def update_entry(
     session: Session, *, case_id: str, phase: Phase, entry_id: str, changes: _Patch, actor: str
 ) -> CaseRecord:
     """Change fields of one entry (a hypothesis validated, a solution applied...)."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     _require_editable(record)
     entries = getattr(record, phase.field)
@@ -412,7 +412,7 @@ def resolve_case(
     session: Session, *, case_id: str, request: ResolveRequest, actor: str
 ) -> CaseRecord:
     """Mark the fix confirmed working. Needs at least one solution with outcome ``applied``."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     if record.status in (CaseStatus.resolved, CaseStatus.closed):
         raise Conflict(
@@ -441,7 +441,7 @@ def _check_resolution_time(record: CaseRecord, resolved_at: datetime) -> None:
 
 
 def close_case(session: Session, *, case_id: str, request: CloseRequest, actor: str) -> CaseRecord:
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     _require_editable(record)
     return _close(session, row, record, request.reason)
@@ -462,21 +462,21 @@ def _apply(session: Session, row: CaseRow, record: CaseRecord, **update: Any) ->
 
 def set_runbook_offer(session: Session, *, case_id: str, state: RunbookOfferState) -> CaseRecord:
     """Record the runbook offer's state."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     return _apply(session, row, _to_record(row), runbook_offer=state)
 
 
 def record_assistant_turn(session: Session, *, case_id: str, text: str) -> CaseRecord:
     """Append what the assistant said to the transcript (also on a closed case: the transcript
     records how it was closed)."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     entry = {"id": new_id("msg"), "role": MessageRole.assistant, "content": text, "at": utcnow()}
     return _apply(session, row, record, messages=[*record.messages, entry])
 
 
 def link_runbook(session: Session, *, case_id: str, runbook_id: str) -> CaseRecord:
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     if runbook_id in record.runbook_ids:
         return record
@@ -485,7 +485,7 @@ def link_runbook(session: Session, *, case_id: str, runbook_id: str) -> CaseReco
 
 def close_after_offer(session: Session, *, case_id: str, reason: str) -> CaseRecord:
     """Close a resolved case once the runbook offer is answered."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     if record.status is CaseStatus.closed:
         return record
@@ -495,13 +495,13 @@ def close_after_offer(session: Session, *, case_id: str, reason: str) -> CaseRec
 def set_suggestions(
     session: Session, *, case_id: str, suggestions: Sequence[dict[str, Any]]
 ) -> CaseRecord:
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     return _apply(session, row, _to_record(row), suggested_runbooks=list(suggestions))
 
 
 def record_runbook_view(session: Session, *, case_id: str, runbook_id: str) -> CaseRecord:
     """Remember that the runbook was looked at during the case (analytics use it)."""
-    row = _load(session, case_id)
+    row = _lock(session, case_id)
     record = _to_record(row)
     if runbook_id in record.runbooks_viewed:
         return record

@@ -9,13 +9,13 @@ from sqlalchemy import Select, case, delete, func, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from faultmaven.kit.db import NOT_IN_SESSION
+from faultmaven.kit.db import NOT_IN_SESSION, get_row
 from faultmaven.kit.pagination import PageRequest
 from faultmaven.runbooks.models import RunbookLabelRow, RunbookRow, RunbookVersionRow
 
 
-def get(session: Session, runbook_id: str) -> RunbookRow | None:
-    return session.get(RunbookRow, runbook_id)
+def get(session: Session, runbook_id: str, *, for_update: bool = False) -> RunbookRow | None:
+    return get_row(session, RunbookRow, runbook_id, for_update=for_update)
 
 
 SUMMARY_COLUMNS = (
@@ -62,12 +62,18 @@ def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -
 
 
 def _version_values(row: RunbookRow, *, author: str, change_note: str) -> dict[str, Any]:
-    """The version row of the runbook as it is now."""
+    """The version row of the runbook as it is now: a full snapshot, content and metadata."""
     return {
         "runbook_id": row.id,
         "version": row.version,
         "title": row.title,
         "content": row.content,
+        "status": row.status,
+        "services": list(row.services),
+        "tags": list(row.tags),
+        "owner": row.owner,
+        "review_by": row.review_by,
+        "source_case_ids": list(row.source_case_ids),
         "author": author,
         "change_note": change_note,
         "generated_by": row.generated_by,

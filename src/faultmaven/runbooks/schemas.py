@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from faultmaven.cases.schemas import (
     MAX_ITEMS,
@@ -23,6 +25,8 @@ from faultmaven.cases.schemas import (
     TimelineKind,
     UTCTimestamp,
 )
+
+MAX_VERSION = 2**31 - 1  # what the version columns hold on every database
 
 
 class RunbookStatus(StrEnum):
@@ -144,15 +148,67 @@ class RunbookImport(BaseModel):
     )
 
 
+EDITABLE_FIELDS = tuple(RunbookCreate.model_fields)
+# What GET /runbooks/{id} answers but the store keeps itself: a PUT may send them back (the
+# runbook as read, edited) and they are ignored (the URL says which runbook is edited).
+READ_ONLY_FIELDS = (
+    "id",
+    "source_case_ids",
+    "author",
+    "generated_by",
+    "redaction",
+    "created_at",
+    "updated_at",
+)
+
+
 class RunbookUpdate(RunbookCreate):
-    """Body of ``PUT /runbooks/{id}``: the whole runbook plus the version being edited."""
+    """Body of ``PUT /runbooks/{id}``: the whole runbook, replacing every field, plus the
+    version being edited. Every field of the runbook must be sent (send the runbook as read,
+    edited); for a partial edit use ``PATCH`` with a JSON merge patch."""
 
     version: int | None = Field(
         default=None,
         ge=1,
+        le=MAX_VERSION,
         description="The version this edit is based on (or send If-Match). Stale -> 409.",
     )
     change_note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_runbook(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        missing = [name for name in EDITABLE_FIELDS if name not in data]
+        if missing:
+            raise PydanticCustomError(
+                "missing_fields",
+                "a PUT replaces the whole runbook; missing: {missing}. Send the runbook as read "
+                "(GET), edited, or use PATCH with a JSON merge patch",
+                {"missing": ", ".join(missing)},
+            )
+        return {key: value for key, value in data.items() if key not in READ_ONLY_FIELDS}
+
+
+class RunbookPatch(BaseModel):
+    """Body of ``PATCH /runbooks/{id}``: a JSON merge patch (RFC 7396) of the runbook's editable
+    fields, e.g. ``{"status": "published", "tags": ["disk"]}``; ``null`` removes a value
+    (resets it to its default). ``version`` and ``change_note`` may ride along."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
+
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_VERSION,
+        description="The version this edit is based on (or send If-Match). Stale -> 409.",
+    )
+    change_note: str = Field(default="", max_length=1000)
+
+    @property
+    def changes(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
 
 
 class Runbook(RunbookContent):
@@ -191,7 +247,15 @@ class RunbookVersionInfo(BaseModel):
 
 
 class RunbookVersion(RunbookVersionInfo):
+    """A full snapshot. Metadata fields are null in versions saved before snapshots held them."""
+
     content: RunbookContent
+    status: RunbookStatus | None = None
+    services: list[str] | None = None
+    tags: list[str] | None = None
+    owner: str | None = None
+    review_by: date | None = None
+    source_case_ids: list[str] | None = None
 
 
 class RunbookSummary(BaseModel):

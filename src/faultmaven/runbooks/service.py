@@ -7,9 +7,9 @@ Services take keyword-only arguments, raise FaultMavenError subclasses and never
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from faultmaven.config import settings_of
 from faultmaven.errors import Conflict, InvalidInput, NotFound
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
+from faultmaven.kit.merge_patch import merge_patch
 from faultmaven.kit.pagination import Page, PageRequest
 from faultmaven.runbooks import repository
 from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook
@@ -33,6 +34,7 @@ from faultmaven.runbooks.schemas import (
     Runbook,
     RunbookContent,
     RunbookCreate,
+    RunbookPatch,
     RunbookStatus,
     RunbookSummary,
     RunbookUpdate,
@@ -165,11 +167,17 @@ def _set_content(session: Session, row: RunbookRow, content: RunbookContent) -> 
     return redacted.content
 
 
-def _load(session: Session, runbook_id: str) -> RunbookRow:
-    row = repository.get(session, runbook_id)
+def _load(session: Session, runbook_id: str, *, for_update: bool = False) -> RunbookRow:
+    row = repository.get(session, runbook_id, for_update=for_update)
     if row is None:
         raise NotFound.entity("runbook", runbook_id)
     return row
+
+
+def _lock(session: Session, runbook_id: str) -> RunbookRow:
+    """The runbook row, locked for this transaction: concurrent edits of one runbook queue, so
+    the first lands and the others see its version (409 STALE_VERSION), never a lost update."""
+    return _load(session, runbook_id, for_update=True)
 
 
 def _document(row: RunbookRow, content: RunbookContent | None = None) -> SearchDocument:
@@ -250,7 +258,14 @@ def get_version(session: Session, *, runbook_id: str, version: int) -> RunbookVe
             details={"id": runbook_id, "version": version},
         )
     return RunbookVersion(
-        **_version_info(row).model_dump(), content=RunbookContent.model_validate(row.content)
+        **_version_info(row).model_dump(),
+        content=RunbookContent.model_validate(row.content),
+        status=row.status,
+        services=row.services,
+        tags=row.tags,
+        owner=row.owner,
+        review_by=row.review_by,
+        source_case_ids=row.source_case_ids,
     )
 
 
@@ -377,13 +392,61 @@ def update_runbook(
     expected_version: int | None,
     actor: str,
 ) -> Runbook:
-    """Replace the runbook's content and metadata as a new version.
+    """Replace the runbook's content and metadata (every field) as a new version.
 
-    ``expected_version`` (or ``data.version``) must be the current version: an edit based on an
-    older version is refused (409) instead of silently overwriting someone else's change.
+    ``expected_version`` (the If-Match header) or ``data.version`` must be the current version:
+    an edit based on an older version is refused (409) instead of silently overwriting someone
+    else's change.
     """
-    row = _load(session, runbook_id)
-    base = expected_version if expected_version is not None else data.version
+    row = _lock(session, runbook_id)
+    _check_version(row, header=expected_version, body=data.version)
+    return _replace(session, row, data, actor=actor)
+
+
+def patch_runbook(
+    session: Session,
+    *,
+    runbook_id: str,
+    patch: RunbookPatch,
+    expected_version: int | None,
+    actor: str,
+) -> Runbook:
+    """Apply a JSON merge patch (RFC 7396) to the runbook's editable fields as a new version;
+    the result must be a valid runbook (422 names the field otherwise)."""
+    row = _lock(session, runbook_id)
+    _check_version(row, header=expected_version, body=patch.version)
+    document = merge_patch(_editable(row), patch.changes)
+    try:
+        data = RunbookUpdate.model_validate(
+            {**document, "version": row.version, "change_note": patch.change_note}
+        )
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error, "The patched runbook is invalid") from None
+    return _replace(session, row, data, actor=actor)
+
+
+def _editable(row: RunbookRow) -> dict[str, Any]:
+    """The runbook's editable fields as JSON (what a merge patch applies to)."""
+    return {
+        **row.content,
+        "status": row.status,
+        "services": list(row.services),
+        "tags": list(row.tags),
+        "owner": row.owner,
+        "review_by": row.review_by.isoformat() if row.review_by else None,
+    }
+
+
+def _check_version(row: RunbookRow, *, header: int | None, body: int | None) -> None:
+    """The edit must say which version it is based on, once, and that must be the current one."""
+    if header is not None and body is not None and header != body:
+        raise Conflict(
+            f"If-Match says version {header} but the body says version {body}; send one, or "
+            "the same in both.",
+            code="VERSION_MISMATCH",
+            details={"if_match": header, "body_version": body},
+        )
+    base = header if header is not None else body
     if base is None:
         raise InvalidInput(
             "Say which version you edited: send the 'version' field or an If-Match header.",
@@ -391,38 +454,42 @@ def update_runbook(
         )
     if base != row.version:
         raise Conflict(
-            f"Runbook {runbook_id} is at version {row.version}, but this edit is based on version "
+            f"Runbook {row.id} is at version {row.version}, but this edit is based on version "
             f"{base}. Reload it, re-apply your change and send version {row.version}.",
             code="STALE_VERSION",
             details={"current_version": row.version, "your_version": base},
         )
+
+
+def _replace(session: Session, row: RunbookRow, data: RunbookUpdate, *, actor: str) -> Runbook:
     _set_content(session, row, _content_of(data))
     row.status = data.status.value
     row.services = list(data.services)
     row.tags = list(data.tags)
-    row.owner = data.owner or row.owner
+    row.owner = data.owner
     row.review_by = data.review_by
     row.generated_by = "manual"
     row.updated_at = utcnow()
-    row.version = base + 1
+    row.version += 1
     _flush_new_version(session, row, actor=actor, change_note=data.change_note or "edited")
     return _to_runbook(row)
 
 
 def _flush_new_version(session: Session, row: RunbookRow, *, actor: str, change_note: str) -> None:
+    runbook_id = row.id  # the row cannot be read once a failed flush expired it
     try:
         session.flush()
         _write_version(session, row, author=actor, change_note=change_note)
     except (StaleDataError, IntegrityError):
         raise Conflict(
-            f"Runbook {row.id} was changed by someone else at the same time; reload and retry.",
+            f"Runbook {runbook_id} was changed by someone else at the same time; reload and retry.",
             code="STALE_VERSION",
         ) from None
 
 
 def archive_runbook(session: Session, *, runbook_id: str, actor: str) -> None:
     """Archive (soft delete): hidden from lists and search, versions kept."""
-    row = _load(session, runbook_id)
+    row = _lock(session, runbook_id)
     if row.status == RunbookStatus.archived.value:
         return
     row.status = RunbookStatus.archived.value
@@ -432,7 +499,8 @@ def archive_runbook(session: Session, *, runbook_id: str, actor: str) -> None:
 
 
 def _resolved_case(session: Session, case_id: str) -> CaseRecord:
-    case = cases_service.get_case(session, case_id=case_id)
+    # locked first: writers take a case before its runbooks, so two of them never deadlock
+    case = cases_service.get_case(session, case_id=case_id, for_update=True)
     if case.resolved_at is None:
         raise Conflict(
             f"Case {case_id} is {case.status.value}, not resolved; a runbook is made from a case "
@@ -481,7 +549,7 @@ def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, acto
     """A new version of the runbook that adds the resolved case as a source: its new symptoms
     and validation commands, and an average resolution time that counts it."""
     case = _resolved_case(session, case_id)
-    row = _load(session, runbook_id)
+    row = _lock(session, runbook_id)
     if case_id in row.source_case_ids:
         raise Conflict(
             f"Case {case_id} is already a source of runbook {runbook_id}.", code="CASE_HAS_RUNBOOK"

@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
-from faultmaven.kit.db import NOT_IN_SESSION, make_session_factory, unit_of_work, upsert
+from faultmaven.kit.db import (
+    NOT_IN_SESSION,
+    is_writing,
+    make_session_factory,
+    unit_of_work,
+    upsert,
+)
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.freshness import forget_state, index_state
 from faultmaven.search.fusion import fuse, recommended_weights
@@ -118,10 +124,12 @@ def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Sess
 
 def warm_up(factory: sessionmaker[Session]) -> None:
     """Load this process's index caches now, so that the first search does not wait for them
-    (a server calls it at start, in the background: 0.3 s at 10k runbooks, 4.5 s at 100k).
-    Never raises: a failure leaves the loading to the first search."""
+    (a server calls it at start, in the background: 0.3 s at 10k runbooks, 4.5 s at 100k), and
+    embed what a crash left in the outbox. Never raises: a failure leaves the loading to the
+    first search and the outbox to the next drain."""
+    drain(factory.kw["info"]["search"])
     try:
-        with unit_of_work(factory) as session:
+        with unit_of_work(factory, write=False) as session:
             runtime = runtime_of(session)
             runtime.keyword_index.load(session)
             if runtime.backend_name(session) == "embedded":
@@ -149,8 +157,7 @@ def drain(
     done = 0
     try:
         while limit is None or done < limit:
-            with unit_of_work(factory) as session:
-                batch = _drain_batch(session, runtime)
+            batch = _drain_batch(runtime, factory)
             if not batch:
                 break
             done += batch
@@ -161,29 +168,49 @@ def drain(
     return done
 
 
-def _drain_batch(session: Session, runtime: SearchRuntime) -> int:
-    identity = runtime.identity(session)
-    stored = stored_identity(session)
-    if stored not in (None, identity):
-        return 0
-    rows = session.execute(
-        select(OutboxRow.runbook_id, OutboxRow.version, OutboxRow.text)
-        .order_by(OutboxRow.runbook_id)
-        .limit(DRAIN_BATCH)
-    ).all()
+def _drain_batch(runtime: SearchRuntime, factory: sessionmaker[Session]) -> int:
+    """Embed up to DRAIN_BATCH queued documents. The queue is read in a read-only transaction
+    and the embedding runs outside any transaction, so the write lock is held only to store
+    the vectors (a slow embedder never blocks other writers)."""
+    with unit_of_work(factory, write=False) as session:
+        identity = runtime.identity(session)
+        stored = stored_identity(session)
+        if stored not in (None, identity):
+            return 0
+        rows = session.execute(
+            select(OutboxRow.runbook_id, OutboxRow.version, OutboxRow.text)
+            .order_by(OutboxRow.runbook_id)
+            .limit(DRAIN_BATCH)
+        ).all()
     if not rows:
         return 0
     vectors = runtime.embedder().embed([row.text for row in rows])
-    runtime.vector_index(session).upsert(
-        session, [(row.runbook_id, vectors[i]) for i, row in enumerate(rows)], identity.model
-    )
-    done = [(row.runbook_id, row.version) for row in rows]  # not re-queued meanwhile
-    session.execute(
-        delete(OutboxRow).where(tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(done)),
-        execution_options=NOT_IN_SESSION,
-    )
-    if stored is None:
-        _store_identity(session, identity)
+    with unit_of_work(factory) as session:
+        done = [(row.runbook_id, row.version) for row in rows]
+        # only what is still queued at the version embedded (an edit meanwhile re-queued it)
+        still_queued = {
+            (runbook_id, version)
+            for runbook_id, version in session.execute(
+                select(OutboxRow.runbook_id, OutboxRow.version).where(
+                    tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(done)
+                )
+            )
+        }
+        fresh = [
+            (row.runbook_id, vectors[i])
+            for i, row in enumerate(rows)
+            if (row.runbook_id, row.version) in still_queued
+        ]
+        if fresh:
+            runtime.vector_index(session).upsert(session, fresh, identity.model)
+            session.execute(
+                delete(OutboxRow).where(
+                    tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(still_queued)
+                ),
+                execution_options=NOT_IN_SESSION,
+            )
+        if stored is None:
+            _store_identity(session, identity)
     return len(rows)
 
 
@@ -260,7 +287,9 @@ def search(
 ) -> HybridResult:
     """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
     runtime = runtime_of(session)
-    if semantic and index_state(session).pending:
+    if semantic and not is_writing(session) and index_state(session).pending:
+        # Only a reader may drain here: a writer holds the write lock (SQLite) or rows (the
+        # outbox row it queued, PostgreSQL) that the drain's own transaction would wait for.
         drain(runtime, limit=DRAIN_BATCH * 4)
         forget_state(session)
     keyword_index = runtime.keyword_index
