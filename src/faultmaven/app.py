@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from faultmaven import __version__
 from faultmaven.api.admission import AdmissionMiddleware
 from faultmaven.api.errors import UnexpectedErrorMiddleware, install_error_handlers
-from faultmaven.api.health import HEALTH_TIMEOUT_SECONDS
+from faultmaven.api.health import HEALTH_CONNECTIONS, HEALTH_TIMEOUT_SECONDS
 from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
 from faultmaven.api.router import api_router
 from faultmaven.assistant.runbook_writing import JOB_HANDLERS
@@ -63,7 +63,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.health_engine = make_engine(
-        settings.resolved_database_url, pool_size=1, pool_timeout=HEALTH_TIMEOUT_SECONDS
+        settings.resolved_database_url,
+        pool_size=HEALTH_CONNECTIONS,
+        pool_timeout=HEALTH_TIMEOUT_SECONDS,
     )
     app.state.session_factory = session_factory
     install_error_handlers(app)

@@ -187,13 +187,14 @@ def _drain_batch(runtime: SearchRuntime, factory: sessionmaker[Session]) -> int:
     vectors = runtime.embedder().embed([row.text for row in rows])
     with unit_of_work(factory) as session:
         done = [(row.runbook_id, row.version) for row in rows]
-        # only what is still queued at the version embedded (an edit meanwhile re-queued it)
+        # only what is still queued at the version embedded (an edit meanwhile re-queued it,
+        # or another drain stored it); rows another drain is storing right now are skipped
         still_queued = {
             (runbook_id, version)
             for runbook_id, version in session.execute(
-                select(OutboxRow.runbook_id, OutboxRow.version).where(
-                    tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(done)
-                )
+                select(OutboxRow.runbook_id, OutboxRow.version)
+                .where(tuple_(OutboxRow.runbook_id, OutboxRow.version).in_(done))
+                .with_for_update(skip_locked=True)
             )
         }
         fresh = [
