@@ -25,6 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select
@@ -50,6 +51,23 @@ FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
 FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
 MAX_DEAD_SHARE = 0.3  # rebuild when this share of positions holds replaced documents
 _POSTING = np.dtype([("pos", np.int32), ("weight", np.float32), ("fields", np.uint8)])
+
+
+class _TermsValues(Protocol):
+    """The columns of a ``search_terms`` row that the read path loads."""
+
+    @property
+    def runbook_id(self) -> str: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def term_keys(self) -> bytes: ...
+    @property
+    def weights(self) -> bytes: ...
+    @property
+    def fields(self) -> bytes: ...
+    @property
+    def facets(self) -> str: ...
 
 
 # ---- analysis of one document (pure) -------------------------------------------------------------
@@ -207,7 +225,7 @@ class _Memory:
                 column = self.facets[key] = _Column.empty(np.int32)
             column.append(position)
 
-    def bulk_load(self, rows: Iterable[TermsRow]) -> None:
+    def bulk_load(self, rows: Iterable[_TermsValues]) -> None:
         """Postings for many documents at once (a fresh ``_Memory``): gathered into flat
         arrays, sorted by term, then split into one view per term."""
         key_blobs: list[bytes] = []
@@ -348,7 +366,7 @@ class MemoryKeywordIndex:
         return self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)
 
     @staticmethod
-    def _rows(connection: Connection, after_seq: int, up_to_seq: int) -> Iterable[TermsRow]:
+    def _rows(connection: Connection, after_seq: int, up_to_seq: int) -> Iterable[_TermsValues]:
         return connection.execute(
             select(
                 TermsRow.runbook_id,
@@ -391,7 +409,7 @@ class MemoryKeywordIndex:
 
     @staticmethod
     def _ranked(
-        memory: _Memory, stems: dict[str, str], limit: int, allowed: np.ndarray
+        memory: _Memory, stems: dict[int, str], limit: int, allowed: np.ndarray
     ) -> list[KeywordHit]:
         if not memory.live:
             return []

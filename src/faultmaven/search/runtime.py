@@ -65,8 +65,8 @@ class SearchRuntime:
         if backend == "chroma":
             if self._chroma is None:  # cheap (no connection yet); a race makes an equal twin
                 url, path = self.settings.chroma_url, self.settings.chroma_path
-                path = None if url else str(path or self.settings.data_dir / "chroma")
-                self._chroma = ChromaVectorIndex(path, url, "faultmaven_runbooks")
+                folder = None if url else str(path or self.settings.data_dir / "chroma")
+                self._chroma = ChromaVectorIndex(folder, url, "faultmaven_runbooks")
             return self._chroma
         return EmbeddedVectorIndex()
 
