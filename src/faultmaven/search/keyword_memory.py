@@ -13,8 +13,8 @@ before ranking. Scoring touches only the postings of the query's stems, so a que
 milliseconds at 100k documents where FTS5 (which scores every matching row through its
 virtual-table interface) took hundreds (bench/README.md).
 
-Coherence (several processes share the database) follows ``search.freshness``: newer rows are
-applied as a delta (a re-written document replaces its old postings), deletions reload
+Coherence (several processes, or apps, share the database) follows ``search.freshness``: newer
+rows are applied as a delta (a re-written document replaces its old postings), deletions reload
 everything, and so does a cache where replaced documents fill ``MAX_DEAD_SHARE`` of it.
 """
 
@@ -296,10 +296,12 @@ def _query_stems(query: str) -> dict[int, str]:
 
 
 class MemoryKeywordIndex:
-    """BM25 over in-memory postings of ``search_terms`` (see the module docstring)."""
+    """BM25 over in-memory postings of ``search_terms`` (see the module docstring). The postings
+    belong to the instance: one per ``SearchRuntime``, so two apps in a process share nothing."""
 
-    _caches: dict[str, _Memory] = {}
-    _lock = threading.Lock()
+    def __init__(self) -> None:
+        self._caches: dict[str, _Memory] = {}  # engine url -> postings
+        self._lock = threading.Lock()
 
     def upsert(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         """Write the documents' rows; a re-written document gets a new row (a new seq).
@@ -357,7 +359,7 @@ class MemoryKeywordIndex:
         return cache
 
     def load(self, session: Session) -> None:
-        """Bring this process's copy of the index up to date now."""
+        """Bring this runtime's copy of the index up to date now."""
         with self._lock:
             self._fresh(session)
 
