@@ -1687,8 +1687,7 @@ def open_target(backend: str, size: int, workdir: Path, pg_url: str) -> Iterator
             vector_cls = type(runtime.vector_index(session))
         yield Target(backend, size, url, factory, runtime, engine, keyword_cls, vector_cls)
     finally:
-        engine.dispose()
-        clear_process_caches()
+        engine.dispose()  # the runtime, and its caches, go with the target
         if admin is not None:
             with admin.begin() as connection:
                 connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
@@ -1697,12 +1696,10 @@ def open_target(backend: str, size: int, workdir: Path, pg_url: str) -> Iterator
             shutil.rmtree(workdir / f"sqlite-{size}", ignore_errors=True)
 
 
-def clear_process_caches() -> None:
-    """Forget the per-process index caches (as a restarted server would)."""
-    for cls in (vectors_mod.EmbeddedVectorIndex, keyword_memory.MemoryKeywordIndex):
-        caches = getattr(cls, "_caches", None)
-        if isinstance(caches, dict):
-            caches.clear()
+def clear_runtime_caches(runtime: SearchRuntime) -> None:
+    """Forget the runtime's index caches (as a restarted server would)."""
+    runtime.keyword_index._caches.clear()
+    runtime.embedded_vectors._caches.clear()
 
 
 def database_size_mb(target: Target) -> float:
@@ -2213,7 +2210,7 @@ class Queries:
 def cold_query(target: Target, query: str) -> tuple[float, dict[str, float]]:
     """The first hybrid query of a process (caches dropped first, as after a restart): the
     embedded backend loads every keyword posting and the whole vector matrix here."""
-    clear_process_caches()
+    clear_runtime_caches(target.runtime)
     gc.collect()
     stages = Stages()
     if target.keyword_cls is keyword_memory.MemoryKeywordIndex:

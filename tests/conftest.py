@@ -1,9 +1,10 @@
 """Fixtures: every repository/service/API test runs on SQLite and on PostgreSQL.
 
 SQLite: a migrated template file is copied per test. PostgreSQL: one schema per test session
-(migrated once), every table truncated (and the process's index caches dropped) before each
-test. Set FAULTMAVEN_REQUIRE_POSTGRES=1 to
-fail, instead of skip, when PostgreSQL is not reachable (CI does).
+(migrated once), every table truncated before each test. Index caches need no reset: they live
+in the search runtime of each app or session factory, which every test builds anew. Set
+FAULTMAVEN_REQUIRE_POSTGRES=1 to fail, instead of skip, when PostgreSQL is not reachable (CI
+does).
 """
 
 from __future__ import annotations
@@ -25,21 +26,12 @@ from faultmaven.app import create_app
 from faultmaven.config import Settings
 from faultmaven.kit.db import Base, make_engine
 from faultmaven.migrations import upgrade
-from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.service import session_factory_for
-from faultmaven.search.vectors import EmbeddedVectorIndex
 
 POSTGRES_URL = os.environ.get(
     "FAULTMAVEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
-
-
-def forget_index_caches() -> None:
-    """Truncating every table (not something the product does: it never deletes index rows
-    without saying so) leaves this process's index caches describing rows that are gone."""
-    MemoryKeywordIndex._caches.clear()
-    EmbeddedVectorIndex._caches.clear()
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +79,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         connection.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
         connection.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
     engine.dispose()
-    forget_index_caches()
     return url
 
 

@@ -4,7 +4,9 @@ several processes sharing one database."""
 from __future__ import annotations
 
 import os
+import threading
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +20,7 @@ from faultmaven.runbooks import service as runbooks
 from faultmaven.runbooks.schemas import RunbookCreate
 from faultmaven.search import service as search
 from faultmaven.search.models import IndexMetaRow, OutboxRow
-from faultmaven.search.runtime import runtime_of
+from faultmaven.search.runtime import SearchRuntime, runtime_of
 
 REDIS = RunbookCreate(
     title="Redis Cluster OOM Kills",
@@ -104,17 +106,52 @@ def test_another_embedder_asks_for_a_reindex(
         assert stored is not None and stored.model.startswith("wordllama")
 
 
+def _runtime(app: FastAPI) -> SearchRuntime:
+    with app.state.session_factory() as session:
+        return runtime_of(session)
+
+
+def _wait_for_warm_up() -> None:
+    for thread in threading.enumerate():  # (gone already if it was quick)
+        if thread.name == "faultmaven-warm-up":
+            thread.join(30)
+
+
 def test_replicas_share_vectors_through_the_database(settings: Settings) -> None:
+    """Two apps on one database (two replicas) keep copies of their own; the second learns the
+    first's writes from the database, by the rule of ``search.freshness``: a delta of the rows
+    after its stamp while nothing is deleted, a whole reload after a deletion (a reindex)."""
     first, second = create_app(settings), create_app(settings)
+    mine, theirs = _runtime(first), _runtime(second)
+    assert mine.keyword_index is not theirs.keyword_index
+    assert mine.embedded_vectors is not theirs.embedded_vectors
+    url = settings.resolved_database_url
+    search_url = "/api/v1/runbooks/search"
     with TestClient(first) as one, TestClient(second) as two:
-        before = two.get("/api/v1/runbooks/search", params={"q": "redis"}).json()
-        assert before["items"] == []
-        one.post("/api/v1/runbooks", json=REDIS.model_dump(mode="json"))
-        after = two.get("/api/v1/runbooks/search", params={"q": "redis pods"}).json()
+        _wait_for_warm_up()
+        assert two.get(search_url, params={"q": "redis"}).json()["items"] == []
+        copy = theirs.keyword_index._caches[url]
+        assert copy.ids == [] and copy is not mine.keyword_index._caches.get(url)
+        created = one.post("/api/v1/runbooks", json=REDIS.model_dump(mode="json")).json()
+        assert copy.ids == []  # the write reached the database, not the other replica's memory
+        after = two.get(search_url, params={"q": "redis pods"}).json()
         assert after["items"][0]["why"]["similarity"] is not None
+        assert theirs.keyword_index._caches[url] is copy and copy.ids == [created["id"]]  # delta
         one.post("/api/v1/runbooks", json={**REDIS.model_dump(mode="json"), "title": "Redis 2"})
-        again = two.get("/api/v1/runbooks/search", params={"q": "redis pods"}).json()
+        again = two.get(search_url, params={"q": "redis pods"}).json()
         assert len([h for h in again["items"] if h["why"]["similarity"] is not None]) == 2
+        with unit_of_work(first.state.session_factory) as session:
+            embedded = mine.backend_name(session) == "embedded"
+        if embedded:  # pgvector searches in the database: no copy to keep fresh
+            matrix = theirs.embedded_vectors._caches[url]
+            assert len(matrix.ids) == 2 and mine.embedded_vectors._caches.get(url) is not matrix
+        with unit_of_work(first.state.session_factory) as session:
+            assert runbooks.reindex_all(session) == 2  # deletes every index row: new generation
+        search.drain(mine)
+        reloaded = two.get(search_url, params={"q": "redis pods"}).json()
+        assert len([h for h in reloaded["items"] if h["why"]["similarity"] is not None]) == 2
+        assert theirs.keyword_index._caches[url] is not copy  # reloaded whole
+        assert len(theirs.keyword_index._caches[url].ids) == 2
     first.state.engine.dispose()
     second.state.engine.dispose()
 

@@ -19,6 +19,7 @@ from faultmaven.runbooks.schemas import RunbookCreate, RunbookPatch
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search.keyword import SearchDocument
 from faultmaven.search.keyword_memory import MemoryKeywordIndex, _grouped_order
+from faultmaven.search.runtime import runtime_of
 
 
 def _runbook(title: str, *, symptoms: list[str] = (), summary: str = "", **meta) -> RunbookCreate:
@@ -230,13 +231,15 @@ def test_postgresql_index_writers_commit_in_seq_order(
 
 def test_a_server_loads_the_index_when_it_starts(settings, session_factory) -> None:
     (rb,) = _create(session_factory, _runbook("Certificate rotation failed"))
-    MemoryKeywordIndex._caches.clear()
-    app = create_app(settings)
+    app = create_app(settings)  # a search runtime of its own: nothing loaded yet
+    with app.state.session_factory() as session:
+        index = runtime_of(session).keyword_index
+    assert index._caches == {}
     with TestClient(app):
         for thread in threading.enumerate():  # (gone already if it was quick)
             if thread.name == "faultmaven-warm-up":
                 thread.join(30)
-        memory = MemoryKeywordIndex._caches[settings.resolved_database_url]
+        memory = index._caches[settings.resolved_database_url]
         assert list(memory.positions) == [rb]  # loaded before any search
     app.state.engine.dispose()
 

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from sqlalchemy.orm import Session
 
@@ -66,7 +66,10 @@ def read_text_file(path: Path) -> str:
         raise InvalidInput(f"cannot read {path}: {error.strerror}.") from None
 
 
-def validated(model: type, data: Any, source: Path | str) -> Any:
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], data: Any, source: Path | str) -> Model:
     """``model.model_validate(data)`` with the first problem in one line."""
     try:
         return model.model_validate(data)

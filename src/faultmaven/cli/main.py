@@ -92,7 +92,7 @@ def main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
-    overrides = {"data_dir": data_dir, "database_url": database_url}
+    overrides: dict[str, Any] = {"data_dir": data_dir, "database_url": database_url}
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from faultmaven.errors import NotFound
@@ -102,15 +103,19 @@ def claim_next(session: Session, *, worker: str) -> Job | None:
     job_id = session.scalar(query)
     if job_id is None:
         return None
-    claimed = session.execute(
-        update(JobRow)
-        .where(JobRow.id == job_id, claimable)
-        .values(
-            status=JobStatus.running.value,
-            claimed_by=worker,
-            lease_until=now + LEASE,
-            attempts=JobRow.attempts + 1,
-        )
+    # an UPDATE's result is a CursorResult (Session.execute is typed as returning any Result)
+    claimed = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, claimable)
+            .values(
+                status=JobStatus.running.value,
+                claimed_by=worker,
+                lease_until=now + LEASE,
+                attempts=JobRow.attempts + 1,
+            )
+        ),
     ).rowcount
     if not claimed:
         return None

@@ -18,6 +18,7 @@ import ipaddress
 import math
 import re
 import string
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +30,15 @@ PLACEHOLDER_RE = re.compile(r"\[REDACTED:[a-z][a-z0-9_]*\]")
 
 def placeholder(kind: str) -> str:
     return f"[REDACTED:{kind}]"
+
+
+def _always_match(
+    pattern: re.Pattern[str], text: str, pos: int, endpos: int = sys.maxsize
+) -> re.Match[str]:
+    """``pattern.match`` for a pattern that matches the empty string, so never ``None``."""
+    match = pattern.match(text, pos, endpos)
+    assert match is not None, pattern.pattern
+    return match
 
 
 class Span(NamedTuple):
@@ -90,7 +100,7 @@ class Text:
             for i in hits:
                 if i < run_end:
                     continue  # in the run just examined: each run is scanned once
-                run_end = _KEY_RUN.match(text, i).end()
+                run_end = _always_match(_KEY_RUN, text, i).end()
                 start = i
                 while start > 0 and i - start <= _MAX_KEY and text[start - 1] in _KEY_CHARS:
                     start -= 1
@@ -437,7 +447,7 @@ def _private_keys(scan: Text) -> Iterator[Span]:
                 yield Span(begin.start(), ends[k].end(), "private_key", P_PRIVATE_KEY)
                 j = k + 1
             else:
-                body = _PEM_OPEN_BODY.match(text, begin.end(), limit)
+                body = _always_match(_PEM_OPEN_BODY, text, begin.end(), limit)
                 yield Span(begin.start(), body.end(), "private_key", P_PRIVATE_KEY)
     if "PuTTY-User-Key-File-" in text:
         for m in _PUTTY.finditer(text):
@@ -593,7 +603,7 @@ def _headers(scan: Text) -> Iterator[Span]:
         scheme = m.group("scheme") or ""
         cred = m.group("cred")
         if scheme.lower() in _MULTI_PART_SCHEMES:
-            cred += _REST_OF_VALUE.match(text, m.end("cred")).group()
+            cred += _always_match(_REST_OF_VALUE, text, m.end("cred")).group()
         cred = _auth_credential(scheme, cred)
         if cred is not None:
             start = m.start("cred")
@@ -1130,10 +1140,10 @@ def _ipv6s(text: str) -> Iterator[Span]:
     i = text.find("::")
     while i >= 0:
         if i >= seen:
-            m = _IPV6_AFTER_DCOLON.match(text, i)
-            if m:
-                seen = m.end()
-                yield from _ipv6_candidate(text, i, m)
+            after = _IPV6_AFTER_DCOLON.match(text, i)
+            if after:
+                seen = after.end()
+                yield from _ipv6_candidate(text, i, after)
         i = text.find("::", i + 2)
 
 

@@ -141,15 +141,15 @@ class Redactor:
         self, data: dict[Any, Any], counts: Counter[str], scan: frozenset[str] | None
     ) -> dict[Any, Any]:
         is_k8s_secret = data.get("kind") == "Secret"
-        env_name = data.get("name") if "name" in data and "value" in data else None
-        env_secret = isinstance(env_name, str) and KEY_FULL_RE.fullmatch(env_name.strip())
+        name = data.get("name") if "value" in data else None
+        env_name = name if isinstance(name, str) and KEY_FULL_RE.fullmatch(name.strip()) else None
         out: dict[Any, Any] = {}
         for key, value in data.items():
             if is_k8s_secret and key in ("data", "stringData") and isinstance(value, dict):
                 out[key] = {
                     k: self._whole(v, "kubernetes_secret", counts, scan) for k, v in value.items()
                 }
-            elif env_secret and key == "value":
+            elif env_name is not None and key == "value":
                 out[key] = self._whole(value, kind_for_key(env_name), counts, scan)
             elif isinstance(key, str) and not isinstance(value, dict | list | tuple):
                 out[key] = self._keyed(key, value, counts, scan)

@@ -39,7 +39,10 @@ def summaries(session: Session, runbook_ids: Iterable[str]) -> dict[str, Row]:
     return {row.id: row for row in rows}
 
 
-_RUNBOOK_COLUMNS = [column.key for column in RunbookRow.__table__.columns]
+# Core tables (``Model.__table__`` is typed as any FromClause; these are plain tables)
+_RUNBOOKS = RunbookRow.metadata.tables[RunbookRow.__tablename__]
+_VERSIONS = RunbookVersionRow.metadata.tables[RunbookVersionRow.__tablename__]
+_RUNBOOK_COLUMNS = [column.key for column in _RUNBOOKS.columns]
 
 
 def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -> None:
@@ -49,11 +52,11 @@ def add_new(session: Session, rows: Sequence[RunbookRow], *, change_note: str) -
         return
     # Core statements on the tables: no ORM bookkeeping per row
     session.execute(
-        insert(RunbookRow.__table__),
+        insert(_RUNBOOKS),
         [{key: getattr(row, key) for key in _RUNBOOK_COLUMNS} for row in rows],
     )
     session.execute(
-        insert(RunbookVersionRow.__table__),
+        insert(_VERSIONS),
         [_version_values(row, author=row.author, change_note=change_note) for row in rows],
     )
     labels = [label for row in rows for label in _label_rows(row)]

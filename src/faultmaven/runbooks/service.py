@@ -214,7 +214,7 @@ def list_runbooks(
 
 
 def _statuses(filters: RunbookFilters) -> list[str]:
-    return [filters.status.value] if filters.status else ACTIVE_STATUSES
+    return [filters.status.value] if filters.status else list(ACTIVE_STATUSES)
 
 
 def _filtered_ids(filters: RunbookFilters):  # noqa: ANN202 - a SQLAlchemy Select

@@ -49,8 +49,11 @@ class EmbedderUnavailable(FaultMavenError):
 
 @runtime_checkable
 class Embedder(Protocol):
-    name: str
-    dimension: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 

@@ -13,8 +13,8 @@ before ranking. Scoring touches only the postings of the query's stems, so a que
 milliseconds at 100k documents where FTS5 (which scores every matching row through its
 virtual-table interface) took hundreds (bench/README.md).
 
-Coherence (several processes share the database) follows ``search.freshness``: newer rows are
-applied as a delta (a re-written document replaces its old postings), deletions reload
+Coherence (several processes, or apps, share the database) follows ``search.freshness``: newer
+rows are applied as a delta (a re-written document replaces its old postings), deletions reload
 everything, and so does a cache where replaced documents fill ``MAX_DEAD_SHARE`` of it.
 """
 
@@ -25,6 +25,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select
@@ -50,6 +51,23 @@ FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
 FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
 MAX_DEAD_SHARE = 0.3  # rebuild when this share of positions holds replaced documents
 _POSTING = np.dtype([("pos", np.int32), ("weight", np.float32), ("fields", np.uint8)])
+
+
+class _TermsValues(Protocol):
+    """The columns of a ``search_terms`` row that the read path loads."""
+
+    @property
+    def runbook_id(self) -> str: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def term_keys(self) -> bytes: ...
+    @property
+    def weights(self) -> bytes: ...
+    @property
+    def fields(self) -> bytes: ...
+    @property
+    def facets(self) -> str: ...
 
 
 # ---- analysis of one document (pure) -------------------------------------------------------------
@@ -207,7 +225,7 @@ class _Memory:
                 column = self.facets[key] = _Column.empty(np.int32)
             column.append(position)
 
-    def bulk_load(self, rows: Iterable[TermsRow]) -> None:
+    def bulk_load(self, rows: Iterable[_TermsValues]) -> None:
         """Postings for many documents at once (a fresh ``_Memory``): gathered into flat
         arrays, sorted by term, then split into one view per term."""
         key_blobs: list[bytes] = []
@@ -278,10 +296,12 @@ def _query_stems(query: str) -> dict[int, str]:
 
 
 class MemoryKeywordIndex:
-    """BM25 over in-memory postings of ``search_terms`` (see the module docstring)."""
+    """BM25 over in-memory postings of ``search_terms`` (see the module docstring). The postings
+    belong to the instance: one per ``SearchRuntime``, so two apps in a process share nothing."""
 
-    _caches: dict[str, _Memory] = {}
-    _lock = threading.Lock()
+    def __init__(self) -> None:
+        self._caches: dict[str, _Memory] = {}  # engine url -> postings
+        self._lock = threading.Lock()
 
     def upsert(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         """Write the documents' rows; a re-written document gets a new row (a new seq).
@@ -339,7 +359,7 @@ class MemoryKeywordIndex:
         return cache
 
     def load(self, session: Session) -> None:
-        """Bring this process's copy of the index up to date now."""
+        """Bring this runtime's copy of the index up to date now."""
         with self._lock:
             self._fresh(session)
 
@@ -348,7 +368,7 @@ class MemoryKeywordIndex:
         return self._caches.get(str(session.get_bind().engine.url)) or self._fresh(session)
 
     @staticmethod
-    def _rows(connection: Connection, after_seq: int, up_to_seq: int) -> Iterable[TermsRow]:
+    def _rows(connection: Connection, after_seq: int, up_to_seq: int) -> Iterable[_TermsValues]:
         return connection.execute(
             select(
                 TermsRow.runbook_id,
@@ -391,7 +411,7 @@ class MemoryKeywordIndex:
 
     @staticmethod
     def _ranked(
-        memory: _Memory, stems: dict[str, str], limit: int, allowed: np.ndarray
+        memory: _Memory, stems: dict[int, str], limit: int, allowed: np.ndarray
     ) -> list[KeywordHit]:
         if not memory.live:
             return []

@@ -1,6 +1,8 @@
-"""The search machinery of one process: the embedder (loaded once, lazily) and the choice of
-keyword and vector index. It travels with every database session as ``session.info["search"]`` (see
-``kit.db.make_session_factory``), so services reach it without globals."""
+"""The search machinery of one app: the embedder (loaded once, lazily), the keyword index and
+the embedded vector index with their in-memory copies, and the choice of vector backend. It
+travels with every database session as ``session.info["search"]`` (see
+``kit.db.make_session_factory``), so services reach it without globals; two apps (two replicas
+in one process) have two runtimes and share nothing but the database."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class SearchRuntime:
         self._pgvector: bool | None = None
         self._chroma: ChromaVectorIndex | None = None
         self.keyword_index = MemoryKeywordIndex()  # one for both databases
+        self.embedded_vectors = EmbeddedVectorIndex()  # also cleared when another backend is used
 
     def embedder(self) -> Embedder:
         with self._lock:
@@ -65,10 +68,10 @@ class SearchRuntime:
         if backend == "chroma":
             if self._chroma is None:  # cheap (no connection yet); a race makes an equal twin
                 url, path = self.settings.chroma_url, self.settings.chroma_path
-                path = None if url else str(path or self.settings.data_dir / "chroma")
-                self._chroma = ChromaVectorIndex(path, url, "faultmaven_runbooks")
+                folder = None if url else str(path or self.settings.data_dir / "chroma")
+                self._chroma = ChromaVectorIndex(folder, url, "faultmaven_runbooks")
             return self._chroma
-        return EmbeddedVectorIndex()
+        return self.embedded_vectors
 
     def identity(self, session: Session) -> IndexIdentity:
         embedder = self.embedder()

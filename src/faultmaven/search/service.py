@@ -35,7 +35,6 @@ from faultmaven.search.fusion import fuse, recommended_weights
 from faultmaven.search.keyword import KeywordHit, SearchDocument
 from faultmaven.search.models import IndexMetaRow, OutboxRow
 from faultmaven.search.runtime import IndexIdentity, SearchRuntime, runtime_of
-from faultmaven.search.vectors import EmbeddedVectorIndex
 
 log = logging.getLogger("faultmaven.search")
 
@@ -107,7 +106,8 @@ def index_documents(session: Session, documents: Sequence[tuple[SearchDocument, 
 
 
 def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Session]:
-    """Sessions that carry this process's search runtime and drain the outbox after commit."""
+    """Sessions that carry a new search runtime (one per app: its own index caches) and drain
+    the outbox after commit."""
     runtime = SearchRuntime(settings)
     factory = make_session_factory(engine, info={"search": runtime, "settings": settings})
     runtime.session_factory = factory
@@ -123,7 +123,7 @@ def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Sess
 
 
 def warm_up(factory: sessionmaker[Session]) -> None:
-    """Load this process's index caches now, so that the first search does not wait for them
+    """Load the runtime's index caches now, so that the first search does not wait for them
     (a server calls it at start, in the background: 0.3 s at 10k runbooks, 4.5 s at 100k), and
     embed what a crash left in the outbox. Never raises: a failure leaves the loading to the
     first search and the outbox to the next drain."""
@@ -133,7 +133,7 @@ def warm_up(factory: sessionmaker[Session]) -> None:
             runtime = runtime_of(session)
             runtime.keyword_index.load(session)
             if runtime.backend_name(session) == "embedded":
-                EmbeddedVectorIndex().load(session)
+                runtime.embedded_vectors.load(session)
     except Exception:  # noqa: BLE001 - best effort; the first search loads them anyway
         log.warning("could not load the search index caches at start", exc_info=True)
 
@@ -257,7 +257,7 @@ def reset_vectors(session: Session, documents: Iterable[tuple[SearchDocument, in
     """Start the index over for the configured embedder: drop every vector and queue every
     document (keyword entries are rewritten now). Returns how many were queued."""
     runtime = runtime_of(session)
-    EmbeddedVectorIndex().clear(session)  # may hold vectors from another backend's era
+    runtime.embedded_vectors.clear(session)  # may hold vectors from another backend's era
     if runtime.backend_name(session) != "embedded":
         runtime.vector_index(session).clear(session)
     session.execute(delete(IndexMetaRow).where(IndexMetaRow.key.in_(_IDENTITY_KEYS)))

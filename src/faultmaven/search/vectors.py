@@ -1,9 +1,9 @@
 """Vector indexes: embedded (vectors in the database, searched exactly with numpy) and
 pgvector (PostgreSQL extension, HNSW), behind one interface.
 
-Embedded coherence (several API processes share one database): each process caches the matrix
-and keeps it fresh by the rule of ``search.freshness`` (new rows as a delta, a deletion or an old
-cache reloads it whole).
+Embedded coherence (several API processes share one database): each search runtime (one per
+app) caches the matrix and keeps it fresh by the rule of ``search.freshness`` (new rows as a
+delta, a deletion or an old cache reloads it whole).
 """
 
 from __future__ import annotations
@@ -58,11 +58,14 @@ class _Matrix:
 
 
 class EmbeddedVectorIndex:
-    """Vectors as float32 blobs in ``runbook_vectors``; exact cosine search over a cached matrix."""
+    """Vectors as float32 blobs in ``runbook_vectors``; exact cosine search over a cached matrix.
+    The matrix belongs to the instance: one per ``SearchRuntime`` (``embedded_vectors``)."""
 
     backend = "embedded"
-    _caches: dict[str, _Matrix] = {}
-    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._caches: dict[str, _Matrix] = {}  # engine url -> matrix
+        self._lock = threading.Lock()
 
     def upsert(self, session: Session, items: Sequence[tuple[str, np.ndarray]], model: str) -> None:
         if not items:
@@ -88,7 +91,7 @@ class EmbeddedVectorIndex:
         new_generation(session, VECTOR_GENERATION)
 
     def load(self, session: Session) -> None:
-        """Bring this process's copy of the vectors up to date now."""
+        """Bring this runtime's copy of the vectors up to date now."""
         self._fresh(session)
 
     def _fresh(self, session: Session) -> _Matrix:

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
+from pydantic import SecretStr
+
 from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode
 from faultmaven.assistant.llm.protocol import LLMProvider
 from faultmaven.config import Settings
+
+
+class _ProviderOptions(TypedDict):
+    """The keyword arguments that every provider takes."""
+
+    model: str
+    base_url: str | None
+    api_key: SecretStr | None
+    timeout: float
+    max_retries: int
 
 
 def provider_from_settings(settings: Settings) -> LLMProvider | None:
@@ -22,7 +36,7 @@ def provider_from_settings(settings: Settings) -> LLMProvider | None:
             "FAULTMAVEN_LLM_MODEL (e.g. gpt-4o-mini, llama3.1:8b, claude-sonnet-4-5).",
             code=LLMErrorCode.NOT_CONFIGURED,
         )
-    options = {
+    options: _ProviderOptions = {
         "model": model,
         "base_url": settings.llm_base_url or None,
         "api_key": settings.llm_api_key,

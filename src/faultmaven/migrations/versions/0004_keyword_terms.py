@@ -8,6 +8,7 @@ Create Date: 2026-11-29
 """
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -69,7 +70,7 @@ def upgrade() -> None:
         op.bulk_insert(terms, rows)
 
 
-def _json(value: object) -> object:
+def _json(value: object) -> Any:
     """A JSON column as read with plain SQL: text on SQLite, already decoded on PostgreSQL."""
     return json.loads(value) if isinstance(value, str) else value
 
