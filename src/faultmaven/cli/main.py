@@ -129,10 +129,11 @@ def serve(
         bool, typer.Option("--demo", help="Load the demo cases and runbooks if the store is empty.")
     ] = False,
 ) -> None:
-    """Run the REST API (docs at /docs)."""
+    """Run the REST API (docs at /docs). The access log shows paths without query strings."""
     import uvicorn
 
     from faultmaven.app import create_app
+    from faultmaven.cli.access_log import uvicorn_log_config
 
     settings = settings_from(ctx)
     ensure_data_dir(settings)
@@ -142,7 +143,13 @@ def serve(
     console.print(
         f"FaultMaven {__version__}: database {settings.resolved_database_url.split('@')[-1]}"
     )
-    uvicorn.run(app_, host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        app_,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
 
 
 def _seed_if_empty(ctx: typer.Context) -> None:
