@@ -12,18 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from faultmaven.cli.main import app
 from faultmaven.migrations import head_revision
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(database_url: str):
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, ["--database-url", database_url, *args], input=input)
-
-    return invoke
 
 
 def _case_id(output: str) -> str:

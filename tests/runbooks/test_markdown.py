@@ -11,7 +11,12 @@ import pytest
 
 from faultmaven.errors import InvalidInput
 from faultmaven.runbooks import markdown as markdown_module
-from faultmaven.runbooks.markdown import ParsedRunbook, parse_markdown, render_markdown
+from faultmaven.runbooks.markdown import (
+    MarkdownError,
+    ParsedRunbook,
+    parse_markdown,
+    render_markdown,
+)
 from faultmaven.runbooks.schemas import RunbookContent
 
 CREATED = date(2025, 10, 5)
@@ -638,3 +643,10 @@ def test_non_runbook_text_is_refused_with_a_helpful_message(text: str, message: 
         parse_markdown(text)
     assert message in caught.value.message
     assert caught.value.status_code == 422
+
+
+def test_a_syntax_error_carries_its_line_number() -> None:
+    with pytest.raises(MarkdownError) as caught:
+        parse_markdown("# Runbook: T\n\n**Severity**: apocalyptic\n")
+    assert (caught.value.line, caught.value.message) == (3, f"line 3: {caught.value.problem}")
+    assert "unknown severity 'apocalyptic'" in caught.value.problem

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from rich.progress import Progress
 from rich.table import Table
 
-from faultmaven.cli.context import console, session_scope
+from faultmaven.cli.context import console, read_text_file, session_scope
 from faultmaven.errors import InvalidInput
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import RunbookCreate, RunbookStatus
@@ -41,10 +41,7 @@ class LabelledQuery(BaseModel):
 
 
 def _read_jsonl(path: Path, model: type[BaseModel]) -> list[Any]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}.") from None
+    lines = read_text_file(path).splitlines()
     items = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -72,8 +69,10 @@ def as_runbook(doc: CorpusDoc) -> RunbookCreate:
 @app.command("retrieval")
 def retrieval(
     ctx: typer.Context,
-    corpus: Annotated[Path, typer.Option(help="JSONL of {id, text}.")],
-    queries: Annotated[Path, typer.Option(help="JSONL of {id, text, relevant_ids, exclude_ids}.")],
+    corpus: Annotated[Path, typer.Option(help="JSONL of {id, text}.", readable=False)],
+    queries: Annotated[
+        Path, typer.Option(help="JSONL of {id, text, relevant_ids, exclude_ids}.", readable=False)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Index the corpus into a throwaway database and score hybrid and keyword-only search."""

@@ -31,7 +31,9 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a 
 @app.command("create")
 def create(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Case record JSON (DESIGN.md §2); - for stdin.")],
+    file: Annotated[
+        Path, typer.Argument(help="Case record JSON (DESIGN.md §2); - for stdin.", readable=False)
+    ],
     as_json: JsonFlag = False,
 ) -> None:
     """Open a case from a case-record JSON file."""

@@ -1,8 +1,10 @@
-"""What every command needs: settings (env + global flags), a unit of work, output helpers."""
+"""What every command needs: settings (env + global flags), a unit of work, input files read
+with errors that name them, output helpers."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,10 +13,11 @@ from typing import Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from faultmaven.config import Settings
-from faultmaven.errors import InvalidInput
+from faultmaven.errors import FaultMavenError, InvalidInput
 from faultmaven.kit.db import make_engine, unit_of_work
 from faultmaven.migrations import upgrade
 from faultmaven.search.service import session_factory_for
@@ -31,7 +34,7 @@ def settings_from(ctx: typer.Context) -> Settings:
 def session_scope(ctx: typer.Context) -> Iterator[Session]:
     """One unit of work for the command: commits at the end, rolls back on any error."""
     settings = settings_from(ctx)
-    engine = make_engine(settings.resolved_database_url)
+    engine = engine_for(settings)
     try:
         if settings.auto_migrate:
             upgrade(engine)
@@ -41,29 +44,86 @@ def session_scope(ctx: typer.Context) -> Iterator[Session]:
         engine.dispose()
 
 
+def engine_for(settings: Settings) -> Engine:
+    """The configured database's engine (the caller disposes of it)."""
+    ensure_data_dir(settings)
+    return make_engine(settings.resolved_database_url)
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data directory when the default SQLite file lives there, or say what to fix."""
+    if settings.database_url is not None:
+        return
+    directory = settings.data_dir
+    fix = "choose another with --data-dir or FAULTMAVEN_DATA_DIR"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot create the data directory {directory}: {_reason(error)}; {fix}."
+        ) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InvalidInput(f"cannot write to the data directory {directory}; {fix}.")
+
+
 def read_json_file(path: Path) -> Any:
     """JSON from ``path`` (``-`` for stdin), or a clear InvalidInput."""
-    text = read_text_file(path)
+    return parse_json(read_text_file(path), path)
+
+
+def parse_json(text: str, source: Path | str, *, first_line: int = 1) -> Any:
+    """JSON from ``text`` read from ``source`` (where it starts at ``first_line``); an error
+    names ``source:line``."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
+        line = first_line + error.lineno - 1
         raise InvalidInput(
-            f"{path} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}."
+            f"{source}:{line}: not valid JSON: {error.msg} (column {error.colno})."
         ) from None
 
 
 def read_text_file(path: Path) -> str:
-    """UTF-8 text of ``path`` (``-`` for stdin), or a clear InvalidInput."""
+    """UTF-8 text of ``path`` (``-`` for stdin). Not UTF-8: InvalidInput; an OS error (missing,
+    a directory, no permission) goes up as it is, for :func:`user_mistake` to describe."""
     try:
         if str(path) == "-":
             return typer.get_text_stream("stdin").read()
         return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path} does not exist.") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text.") from None
-    except OSError as error:
-        raise InvalidInput(f"cannot read {path}: {error.strerror}.") from None
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8."
+        ) from None
+
+
+def user_mistake(error: BaseException) -> str | None:
+    """The one-line message for an ordinary user mistake: a FaultMavenError, or an OS error
+    about a path the user gave (missing, a directory, no permission). None for anything else,
+    which is a bug."""
+    if isinstance(error, FaultMavenError):
+        return error.message
+    if isinstance(error, OSError) and error.filename is not None:
+        return _path_problem(error)
+    return None
+
+
+def _path_problem(error: OSError) -> str:
+    path = Path(os.fsdecode(error.filename))
+    if isinstance(error, FileNotFoundError):
+        if not path.parent.is_dir():
+            return f"{path}: the directory {path.parent} does not exist; create it first."
+        return f"{path} does not exist; check the path."
+    if isinstance(error, IsADirectoryError):
+        return f"{path} is a directory; give a file path."
+    if isinstance(error, NotADirectoryError):
+        return f"{path}: a part of this path is a file, not a directory; check the path."
+    if isinstance(error, PermissionError):
+        return f"{path}: permission denied; check its permissions or use another path."
+    return f"{path}: {_reason(error)}."
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
 
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -90,7 +150,7 @@ def run_queued_jobs(ctx: typer.Context) -> int:
     from faultmaven.jobs.worker import Worker
 
     settings = settings_from(ctx)
-    engine = make_engine(settings.resolved_database_url)
+    engine = engine_for(settings)
     try:
         with console.status("Working on queued jobs (the LLM is writing)..."):
             return Worker(session_factory_for(engine, settings), JOB_HANDLERS).run_until_idle()

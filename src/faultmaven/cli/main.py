@@ -1,6 +1,9 @@
 """The ``faultmaven`` command: entry point, global options and error handling.
 
 Exit codes: 0 success, 1 user error (bad file, unknown id, wrong state), 2 usage error.
+Path parameters are declared ``readable=False``: a file the user may not read is reported by
+the command, in one line with exit code 1, like every other file problem (click's own check
+would print a usage box and exit 2).
 """
 
 from __future__ import annotations
@@ -16,25 +19,34 @@ from typer.core import TyperGroup
 
 from faultmaven import __version__
 from faultmaven.cli import bench, cases, runbooks, search
-from faultmaven.cli.context import console, err_console, settings_from
+from faultmaven.cli.context import (
+    console,
+    engine_for,
+    ensure_data_dir,
+    err_console,
+    settings_from,
+    user_mistake,
+)
 from faultmaven.config import Settings
-from faultmaven.errors import FaultMavenError
 
 
 class _Group(TyperGroup):
-    """Domain and database errors from any command: one line on stderr, exit code 1."""
+    """Every ordinary mistake from any command (a domain error, a path that is missing, a
+    directory or not permitted, an unusable database): one line on stderr, exit code 1.
+    Anything else is a bug and says so."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except FaultMavenError as error:
-            _fail(error.message)
         except OperationalError as error:
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             _fail(f"cannot use the database: {reason}")
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as error:
+            mistake = user_mistake(error)
+            if mistake is not None:
+                _fail(mistake)
             if os.environ.get("FAULTMAVEN_DEBUG") == "1" or type(error).__module__.startswith(
                 ("typer", "click")
             ):
@@ -78,7 +90,9 @@ def main(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            envvar="FAULTMAVEN_DATA_DIR", help="Data directory (SQLite file, local files)."
+            envvar="FAULTMAVEN_DATA_DIR",
+            help="Data directory (SQLite file, local files).",
+            readable=False,
         ),
     ] = None,
     database_url: Annotated[
@@ -115,19 +129,27 @@ def serve(
         bool, typer.Option("--demo", help="Load the demo cases and runbooks if the store is empty.")
     ] = False,
 ) -> None:
-    """Run the REST API (docs at /docs)."""
+    """Run the REST API (docs at /docs). The access log shows paths without query strings."""
     import uvicorn
 
     from faultmaven.app import create_app
+    from faultmaven.cli.access_log import uvicorn_log_config
 
     settings = settings_from(ctx)
+    ensure_data_dir(settings)
     if demo:
         _seed_if_empty(ctx)
     app_ = create_app(settings)
     console.print(
         f"FaultMaven {__version__}: database {settings.resolved_database_url.split('@')[-1]}"
     )
-    uvicorn.run(app_, host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        app_,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
 
 
 def _seed_if_empty(ctx: typer.Context) -> None:
@@ -181,12 +203,11 @@ def worker(
     """Run jobs (LLM-written runbooks) for API replicas started with FAULTMAVEN_WORKER_THREADS=0."""
     from faultmaven.assistant.runbook_writing import JOB_HANDLERS
     from faultmaven.jobs.worker import Worker
-    from faultmaven.kit.db import make_engine
     from faultmaven.migrations import upgrade
     from faultmaven.search.service import session_factory_for
 
     settings = settings_from(ctx)
-    engine = make_engine(settings.resolved_database_url)
+    engine = engine_for(settings)
     if settings.auto_migrate:
         upgrade(engine)
     runner = Worker(session_factory_for(engine, settings), JOB_HANDLERS)
@@ -205,10 +226,9 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply database migrations (the API and CLI also do this on start)."""
-    from faultmaven.kit.db import make_engine
     from faultmaven.migrations import current_revision, upgrade
 
-    engine = make_engine(settings_from(ctx).resolved_database_url)
+    engine = engine_for(settings_from(ctx))
     try:
         upgrade(engine)
         console.print(f"Database schema at revision {current_revision(engine)}.")

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import Progress
+from rich.table import Table
 
 from faultmaven.cases.schemas import Severity
-from faultmaven.cli import render
+from faultmaven.cli import render, runbook_files
 from faultmaven.cli.context import (
     console,
     print_json,
-    read_json_file,
-    read_text_file,
     session_scope,
-    validated,
 )
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.runbooks import service
-from faultmaven.runbooks.markdown import parse_markdown, render_markdown
-from faultmaven.runbooks.schemas import Runbook, RunbookCreate, RunbookStatus
+from faultmaven.runbooks.markdown import render_markdown
+from faultmaven.runbooks.schemas import Runbook, RunbookStatus
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search import service as search_service
 from faultmaven.search.runtime import runtime_of
@@ -49,71 +46,46 @@ def _markdown(runbook: Runbook) -> str:
 def create(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="Runbook as JSON, or markdown in the runbook format (.md).")
+        Path,
+        typer.Argument(
+            help="Runbook as JSON, or markdown in the runbook format (.md).", readable=False
+        ),
     ],
     status: Annotated[RunbookStatus, typer.Option(help="Status of the new runbook.")] = (
         RunbookStatus.draft
     ),
 ) -> None:
     """Create a runbook from a JSON or markdown file."""
-    (data,) = _read_runbooks(file, status, many=False)
+    (data,) = runbook_files.read_runbooks(file, status, many=False)
     with session_scope(ctx) as session:
         runbook = service.create_runbook(session, data=data, actor="cli")
     console.print(f"Created [bold]{runbook.id}[/bold]: {runbook.title} ({runbook.status.value})")
 
 
-_IMPORTABLE = (".md", ".markdown", ".json", ".jsonl")
-
-
-def _read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[RunbookCreate]:
-    """The runbooks of one file: markdown in the runbook format, a JSON runbook (``many``: or
-    a JSON list of them), or JSON lines (``many``)."""
-    suffix = file.suffix.lower()
-    if suffix in (".md", ".markdown"):
-        parsed = parse_markdown(read_text_file(file))
-        return [RunbookCreate(**parsed.content.model_dump(), status=status)]
-    if suffix == ".jsonl" and many:
-        lines = read_text_file(file).splitlines()
-        raws = [(f"{file}:{n}", _json_line(line, file, n)) for n, line in enumerate(lines, 1)]
-        raws = [(where, raw) for where, raw in raws if raw is not None]
-    else:
-        raw = read_json_file(file)
-        listed = isinstance(raw, list) and many
-        raws = (
-            [(f"{file}[{i}]", item) for i, item in enumerate(raw)] if listed else [(str(file), raw)]
-        )
-    runbooks = []
-    for where, raw in raws:
-        if isinstance(raw, dict):
-            raw.setdefault("status", status.value)
-        runbooks.append(validated(RunbookCreate, raw, where))
-    return runbooks
-
-
-def _json_line(line: str, file: Path, number: int) -> Any:
-    if not line.strip():
-        return None
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError as error:
-        raise InvalidInput(f"{file}:{number}: not JSON ({error.msg})") from None
-
-
-def _importable_files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in _IMPORTABLE)
-            files.extend(p for p in found if p.is_file())
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InvalidInput(f"{path}: no such file or directory.")
-    if not files:
-        raise InvalidInput(
-            f"No runbook files ({', '.join(_IMPORTABLE)}) in {', '.join(map(str, paths))}."
-        )
-    return files
+def _save(ctx: typer.Context, files: list[runbook_files.FileImport]) -> None:
+    """Save the files' runbooks in bulk batches, index them for semantic search, and give each
+    file its runbook ids."""
+    runbooks = [runbook for item in files for runbook in item.runbooks]
+    if not runbooks:
+        return
+    ids: list[str] = []
+    with session_scope(ctx) as session:
+        search_service.defer_drain(session)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Saving runbooks", total=len(runbooks))
+            for first in range(0, len(runbooks), IMPORT_BATCH):
+                batch = runbooks[first : first + IMPORT_BATCH]
+                ids.extend(
+                    rb.id for rb in service.import_runbooks(session, items=batch, actor="cli")
+                )
+                progress.advance(task, len(batch))
+        runtime = runtime_of(session)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Indexing for semantic search", total=len(runbooks))
+        search_service.drain(runtime, on_progress=lambda n: progress.advance(task, n))
+    saved = iter(ids)
+    for item in files:
+        item.ids = [next(saved) for _ in item.runbooks]
 
 
 @app.command("import")
@@ -123,31 +95,30 @@ def import_(
         list[Path],
         typer.Argument(
             help="Files or directories: runbook markdown (.md), JSON (.json: one runbook or a "
-            "list) or JSON lines (.jsonl: one runbook per line)."
+            "list) or JSON lines (.jsonl: one runbook per line). Symlinks that lead out of a "
+            "directory are skipped, not read.",
+            readable=False,
         ),
     ],
     status: Annotated[
         RunbookStatus, typer.Option(help="Status of runbooks that don't say.")
     ] = RunbookStatus.published,
+    atomic: Annotated[
+        bool, typer.Option("--atomic", help="All or nothing: save nothing if any file fails.")
+    ] = False,
 ) -> None:
-    """Import many runbooks at once. Every file is checked first: if one is invalid, nothing
-    is saved and the error names the file (and line or item)."""
-    runbooks = [
-        rb for file in _importable_files(paths) for rb in _read_runbooks(file, status, many=True)
-    ]
-    with session_scope(ctx) as session:
-        search_service.defer_drain(session)
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Saving runbooks", total=len(runbooks))
-            for first in range(0, len(runbooks), IMPORT_BATCH):
-                batch = runbooks[first : first + IMPORT_BATCH]
-                service.import_runbooks(session, items=batch, actor="cli")
-                progress.advance(task, len(batch))
-        runtime = runtime_of(session)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Indexing for semantic search", total=len(runbooks))
-        search_service.drain(runtime, on_progress=lambda n: progress.advance(task, n))
-    console.print(f"Imported {len(runbooks)} runbooks.")
+    """Import many runbooks at once, with a report per file: the runbook ids, or why not (with
+    file:line). Good files are saved even when others fail (exit code 1 then), unless --atomic."""
+    files = [item.read(status) for item in runbook_files.files_to_import(paths)]
+    failed = sum(item.failed for item in files)
+    if not (atomic and failed):
+        _save(ctx, [item for item in files if item.problem is None])
+    runbook_files.print_report(files)
+    saved = runbook_files.n_runbooks(sum(len(item.ids) for item in files))
+    if failed:
+        kept = "nothing was saved (--atomic)" if atomic else f"{saved} from the others saved"
+        raise InvalidInput(f"{failed} of {len(files)} files failed; {kept}.")
+    console.print(f"Imported {saved}.")
 
 
 @app.command("list")
@@ -189,7 +160,10 @@ def export(
     ctx: typer.Context,
     runbook_id: RunbookIdArg,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (default: stdout).", readable=False
+        ),
     ] = None,
 ) -> None:
     """Export a runbook as markdown."""
@@ -240,8 +214,6 @@ def from_case(
 @app.command("versions")
 def versions(ctx: typer.Context, runbook_id: RunbookIdArg) -> None:
     """List a runbook's versions, newest first."""
-    from rich.table import Table
-
     with session_scope(ctx) as session:
         items = service.list_versions(session, runbook_id=runbook_id)
     table = Table(title=f"Versions of {runbook_id}")

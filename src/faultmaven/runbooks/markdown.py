@@ -147,6 +147,16 @@ from faultmaven.runbooks.schemas import (
 )
 
 
+class MarkdownError(InvalidInput):
+    """Text that does not read as a runbook at ``line`` (1-based); the message says
+    ``line N: <problem>``, and callers that know the file can say ``file:N: <problem>``."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}")
+        self.line = line
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class ParsedRunbook:
     content: RunbookContent
@@ -584,8 +594,8 @@ def _tokenize(lines: Sequence[str]) -> list[Token]:
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
         if end == len(lines):
-            raise InvalidInput(
-                f"line {index + 1}: code block is never closed; add a closing {fence} line"
+            raise MarkdownError(
+                index + 1, f"code block is never closed; add a closing {fence} line"
             )
         tokens.append(
             _Fence(tuple(lines[index + 1 : end]), tuple(lines[index : end + 1]), index + 1)
@@ -610,7 +620,7 @@ def _take_title(tokens: list[Token]) -> tuple[str, list[Token]]:
         if heading is None or heading[0] != 1 or match is None:
             break
         if not match.group(1).strip():
-            raise InvalidInput(f"line {token.number}: the '# Runbook:' heading has no title")
+            raise MarkdownError(token.number, "the '# Runbook:' heading has no title")
         return match.group(1).strip(), tokens[index + 1 :]
     raise InvalidInput(
         "markdown has no '# Runbook: <title>' heading; a runbook starts with a line like "
@@ -624,16 +634,15 @@ def _split_sections(tokens: list[Token]) -> tuple[list[Token], list[_Part]]:
     for token in tokens:
         heading = _heading(token)
         if heading is not None and heading[0] == 1:
-            raise InvalidInput(
-                f"line {token.number}: a runbook has one '# ' heading (its title); "
-                f"use '## ' for sections"
+            raise MarkdownError(
+                token.number, "a runbook has one '# ' heading (its title); use '## ' for sections"
             )
         if heading is not None and heading[0] == 2:
             sections.append(_Part(heading[1], token.number))
         elif heading is not None and heading[0] == 3:
             if not sections:
-                raise InvalidInput(
-                    f"line {token.number}: '### {heading[1]}' must be inside a '## ' section"
+                raise MarkdownError(
+                    token.number, f"'### {heading[1]}' must be inside a '## ' section"
                 )
             sections[-1].subsections.append(_Part(heading[1], token.number))
         elif not sections:
@@ -653,9 +662,10 @@ def _classify(part: _Part, options: Sequence[tuple[str, Sequence[str]]], where: 
     for key, words in options:
         if any(word in name for word in words):
             return key
-    raise InvalidInput(
-        f"line {part.number}: unknown heading {part.title!r} {where}; expected one of: "
-        + ", ".join(words[0] for _, words in options)
+    raise MarkdownError(
+        part.number,
+        f"unknown heading {part.title!r} {where}; expected one of: "
+        + ", ".join(words[0] for _, words in options),
     )
 
 
@@ -669,9 +679,9 @@ def _is_ignorable(token: Token) -> bool:
 def _reject_text(tokens: Iterable[Token], where: str) -> None:
     for token in tokens:
         if not _is_ignorable(token):
-            raise InvalidInput(
-                f"line {token.number}: unexpected text directly under {where}; "
-                f"put it in one of its '### ' subsections"
+            raise MarkdownError(
+                token.number,
+                f"unexpected text directly under {where}; put it in one of its '### ' subsections",
             )
 
 
@@ -706,9 +716,8 @@ def _parse_items(tokens: Sequence[Token], where: str) -> list[str]:
         elif current is not None and not blanks:
             current.append(line)
         else:
-            raise InvalidInput(
-                f"line {token.number}: unexpected text under {where}: {line!r}; "
-                f"list items start with '- '"
+            raise MarkdownError(
+                token.number, f"unexpected text under {where}: {line!r}; list items start with '- '"
             )
         blanks = 0
     return ["\n".join(item) for item in items]
@@ -991,9 +1000,10 @@ def _parse_minutes(value: str, number: int) -> float:
     tokens = list(_TIME_TOKEN_RE.finditer(text))
     leftover = re.sub(r"[\s,]|\band\b", "", _TIME_TOKEN_RE.sub("", text), flags=re.I)
     if not tokens or leftover:
-        raise InvalidInput(
-            f"line {number}: cannot read the average resolution time {value!r}; "
-            f"write it like '15 minutes' or '1 hour 5 minutes'"
+        raise MarkdownError(
+            number,
+            f"cannot read the average resolution time {value!r}; "
+            f"write it like '15 minutes' or '1 hour 5 minutes'",
         )
     seconds = sum(float(t.group(1)) * _UNIT_SECONDS[t.group(2)[0].lower()] for t in tokens)
     return seconds / 60
@@ -1003,8 +1013,8 @@ def _parse_date(value: str, label: str, number: int) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(
-            f"line {number}: '**{label}**' must be a date like 2025-10-05, got {value!r}"
+        raise MarkdownError(
+            number, f"'**{label}**' must be a date like 2025-10-05, got {value!r}"
         ) from None
 
 
@@ -1015,9 +1025,10 @@ def _parse_header(tokens: Sequence[Token], into: dict[str, Any]) -> tuple[date |
             continue
         match = _LABEL_RE.match(token.text) if isinstance(token, _Line) else None
         if match is None:
-            raise InvalidInput(
-                f"line {token.number}: unexpected text before the first '## ' section; "
-                f"only '**Severity**: ...'-style lines belong there"
+            raise MarkdownError(
+                token.number,
+                "unexpected text before the first '## ' section; "
+                "only '**Severity**: ...'-style lines belong there",
             )
         key, value = match.group(1).strip().lower(), match.group(2).strip()
         if key == "created":
@@ -1026,9 +1037,10 @@ def _parse_header(tokens: Sequence[Token], into: dict[str, Any]) -> tuple[date |
             updated = _parse_date(value, "Last Updated", token.number)
         elif key == "severity":
             if value.lower() not in Severity.__members__:
-                raise InvalidInput(
-                    f"line {token.number}: unknown severity {value!r}; use one of "
-                    + ", ".join(s.value.capitalize() for s in Severity)
+                raise MarkdownError(
+                    token.number,
+                    f"unknown severity {value!r}; use one of "
+                    + ", ".join(s.value.capitalize() for s in Severity),
                 )
             into["severity"] = value.lower()
         elif "resolution time" in key:
