@@ -8,7 +8,7 @@ stored in the same transaction as the write it describes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
@@ -44,12 +44,12 @@ class AnswerKeepingRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
-        if self.methods & WRITE_METHODS:
+        if (self.methods or set()) & WRITE_METHODS:
             extra = dict(self.openapi_extra or {})
             extra["parameters"] = [*extra.get("parameters", []), _HEADER_DOC]
             self.openapi_extra = extra
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def keep_response(request: Request) -> Response:

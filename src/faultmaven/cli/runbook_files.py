@@ -44,7 +44,9 @@ def read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[Runb
     else:
         raw = read_json_file(file)
         listed = isinstance(raw, list) and many
-        raws = [(f"{file}[{i}]", item) for i, item in enumerate(raw)] if listed else [(file, raw)]
+        raws = (
+            [(f"{file}[{i}]", item) for i, item in enumerate(raw)] if listed else [(str(file), raw)]
+        )
     runbooks = []
     for where, raw in raws:
         if isinstance(raw, dict):
