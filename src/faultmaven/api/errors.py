@@ -104,9 +104,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def _unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(
+        return JSONResponse(  # answered outside the middleware: add its header here
             status_code=500,
             content=error_body(
                 "INTERNAL_ERROR", "Unexpected server error; nothing was saved. See the server log."
             ),
+            headers={"X-Content-Type-Options": "nosniff"},
         )
