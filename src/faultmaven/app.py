@@ -10,8 +10,14 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from faultmaven import __version__
+from faultmaven.api.docs import install_docs
 from faultmaven.api.errors import install_error_handlers
-from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
+from faultmaven.api.request_guards import (
+    AllowedHostsMiddleware,
+    BodyLimitMiddleware,
+    JsonBodyMiddleware,
+    SecurityHeadersMiddleware,
+)
 from faultmaven.api.router import api_router
 from faultmaven.assistant.runbook_writing import JOB_HANDLERS
 from faultmaven.config import Settings
@@ -50,15 +56,24 @@ def create_app(settings: Settings) -> FastAPI:
         warming.join(timeout=60)  # it holds a database connection until it is done
 
     app = FastAPI(
-        title="FaultMaven", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="FaultMaven",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by install_docs from installed files, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
     install_error_handlers(app)
     app.include_router(api_router)
+    install_docs(app)
+    # the last added runs first: security headers on every answer, then the Host check
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_host_names)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:
