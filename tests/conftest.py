@@ -32,6 +32,8 @@ POSTGRES_URL = os.environ.get(
     "FAULTMAVEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 TABLES = tuple(table.name for table in Base.metadata.sorted_tables)
+# the default hosts and Starlette TestClient's host name (never allowed outside the tests)
+TEST_HOSTS = f"{Settings.model_fields['allowed_hosts'].default},testserver"
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +86,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, database_url=database_url, auto_migrate=False)
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        auto_migrate=False,
+        allowed_hosts=TEST_HOSTS,
+    )
 
 
 @pytest.fixture

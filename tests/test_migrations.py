@@ -19,7 +19,7 @@ EXPECTED = {"cases", "runbooks", "runbook_versions", "runbook_labels"}
 def test_app_creates_its_database_in_a_fresh_data_dir(tmp_path: Path) -> None:
     data_dir = tmp_path / "new" / "place"
     app = create_app(Settings(data_dir=data_dir))
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost:8090") as client:  # a default host
         assert client.get("/api/v1/health").json()["status"] == "ok"
     assert (data_dir / "faultmaven.db").exists()
     assert current_revision(app.state.engine) == head_revision()

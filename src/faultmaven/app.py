@@ -11,9 +11,15 @@ from fastapi.responses import RedirectResponse
 
 from faultmaven import __version__
 from faultmaven.api.admission import AdmissionMiddleware
+from faultmaven.api.docs import install_docs
 from faultmaven.api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from faultmaven.api.health import HEALTH_CONNECTIONS, HEALTH_TIMEOUT_SECONDS
-from faultmaven.api.request_guards import BodyLimitMiddleware, JsonBodyMiddleware
+from faultmaven.api.request_guards import (
+    AllowedHostsMiddleware,
+    BodyLimitMiddleware,
+    JsonBodyMiddleware,
+    SecurityHeadersMiddleware,
+)
 from faultmaven.api.router import api_router
 from faultmaven.assistant.runbook_writing import JOB_HANDLERS
 from faultmaven.config import Settings
@@ -58,7 +64,12 @@ def create_app(settings: Settings) -> FastAPI:
         _app.state.health_engine.dispose()
 
     app = FastAPI(
-        title="FaultMaven", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="FaultMaven",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by install_docs from installed files, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -70,6 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = session_factory
     install_error_handlers(app)
     app.include_router(api_router)
+    install_docs(app)
+    # the last added runs first: security headers on every answer, then the Host check
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -78,6 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
         queue_timeout=settings.queue_timeout_seconds,
     )
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_host_names)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

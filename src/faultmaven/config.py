@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         default=True,
         description="Apply database migrations when the app or CLI starts.",
     )
+    allowed_hosts: str = Field(
+        default="localhost,127.0.0.1,::1",
+        description="Host names the API answers to (comma list; a port is ignored; * allows "
+        "any; *.example.com a domain and its subdomains). Others get 400 HOST_NOT_ALLOWED: the "
+        "protection against DNS rebinding. Set it when serving on a non-loopback address, e.g. "
+        "faultmaven.example.com,10.0.0.5.",
+    )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1024,
@@ -140,6 +147,20 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_list(cls, value: str) -> str:
+        hosts = [host.strip().lower() for host in value.split(",") if host.strip()]
+        if not hosts:
+            raise ValueError("FAULTMAVEN_ALLOWED_HOSTS is empty; name at least one host, or *")
+        return ",".join(hosts)
+
+    @property
+    def allowed_host_names(self) -> tuple[str, ...]:
+        """``allowed_hosts`` as a tuple of lower-case names, brackets of IPv6 removed."""
+        hosts = self.allowed_hosts.split(",")
+        return tuple(host.removeprefix("[").removesuffix("]") for host in hosts)
 
     @property
     def resolved_database_url(self) -> str:

@@ -35,12 +35,13 @@ from faultmaven.cases.schemas import (
 from faultmaven.cases.service import ENTRY_PATCH_MODELS, Phase
 from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.jobs.service import Job
+from faultmaven.kit.fields import EntityId
 from faultmaven.kit.pagination import Page
 from faultmaven.runbooks.schemas import Runbook
 from faultmaven.suggestions.service import Suggestion, suggestions_for
 
 router = APIRouter(prefix="/cases", tags=["cases"], route_class=AnswerKeepingRoute)
-CaseId = Annotated[str, Path(max_length=40, description="A case id, e.g. case_3f9a1c0b7d2e.")]
+CaseId = Annotated[EntityId, Path(description="A case id, e.g. case_3f9a1c0b7d2e.")]
 
 
 class EntriesIn(BaseModel):
@@ -60,15 +61,15 @@ class OfferDecisionIn(BaseModel):
         default=DuplicateChoice.ask,
         description="If a similar runbook exists: ask (answer names it), update it, or new.",
     )
-    runbook_id: str | None = Field(
-        default=None, max_length=40, description="With duplicate=update: the runbook to update."
+    runbook_id: EntityId | None = Field(
+        default=None, description="With duplicate=update: the runbook to update."
     )
 
 
 class RunbookFromCaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     duplicate: DuplicateChoice = DuplicateChoice.ask
-    runbook_id: str | None = Field(default=None, max_length=40)
+    runbook_id: EntityId | None = None
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseTurn)
@@ -224,7 +225,7 @@ def add_entries(
 def update_entry(
     case_id: CaseId,
     phase: Phase,
-    entry_id: Annotated[str, Path(max_length=40)],
+    entry_id: Annotated[EntityId, Path()],
     changes: Annotated[dict[str, Any], Body()],
     session: SessionDep,
     actor: ActorDep,

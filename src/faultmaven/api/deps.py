@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from faultmaven.api.idempotency import WRITE_METHODS, IdempotentReplay, claim_of, reply_of
@@ -14,6 +15,7 @@ from faultmaven.errors import InvalidInput
 from faultmaven.kit import idempotency
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.db import unit_of_work
+from faultmaven.kit.fields import Name, Offset
 from faultmaven.kit.idempotency import Claim
 from faultmaven.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
@@ -45,21 +47,30 @@ def _session(
             )
 
 
+_NAME = TypeAdapter(Name)
+
+
 def _actor(
     x_faultmaven_actor: Annotated[
         str | None,
-        Header(description="Who is acting (user name or tool); default 'anonymous'."),
+        Header(
+            description="Who is acting (user name or tool, a name: letters, digits, spaces and "
+            "_ . - / : @ +, no e-mail or IP address); default 'anonymous'."
+        ),
     ] = None,
 ) -> str:
-    actor = (x_faultmaven_actor or "anonymous").strip()
-    if not actor or len(actor) > 200:
-        raise InvalidInput("X-FaultMaven-Actor must be 1 to 200 characters.")
-    return actor
+    if x_faultmaven_actor is None:
+        return "anonymous"
+    try:
+        return _NAME.validate_python(x_faultmaven_actor)
+    except ValidationError as error:
+        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"X-FaultMaven-Actor header: {reason}.") from None
 
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[Offset, Query(description="Items to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 

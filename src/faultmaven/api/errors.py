@@ -48,6 +48,11 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _problem(problem: dict[str, Any]) -> str:
+    """Pydantic's message, without the "Value error, " that prefixes the field types' own."""
+    return str(problem.get("msg", "")).removeprefix("Value error, ")
+
+
 def _validation_response(error: RequestValidationError) -> JSONResponse:
     problems = error.errors()
     for problem in problems:
@@ -60,7 +65,7 @@ def _validation_response(error: RequestValidationError) -> JSONResponse:
                 ),
             )
     details = [
-        {"field": _location(tuple(p.get("loc", ()))), "problem": p.get("msg", "")} for p in problems
+        {"field": _location(tuple(p.get("loc", ()))), "problem": _problem(p)} for p in problems
     ]
     summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
     if len(details) > 5:

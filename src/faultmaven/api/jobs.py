@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path
 from faultmaven.api.deps import SessionDep
 from faultmaven.jobs import service
 from faultmaven.jobs.service import Job
+from faultmaven.kit.fields import EntityId
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}", response_model=Job)
-def get_job(job_id: Annotated[str, Path(max_length=40)], session: SessionDep):
+def get_job(job_id: Annotated[EntityId, Path()], session: SessionDep):
     """A job's status: queued, running, succeeded (with its result) or failed (with why)."""
     return service.get_job(session, job_id=job_id)

@@ -1,16 +1,98 @@
-"""Checks on a request before any endpoint reads it: body size, and that bodies are JSON."""
+"""Checks on a request before any endpoint reads it (the Host it names, body size, that bodies are
+JSON) and the security headers every response carries."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from faultmaven.api.errors import error_body
+from faultmaven.api.errors import send_error
 from faultmaven.errors import PayloadTooLarge
 
 _JSON_TYPES = (b"application/json", b"application/merge-patch+json")
+
+
+class AllowedHostsMiddleware:
+    """A request whose Host header is not an allowed host name gets 400 HOST_NOT_ALLOWED.
+
+    The laptop default (localhost, 127.0.0.1, ::1) is what stops DNS rebinding: a web page on
+    evil.example that re-points its name at 127.0.0.1 still sends ``Host: evil.example``. The
+    port is ignored; ``*`` allows any host; ``*.example.com`` a domain and its subdomains.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed: tuple[str, ...]) -> None:
+        self.app = app
+        self.any = "*" in allowed
+        self.exact = frozenset(host for host in allowed if not host.startswith("*."))
+        self.domains = tuple(host[1:] for host in allowed if host.startswith("*."))
+
+    def allows(self, host: str) -> bool:
+        if self.any:
+            return True
+        name = host_name(host)
+        return name in self.exact or any(
+            name.endswith(domain) or name == domain[1:] for domain in self.domains
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self.any:
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+        if self.allows(host):
+            await self.app(scope, receive, send)
+            return
+        shown = host if len(host) <= 100 else host[:100] + "..."
+        message = (
+            f"Host {shown!r} is not allowed. The server answers only to the hosts in "
+            "FAULTMAVEN_ALLOWED_HOSTS (default: localhost, 127.0.0.1, ::1); an operator who "
+            "serves it under another name adds that name there."
+        )
+        await send_error(send, 400, "HOST_NOT_ALLOWED", message)
+
+
+def host_name(host: str) -> str:
+    """The name part of a Host header: lower case, without the port, IPv6 brackets or the
+    trailing dot (``[::1]:8090`` -> ``::1``, ``LocalHost.:80`` -> ``localhost``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.removesuffix(".")
+
+
+# Scripts, styles, images, fonts and fetches from this origin only; no plugins, no framing, no
+# <base> rewriting. Pages that need more (the API docs) set their own policy.
+STRICT_CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+class SecurityHeadersMiddleware:
+    """Every response: ``X-Content-Type-Options: nosniff`` (a JSON or markdown answer is never
+    run as a script or page). HTML responses: ``STRICT_CSP`` unless the endpoint set a
+    ``Content-Security-Policy`` of its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                is_html = headers.get("content-type", "").startswith("text/html")
+                if is_html and "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = STRICT_CSP
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class JsonBodyMiddleware:
@@ -31,7 +113,7 @@ class JsonBodyMiddleware:
                 message = (
                     f"Send the body as JSON with Content-Type: application/json (got {shown})."
                 )
-                await _send_json(send, 415, error_body("UNSUPPORTED_MEDIA_TYPE", message))
+                await send_error(send, 415, "UNSUPPORTED_MEDIA_TYPE", message)
                 return
         await self.app(scope, receive, send)
 
@@ -50,7 +132,7 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_json(send, 413, error_body("PAYLOAD_TOO_LARGE", self._message()))
+            await send_error(send, 413, "PAYLOAD_TOO_LARGE", self._message())
             return
         received = 0
 
@@ -64,19 +146,3 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
+from pydantic import AfterValidator, TypeAdapter, ValidationError
 
 from faultmaven.api.deps import ActorDep, PageDep, SessionDep
 from faultmaven.api.idempotency import AnswerKeepingRoute
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
+from faultmaven.kit.fields import MAX_DB_INT, EntityId, Name, Version, no_control_characters
 from faultmaven.kit.pagination import Page
 from faultmaven.runbooks import service
 from faultmaven.runbooks.markdown import render_markdown
@@ -30,7 +33,7 @@ from faultmaven.runbooks.service import RunbookFilters, SearchMode, SearchResult
 from faultmaven.search.query import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/runbooks", tags=["runbooks"], route_class=AnswerKeepingRoute)
-RunbookId = Annotated[str, Path(max_length=40, description="A runbook id, e.g. rb_3f9a1c0b7d2e.")]
+RunbookId = Annotated[EntityId, Path(description="A runbook id, e.g. rb_3f9a1c0b7d2e.")]
 MARKDOWN = "text/markdown; charset=utf-8"
 
 
@@ -47,8 +50,8 @@ StatusQ = Annotated[
     RunbookStatus | None,
     Query(alias="status", description="Only this status (default: all but archived)."),
 ]
-ServiceQ = Annotated[str | None, Query(alias="service", max_length=300)]
-TagQ = Annotated[str | None, Query(max_length=300)]
+ServiceQ = Annotated[Name | None, Query(alias="service")]
+TagQ = Annotated[Name | None, Query()]
 
 
 def _markdown(runbook: Runbook) -> str:
@@ -100,7 +103,9 @@ def list_runbooks(
 def search_runbooks(
     session: SessionDep,
     q: Annotated[
-        str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words to look for.")
+        str,
+        Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words to look for."),
+        AfterValidator(no_control_characters),
     ],
     status_: StatusQ = None,
     severity: Severity | None = None,
@@ -212,13 +217,25 @@ def patch_runbook(
     return runbook
 
 
+_VERSION = TypeAdapter(Version)
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _parse_if_match(value: str | None) -> int | None:
+    """The version an ``If-Match: "3"`` header names (a Version: 1 to 2^31 - 1)."""
     if value is None:
         return None
     cleaned = value.strip().removeprefix("W/").strip('"')
-    if not cleaned.isdigit():
-        raise InvalidInput(f'If-Match must be a version number such as "3", not {value!r}.')
-    return int(cleaned)
+    if not _DIGITS.fullmatch(cleaned):
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise InvalidInput(f'If-Match must be a version number such as "3", not {shown!r}.')
+    try:  # (more than 10 digits cannot be a version: never parse a huge number)
+        return _VERSION.validate_python(int(cleaned) if len(cleaned) <= 10 else 0)
+    except ValidationError:
+        shown = cleaned if len(cleaned) <= 20 else cleaned[:20] + "..."
+        raise InvalidInput(
+            f"If-Match header: {shown} is not a version; versions run from 1 to {MAX_DB_INT}."
+        ) from None
 
 
 @router.delete("/{runbook_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -235,5 +252,5 @@ def list_versions(runbook_id: RunbookId, session: SessionDep):
 
 
 @router.get("/{runbook_id}/versions/{version}", response_model=RunbookVersion)
-def get_version(runbook_id: RunbookId, version: Annotated[int, Path(ge=1)], session: SessionDep):
+def get_version(runbook_id: RunbookId, version: Annotated[Version, Path()], session: SessionDep):
     return service.get_version(session, runbook_id=runbook_id, version=version)

@@ -28,6 +28,7 @@ from faultmaven.assistant.runbook_offer import (
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseCreate, CaseRecord, MessageRole, RunbookOfferState
 from faultmaven.cases.service import Phase
+from faultmaven.kit.fields import Text
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.markdown import render_markdown
 from faultmaven.suggestions.service import Suggestion, refresh_suggestions
@@ -49,7 +50,7 @@ class CaseTurn(BaseModel):
 
 
 class MessageIn(BaseModel):
-    content: str = Field(min_length=1, max_length=20_000, description="What the user says.")
+    content: Text = Field(description="What the user says.")
 
 
 def suggestions_turn(suggestions: list[Suggestion]) -> LLMResponse | None:

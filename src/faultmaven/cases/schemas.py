@@ -2,39 +2,28 @@
 
 Every entry that is an object gets an ``id`` when it is stored; string entries (symptoms,
 evidence, affected systems) stay plain strings so that the record keeps the shape other tools send.
+Input fields use the field types of :mod:`faultmaven.kit.fields` (one rule per kind of field).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAX_ITEMS = 1000  # entries per phase
-SHORT = 300  # titles, labels, one-line checks
-TEXT = 20_000  # descriptions, command output
-
-
-def _stripped_nonempty(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty or only whitespace")
-    return value
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        raise ValueError("must include a timezone, e.g. 2025-10-05T14:30:00Z")
-    return value
-
-
-Line = Annotated[str, Field(max_length=SHORT), AfterValidator(_stripped_nonempty)]
-Text = Annotated[str, Field(max_length=TEXT), AfterValidator(_stripped_nonempty)]
-OptionalText = Annotated[str, Field(max_length=TEXT)]
-Command = Annotated[str, Field(max_length=4000), AfterValidator(_stripped_nonempty)]
-UTCTimestamp = Annotated[datetime, AfterValidator(_utc)]
+from faultmaven.kit.fields import (
+    MAX_ITEMS,
+    Command,
+    EntryIndex,
+    Line,
+    Name,
+    OptionalCommand,
+    OptionalText,
+    ShortText,
+    Text,
+    UTCTimestamp,
+)
 
 
 class Severity(StrEnum):
@@ -116,10 +105,10 @@ class HypothesisIn(_Strict):
 
 class ValidationIn(_Strict):
     description: Text
-    command: Annotated[str, Field(max_length=4000)] = ""
+    command: OptionalCommand = ""
     output: OptionalText = ""
     conclusion: OptionalText = ""
-    hypothesis: int | None = Field(
+    hypothesis: EntryIndex | None = Field(
         default=None, ge=0, description="Index into the case's hypotheses list."
     )
 
@@ -138,9 +127,7 @@ class SolutionIn(_Strict):
     outcome: SolutionOutcome = SolutionOutcome.proposed
     validation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     rollback: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
-    duration: Annotated[str, Field(max_length=60)] = Field(
-        default="", description="How long the fix took, e.g. '10 mins'."
-    )
+    duration: ShortText = Field(default="", description="How long the fix took, e.g. '10 mins'.")
 
 
 class Prevention(_Strict):
@@ -192,8 +179,8 @@ class CaseFields(_Strict):
     description: OptionalText | None = None
     severity: Severity | None = None
     affected_systems: list[Line] | None = Field(default=None, max_length=MAX_ITEMS)
-    services: list[Line] | None = Field(default=None, max_length=MAX_ITEMS)
-    tags: list[Line] | None = Field(default=None, max_length=MAX_ITEMS)
+    services: list[Name] | None = Field(default=None, max_length=MAX_ITEMS)
+    tags: list[Name] | None = Field(default=None, max_length=MAX_ITEMS)
     root_cause: RootCause | None = None
     prevention: Prevention | None = None
 
@@ -205,8 +192,8 @@ class CaseCreate(_Strict):
     description: OptionalText = ""
     severity: Severity = Severity.medium
     affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
-    services: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
-    tags: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
+    services: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+    tags: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
     symptoms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     blast_radius: list[BlastRadiusIn] = Field(default_factory=list, max_length=MAX_ITEMS)
     timeline: list[TimelineEventIn] = Field(default_factory=list, max_length=MAX_ITEMS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
@@ -44,9 +44,10 @@ from faultmaven.cases.schemas import (
 )
 from faultmaven.errors import Conflict, InvalidInput, NotFound
 from faultmaven.kit.clock import utcnow
+from faultmaven.kit.fields import Command, Line, OptionalCommand, ShortText, validate_fitted
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.pagination import Page, PageRequest
-from faultmaven.redaction import RedactionPolicy, Redactor
+from faultmaven.redaction import RedactionPolicy, Redactor, shorten
 
 # The investigation record: fields stored in the JSON document of the case row.
 RECORD_FIELDS = (
@@ -97,6 +98,7 @@ _ENTRY_MODELS: dict[Phase, tuple[type[BaseModel] | None, str]] = {
 
 
 _STRINGS = TypeAdapter(list[Text])
+_STRING = TypeAdapter(Text)
 
 
 class _Patch(BaseModel):
@@ -111,20 +113,20 @@ class HypothesisPatch(_Patch):
 
 class ValidationPatch(_Patch):
     description: Text | None = None
-    command: str | None = Field(default=None, max_length=4000)
+    command: OptionalCommand | None = None
     output: OptionalText | None = None
     conclusion: OptionalText | None = None
 
 
 class SolutionPatch(_Patch):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: Line | None = None
     kind: SolutionKind | None = None
     outcome: SolutionOutcome | None = None
     steps: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
-    commands: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
+    commands: list[Command] | None = Field(default=None, max_length=MAX_ITEMS)
     validation: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
     rollback: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
-    duration: str | None = Field(default=None, max_length=60)
+    duration: ShortText | None = None
 
 
 ENTRY_PATCH_MODELS: dict[Phase, type[_Patch]] = {
@@ -217,13 +219,21 @@ def _load(session: Session, case_id: str, *, for_update: bool = False) -> CaseRo
 
 
 _SECRETS_ONLY = Redactor(RedactionPolicy.from_setting("none"))
+_Valid = TypeVar("_Valid", bound=BaseModel | str)
 
 
-def scrub_secrets(value: Any) -> Any:
+def scrub_secrets(data: _Valid) -> _Valid:
     """Secrets (keys, tokens, passwords...) never enter a case record: they become typed
-    placeholders as they arrive. Personal data stays: it is what one troubleshoots with."""
-    cleaned, _counts = _SECRETS_ONLY.redact_data(value)
-    return cleaned
+    placeholders as they arrive. Personal data stays: it is what one troubleshoots with.
+
+    ``data`` is validated input (a model, or a string entry); so is the result: a text that the
+    placeholders make longer than its field allows is cut to fit (``validate_fitted``), because
+    redaction never makes valid input invalid."""
+    if isinstance(data, str):
+        cleaned, counts = _SECRETS_ONLY.redact(data)
+        return validate_fitted(_STRING, cleaned, shorten=shorten) if counts else data  # type: ignore[return-value]
+    dumped, counts = _SECRETS_ONLY.redact_data(data.model_dump(mode="json", exclude_unset=True))
+    return validate_fitted(type(data), dumped, shorten=shorten) if counts else data
 
 
 def _flush(session: Session) -> None:
@@ -286,7 +296,7 @@ def list_cases(
 
 
 def create_case(session: Session, *, data: CaseCreate, actor: str) -> CaseRecord:
-    data = CaseCreate.model_validate(scrub_secrets(data.model_dump(mode="json")))
+    data = scrub_secrets(data)
     now = utcnow()
     opened_at = data.opened_at or now
     if opened_at > now:
@@ -331,8 +341,8 @@ def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: s
     row = _lock(session, case_id)
     record = _to_record(row)
     _require_editable(record)
-    update = changes.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-    return _apply(session, row, record, **scrub_secrets(update))
+    update = scrub_secrets(changes).model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    return _apply(session, row, record, **update)
 
 
 def _parse_entries(phase: Phase, items: Sequence[Any]) -> list[Any]:
@@ -365,7 +375,7 @@ def add_entries(
     record = _to_record(row)
     if phase is not Phase.messages:  # the transcript may go on after closing
         _require_editable(record)
-    entries = _parse_entries(phase, scrub_secrets(list(items)))
+    entries = [scrub_secrets(entry) for entry in _parse_entries(phase, items)]
     existing = getattr(record, phase.field)
     if len(existing) + len(entries) > MAX_ITEMS:
         raise InvalidInput(f"A case holds at most {MAX_ITEMS} {phase.value} entries.")
@@ -402,7 +412,7 @@ def update_entry(
             details={"case_id": case_id, "entry_id": entry_id},
         )
     entry = entries[position]
-    update = scrub_secrets(changes.model_dump(mode="json", exclude_unset=True, exclude_none=True))
+    update = scrub_secrets(changes).model_dump(mode="json", exclude_unset=True, exclude_none=True)
     patched = type(entry).model_validate({**entry.model_dump(mode="json"), **update})
     new_entries = [*entries[:position], patched, *entries[position + 1 :]]
     return _apply(session, row, record, **{phase.field: new_entries})

@@ -8,6 +8,7 @@ would print a usage box and exit 2).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -143,13 +144,34 @@ def serve(
     console.print(
         f"FaultMaven {__version__}: database {settings.resolved_database_url.split('@')[-1]}"
     )
+    bind = host or settings.host
+    if not _is_loopback(bind) and set(settings.allowed_host_names) <= _LOOPBACK_NAMES:
+        err_console.print(
+            f"Listening on {bind}, but only requests for localhost, 127.0.0.1 and ::1 are "
+            "answered (others get 400 HOST_NOT_ALLOWED, the DNS-rebinding protection). Set "
+            "FAULTMAVEN_ALLOWED_HOSTS to the names clients use, e.g. "
+            "FAULTMAVEN_ALLOWED_HOSTS=faultmaven.example.com,10.0.0.5 (or * behind a proxy that "
+            "checks Host)."
+        )
     uvicorn.run(
         app_,
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         log_level="info",
         log_config=uvicorn_log_config(),
     )
+
+
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _seed_if_empty(ctx: typer.Context) -> None:

@@ -87,6 +87,9 @@ Overlapping secret spans are merged into one (nothing of either survives), typed
 specific detector (private key > provider token > JWT > URL password > tool/header > Kubernetes
 Secret > keyword > generic); personal-data spans inside a secret span are dropped. Text that
 already contains ``[REDACTED:...]`` placeholders keeps them, so redaction is idempotent.
+A placeholder is often longer than what it replaces (``password=x`` grows by 18 characters):
+where a length limit applies, :func:`shorten` cuts the redacted text to it, never inside a
+placeholder, ending with ``…``.
 
 detect-secrets is used as a library of patterns and validators, not as a scanner: its provider
 patterns (AWS, GitHub, GitLab, Slack, Stripe, SendGrid, PyPI, OpenAI, Square, Discord,
@@ -122,8 +125,9 @@ Known gaps
   (``passwordSecret: app-db``, ``next_page_token=...``).
 """
 
+from faultmaven.redaction.bounds import shorten
 from faultmaven.redaction.policy import PERSONAL_KINDS, RedactionPolicy
 from faultmaven.redaction.redactor import Redactor
 from faultmaven.redaction.report import RedactionReport
 
-__all__ = ["PERSONAL_KINDS", "RedactionPolicy", "RedactionReport", "Redactor"]
+__all__ = ["PERSONAL_KINDS", "RedactionPolicy", "RedactionReport", "Redactor", "shorten"]

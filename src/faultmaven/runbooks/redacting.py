@@ -8,7 +8,8 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from faultmaven.redaction import RedactionPolicy, Redactor
+from faultmaven.kit.fields import validate_fitted
+from faultmaven.redaction import RedactionPolicy, Redactor, shorten
 from faultmaven.runbooks.schemas import RunbookContent
 
 _PLACEHOLDER = re.compile(r"\[REDACTED:([a-z_]+)\]")
@@ -32,7 +33,8 @@ def redact_content(content: RunbookContent, *, personal_data: str) -> RedactedCo
     if not redactor.is_clean(data):
         data, counts = redactor.redact_data(data)
         if counts:  # placeholders may change what a field parses to: check the result again
-            content = RunbookContent.model_validate(data)
+            # (a text that placeholders made longer than its field allows is cut to fit)
+            content = validate_fitted(RunbookContent, data, shorten=shorten)
             data = content.model_dump(mode="json")
     report = Counter(_PLACEHOLDER.findall(json.dumps(data)))
     return RedactedContent(content, data, dict(sorted(report.items())))

@@ -13,20 +13,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from faultmaven.cases.schemas import (
+from faultmaven.cases.schemas import HypothesisStatus, Severity, SolutionKind, TimelineKind
+from faultmaven.kit.fields import (
     MAX_ITEMS,
     Command,
-    HypothesisStatus,
+    Day,
     Line,
+    Minutes,
+    Name,
+    Note,
+    OptionalCommand,
     OptionalText,
-    Severity,
-    SolutionKind,
+    ShortText,
     Text,
-    TimelineKind,
     UTCTimestamp,
+    Version,
 )
-
-MAX_VERSION = 2**31 - 1  # what the version columns hold on every database
 
 
 class RunbookStatus(StrEnum):
@@ -58,7 +60,7 @@ class DiagnosisHypothesis(_Strict):
 
 class DiagnosisValidation(_Strict):
     description: Text
-    command: OptionalText = ""
+    command: OptionalCommand = ""
     output: OptionalText = ""
     conclusion: OptionalText = ""
 
@@ -81,7 +83,7 @@ class Fix(_Strict):
 
     title: Line
     kind: SolutionKind = SolutionKind.immediate
-    duration: str = Field(default="", max_length=60)
+    duration: ShortText = ""
     steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
 
@@ -118,17 +120,17 @@ class RunbookContent(_Strict):
     root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
     solution: SolutionSection = Field(default_factory=SolutionSection)
     prevention: PreventionSection = Field(default_factory=PreventionSection)
-    average_resolution_minutes: float | None = Field(
-        default=None, ge=0, description="Mean time to resolve, from the linked cases."
+    average_resolution_minutes: Minutes | None = Field(
+        default=None, description="Mean time to resolve, from the linked cases (at most 10 years)."
     )
 
 
 class RunbookMetadata(_Strict):
     status: RunbookStatus = RunbookStatus.draft
-    services: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
-    tags: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
-    owner: str | None = Field(default=None, max_length=200)
-    review_by: date | None = None
+    services: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+    tags: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+    owner: Name | None = None
+    review_by: Day | None = None
 
 
 class RunbookCreate(RunbookContent, RunbookMetadata):
@@ -167,13 +169,11 @@ class RunbookUpdate(RunbookCreate):
     version being edited. Every field of the runbook must be sent (send the runbook as read,
     edited); for a partial edit use ``PATCH`` with a JSON merge patch."""
 
-    version: int | None = Field(
+    version: Version | None = Field(
         default=None,
-        ge=1,
-        le=MAX_VERSION,
         description="The version this edit is based on (or send If-Match). Stale -> 409.",
     )
-    change_note: str = Field(default="", max_length=1000)
+    change_note: Note = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -198,13 +198,11 @@ class RunbookPatch(BaseModel):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": True})
 
-    version: int | None = Field(
+    version: Version | None = Field(
         default=None,
-        ge=1,
-        le=MAX_VERSION,
         description="The version this edit is based on (or send If-Match). Stale -> 409.",
     )
-    change_note: str = Field(default="", max_length=1000)
+    change_note: Note = ""
 
     @property
     def changes(self) -> dict[str, Any]:
