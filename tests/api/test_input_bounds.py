@@ -76,8 +76,10 @@ def test_version_in_the_path_is_bounded(client: TestClient, runbook_id: str, ver
 def test_bad_edits_change_nothing(
     client: TestClient, runbook_id: str, body: dict, headers: dict, mentions: str
 ) -> None:
-    _rejected(client.put(f"/api/v1/runbooks/{runbook_id}", json=body, headers=headers), mentions)
-    runbook = client.get(f"/api/v1/runbooks/{runbook_id}").json()
+    url = f"/api/v1/runbooks/{runbook_id}"
+    whole = {**client.get(url).json(), **body}  # a PUT sends the whole runbook
+    _rejected(client.put(url, json=whole, headers=headers), mentions)
+    runbook = client.get(url).json()
     assert (runbook["title"], runbook["version"]) == ("Kafka consumer lag", 1)
     assert len(client.get(f"/api/v1/runbooks/{runbook_id}/versions").json()) == 1
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar, cast
@@ -178,7 +178,7 @@ _T = TypeVar("_T")
 
 
 @lru_cache(maxsize=64)
-def _adapter(model: Hashable) -> TypeAdapter[Any]:
+def _adapter(model: Any) -> TypeAdapter[Any]:
     return TypeAdapter(model)
 
 
@@ -193,7 +193,7 @@ def validate_fitted(
     such a step must never turn a valid value into an invalid one. Errors of any other kind are
     raised as they are.
     """
-    adapter = schema if isinstance(schema, TypeAdapter) else _adapter(cast(Hashable, schema))
+    adapter = schema if isinstance(schema, TypeAdapter) else _adapter(cast(Any, schema))
     try:
         return adapter.validate_python(data)
     except ValidationError as error:

@@ -177,10 +177,14 @@ class RunbookUpdate(RunbookCreate):
 
     @model_validator(mode="before")
     @classmethod
-    def _whole_runbook(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        missing = [name for name in EDITABLE_FIELDS if name not in data]
+    def _without_read_only_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key not in READ_ONLY_FIELDS}
+        return data
+
+    @model_validator(mode="after")
+    def _whole_runbook(self) -> RunbookUpdate:
+        missing = [name for name in EDITABLE_FIELDS if name not in self.model_fields_set]
         if missing:
             raise PydanticCustomError(
                 "missing_fields",
@@ -188,7 +192,7 @@ class RunbookUpdate(RunbookCreate):
                 "(GET), edited, or use PATCH with a JSON merge patch",
                 {"missing": ", ".join(missing)},
             )
-        return {key: value for key, value in data.items() if key not in READ_ONLY_FIELDS}
+        return self
 
 
 class RunbookPatch(BaseModel):
