@@ -1,0 +1,141 @@
+"""Secrets with no key next to them: bare high-entropy tokens, ``aws configure set``, and
+password phrases in prose. Each planted kind is caught; realistic non-secrets are kept.
+
+The fake secrets are assembled at run time so that this file does not look like a leak.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+
+import pytest
+
+from faultmaven.redaction import Redactor
+
+# The AWS documentation's example secret access key, and a random-looking one.
+AWS_SECRET_EXAMPLE = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
+AWS_SECRET = "Tk3vQ9x2ZbL7m/" + "Wc8RfYp1sJhD4uNe6GaKq0Vt"
+AZURE_KEY = (
+    "Zq3vT9bX2mK7pL4nR8sW1yC6dF0gH5jAeUoI+x/Bc7Nw2Mv4Kp9Lr6Ts3Hd8Gf1Ja5" + "Qe0Yb2Uc4Xo6Wn==" + ""
+)
+URLSAFE_TOKEN = "f7Kq2_Vx9LmZ3-bR8tNw4YcPj6DhG1sUe0Ao5" + "XiMk"
+ALNUM_32 = "q7XvB2mN9kLp4RtW" + "8zYc3HdF6gJs1Ae5"
+
+
+@pytest.fixture(scope="module")
+def redactor() -> Redactor:
+    return Redactor()
+
+
+# ----------------------------------------------------------------------------------------------
+# Bare high-entropy tokens
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        pytest.param(
+            f"$ cat ~/.aws/key\n{AWS_SECRET_EXAMPLE}\n", AWS_SECRET_EXAMPLE, id="aws-doc-key"
+        ),
+        pytest.param(f"{AWS_SECRET}", AWS_SECRET, id="whole-output"),
+        pytest.param(f"got {AWS_SECRET} back from the vault", AWS_SECRET, id="in-prose"),
+        pytest.param(f'["{AWS_SECRET}"]', AWS_SECRET, id="json-array"),
+        pytest.param(f"- {AZURE_KEY}\n- {AZURE_KEY[::-1]}", AZURE_KEY, id="azure-two-lines"),
+        pytest.param(f"token issued: ok\n{URLSAFE_TOKEN}", URLSAFE_TOKEN, id="urlsafe"),
+        pytest.param(f"echo {ALNUM_32} | vault login -", ALNUM_32, id="alnum-32"),
+        pytest.param(f"{AWS_SECRET}\n{AWS_SECRET[::-1]}", AWS_SECRET, id="two-keys-two-lines"),
+    ],
+)
+def test_bare_secret_is_caught(redactor: Redactor, text: str, secret: str) -> None:
+    out, counts = redactor.redact(text)
+    assert secret not in out
+    assert counts["secret"] >= 1
+
+
+def test_bare_secret_report_and_idempotence(redactor: Redactor) -> None:
+    out, counts = redactor.redact(f"output:\n{AWS_SECRET_EXAMPLE}")
+    assert out == "output:\n[REDACTED:secret]"
+    assert counts == Counter(secret=1)
+    assert redactor.redact(out) == (out, Counter())
+
+
+H40 = "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+H64 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+B64_JSON = base64.b64encode(
+    json.dumps({"auths": {"registry.example.com": {"email": "ci"}}, "v": 2}).encode()
+).decode()
+CERT_LINES = [
+    "MIIDpzCCA1GgAwIBAgIJAK+ii7kzrdqvMA0GCSqGSIb3DQEBBQUAMIGcMQswCQYD",
+    "VQQGEwJVUzETMBEGA1UECBMKQ2FsaWZvcm5pYTE9MDsGA1UEChM0WE1MIFNlY3Vy",
+    "aXR5IExpYnJhcnkgKGh0dHA6Ly93d3cuYWxla3NleS5jb20veG1sc2VjKTEQMA4G",
+    "fBjXssrERn05kpBcrRfzou4r3DCgQFPhjxga",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f"git show {H40}", id="git-sha"),
+        pytest.param(f"commit {H40.upper()}", id="git-sha-upper"),
+        pytest.param("request 3f9c2b1e-7a4d-4e8b-9c1f-2a3b4c5d6e7f failed", id="uuid"),
+        pytest.param(f"image: registry.example.com/api@sha256:{H64}", id="image-digest"),
+        pytest.param(f"docker pull nginx@sha256:{H64}", id="image-digest-pull"),
+        pytest.param("kubectl logs redis-7d9f8b6c4-x2x9z -n production", id="pod-name"),
+        pytest.param(
+            "kubectl logs api-server-deployment-5f7b9c8d4-x2x9z-7d9f8b6c4 --previous",
+            id="long-pod-name",
+        ),
+        pytest.param(f"docker login payload {B64_JSON}", id="base64-json"),
+        pytest.param(f"payload={B64_JSON}", id="base64-json-assigned"),
+        pytest.param("\n".join(CERT_LINES), id="wrapped-certificate"),
+        pytest.param(
+            "<X509Certificate>" + "\n".join(CERT_LINES) + "</X509Certificate>",
+            id="wrapped-in-xml",
+        ),
+        pytest.param(
+            "at org.apache.hadoop.fs.s3a.ITestS3AEncryptionSSEKMSDefaultKey.setup", id="java"
+        ),
+        pytest.param("ITestS3AContractVectoredReadWithSSECKey2 failed", id="camel-case-test"),
+        pytest.param(
+            "hadoop-tools/hadoop-aws/src/test/java/org/apache/hadoop/fs/s3a/ITestS3AConfig",
+            id="path",
+        ),
+        pytest.param(
+            "/tmp/1-xvpobktnlicqhfzwbkriy4cick5tpsab/spack-src/hadoop-common/build/test/temp/QUALIFIED0",
+            id="build-path",
+        ),
+        pytest.param(
+            "S3 Extended Request ID: 6Xrg9thLiZXffBM9rbSCRgBqwTxdLAzm6OzWk9qYJz1k=", id="req-id"
+        ),
+        pytest.param('"VersionId": "2py_ZXKl7yh6fwhzksAx8Os1BriDJCBb",', id="keyed-version-id"),
+        pytest.param(
+            '"integrity": "sha512-AbCdEf0123456789+/GhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKl=="',
+            id="sri",
+        ),
+        pytest.param(
+            "256 SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 deploy@laptop", id="ssh-fp"
+        ),
+        pytest.param(
+            "see https://github.com/apache/hadoop/blob/81da221c757bef9ec35cd190f14b2f8723/x",
+            id="url",
+        ),
+        pytest.param(
+            "![logo](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAA4AAAASCAYAAABrXO8x)",
+            id="data-uri",
+        ),
+        pytest.param("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd", id="sequential"),
+        pytest.param("id-GostR3410-2001-CryptoPro-XchA-ParamSet", id="oid-name"),
+    ],
+)
+def test_realistic_non_secrets_are_kept(redactor: Redactor, text: str) -> None:
+    out, counts = redactor.redact(text)
+    assert counts["secret"] == 0, out
+    assert "[REDACTED:secret]" not in out
+
+
+def test_a_long_base64_blob_is_data_not_a_secret(redactor: Redactor) -> None:
+    # a core dump or an image pasted on one line: longer than any credential
+    blob = base64.b64encode(bytes(range(256)) * 8).decode()
+    assert redactor.redact(f"dump: {blob}") == (f"dump: {blob}", Counter())
+    assert redactor.redact(blob) == (blob, Counter())
