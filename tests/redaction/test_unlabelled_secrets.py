@@ -139,3 +139,118 @@ def test_a_long_base64_blob_is_data_not_a_secret(redactor: Redactor) -> None:
     blob = base64.b64encode(bytes(range(256)) * 8).decode()
     assert redactor.redact(f"dump: {blob}") == (f"dump: {blob}", Counter())
     assert redactor.redact(blob) == (blob, Counter())
+
+
+# ----------------------------------------------------------------------------------------------
+# aws configure set <key> <value>
+# ----------------------------------------------------------------------------------------------
+SESSION_TOKEN = "FwoGZXIvYXdzEBYaDH7pQ0kXzZ" + "1234abcd5678efghIJKLmnop"
+
+
+@pytest.mark.parametrize(
+    "command, secret, kind",
+    [
+        (f"aws configure set aws_secret_access_key {AWS_SECRET}", AWS_SECRET, "aws_secret_key"),
+        ("aws configure set aws_secret_access_key hunter2", "hunter2", "aws_secret_key"),
+        ("aws configure set aws_access_key_id MYKEYID123", "MYKEYID123", "aws_access_key"),
+        (
+            f"aws configure set aws_session_token {SESSION_TOKEN}",
+            SESSION_TOKEN,
+            "aws_session_token",
+        ),
+        (
+            f"aws configure set --profile prod aws_secret_access_key '{AWS_SECRET}'",
+            AWS_SECRET,
+            "aws_secret_key",
+        ),
+        (
+            f"aws configure set profile.prod.aws_secret_access_key {AWS_SECRET} --profile x",
+            AWS_SECRET,
+            "aws_secret_key",
+        ),
+        ("AWS CONFIGURE SET default.aws_security_token abc123", "abc123", "aws_session_token"),
+    ],
+)
+def test_aws_configure_set(redactor: Redactor, command: str, secret: str, kind: str) -> None:
+    out, counts = redactor.redact(f"Steps:\n1. {command}\n2. aws s3 ls")
+    assert secret not in out
+    assert counts == Counter({kind: 1})
+    assert "aws configure set" in out.lower() and "2. aws s3 ls" in out
+
+
+def test_aws_configure_set_of_other_settings_is_kept(redactor: Redactor) -> None:
+    for text in (
+        "aws configure set region eu-west-1",
+        "aws configure set default.s3.max_concurrent_requests 20",
+        "aws configure set aws_secret_access_key $AWS_SECRET_ACCESS_KEY",
+        "aws configure get aws_access_key_id",
+    ):
+        assert redactor.redact(text) == (text, Counter()), text
+
+
+# ----------------------------------------------------------------------------------------------
+# Passwords said in prose
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("my password is hunter2", "hunter2"),
+        ("the password was Tr0ub4dor&3, I think", "Tr0ub4dor&3"),
+        ("pw: s3cret!", "s3cret!"),
+        ("my pw is p@ss", "p@ss"),
+        ("Password is 'correct horse battery'", "correct horse battery"),
+        ('the password is "wrong"', "wrong"),
+        ("the root password for the db is hunter2 so try that", "hunter2"),
+        ("The admin password of grafana-01 was: Gr4fana!", "Gr4fana!"),
+        ("I reset the admin password to Welcome1! and it worked", "Welcome1!"),
+        ("password changed to Spring2024.", "Spring2024"),
+        ("the password has been set to HelloWorld", "HelloWorld"),
+        ("log in with password S3cr3t", "S3cr3t"),
+        ("the password is 12345678.", "12345678"),
+        ("DB_PASSWORD is now xK9#mQ2", "xK9#mQ2"),
+        ("the api token is tok_9f8e7d6c", "tok_9f8e7d6c"),
+    ],
+)
+def test_password_phrase_is_caught(redactor: Redactor, text: str, secret: str) -> None:
+    out, counts = redactor.redact(text)
+    assert secret not in out, out
+    assert counts == Counter({kind: 1 for kind in counts}) and sum(counts.values()) == 1
+    assert set(counts) <= {"password", "secret"}
+
+
+def test_password_phrase_in_a_case_message(redactor: Redactor) -> None:
+    message = {"role": "user", "content": "tried again; my password is hunter2 btw"}
+    out, counts = redactor.redact_data(message)
+    assert out == {"role": "user", "content": "tried again; my password is [REDACTED:password] btw"}
+    assert counts == Counter(password=1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the password is wrong",
+        "Password is expired",
+        "the password was changed yesterday",
+        "the password is 16 characters long",
+        "the password is stored in vault",
+        "password is NULL in the config",
+        "the password is the same as on staging",
+        "password was reset by ops",
+        "the password is required",
+        "the token is invalid",
+        "The secret is Opaque",
+        "the token was 5 minutes old",
+        "the token TTL is 3600s",
+        "token lifetime is 16h",
+        "reset the password to the default",
+        "log in with password authentication",
+        "the password is $DB_PASSWORD",
+        "the password is <redacted>",
+        "password is in ~/.pgpass",
+        "the password is ********",
+        "Password policy is strict",
+        "the password of user app is expired",
+    ],
+)
+def test_password_prose_without_a_password_is_kept(redactor: Redactor, text: str) -> None:
+    assert redactor.redact(text) == (text, Counter())

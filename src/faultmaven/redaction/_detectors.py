@@ -193,6 +193,8 @@ def kind_for_key(key: str) -> str:
     norm = re.sub(r"[^a-z0-9]", "", key.lower())
     if "aws" in norm and norm.endswith("secretaccesskey"):
         return "aws_secret_key"
+    if "aws" in norm and norm.endswith(("sessiontoken", "securitytoken")):
+        return "aws_session_token"
     if norm.endswith(("password", "passwd", "passphrase", "pwd", "pass", "pw", "masterauth")):
         return "password"
     if norm.endswith("apikey"):
@@ -401,6 +403,7 @@ def engine() -> Engine:
         _sql_and_config,
         _kubernetes_secrets,
         _assignments,
+        _password_phrases,
         _generic_detector(entropy_limit),
         _bare_detector(entropy_limit, is_sequential_string),
     )
@@ -723,7 +726,8 @@ def _tool_line(text: str, tool: str, start: int, end: int) -> Iterator[Span]:
 # --------------------------------------------------------------------------------------------
 # SQL (PASSWORD 'x', IDENTIFIED BY 'x'), redis.conf / CONFIG SET (requirepass x), openssl
 # (-passin pass:x), .netrc (password x), .pgpass (host:port:db:user:password), docker
-# config.json ("auth": "<base64 user:pass>"), redis-cli prompt (host:port> AUTH x).
+# config.json ("auth": "<base64 user:pass>"), redis-cli prompt (host:port> AUTH x),
+# aws configure set aws_secret_access_key x (also the key id and the session token).
 # --------------------------------------------------------------------------------------------
 _SQL_REST = re.compile(r"(?i)(?:password|identified[ \t]+by)[ \t]+'(?P<v>(?:[^'\n]|''){0,512})'")
 _REDIS_CONF_REST = re.compile(r"[ \t]+(?P<v>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)")
@@ -740,6 +744,12 @@ _DOCKER_AUTH = re.compile(r"\"auth\"[ \t]*:[ \t]*\"(?P<v>[A-Za-z0-9+/]{8,}={0,2}
 # redis-cli's interactive prompt: "127.0.0.1:6379> AUTH [user] password"
 _REDIS_PROMPT = re.compile(r"[ \t]*[\w.-]*:\d{2,5}(?:\[\d+\])?>[ \t]*")
 _AUTH_ARGS = re.compile(r"[ \t]+(?P<a>[^\s'\"]+)(?:[ \t]+(?P<b>[^\s'\"]+))?[ \t]*$", re.M)
+# aws configure set [--profile p] [profile.p.|default.]aws_secret_access_key VALUE
+_AWS_CONFIGURE_SET = re.compile(
+    r"(?i)configure[ \t]+set[ \t]+(?:--profile[ \t]+\S+[ \t]+)?(?:[\w-]+\.)*"
+    r"(?P<key>aws_access_key_id|aws_secret_access_key|aws_session_token|aws_security_token)"
+    r"[ \t]+" + _VAL
+)
 
 
 def _sql_and_config(scan: Text) -> Iterator[Span]:
@@ -779,6 +789,14 @@ def _sql_and_config(scan: Text) -> Iterator[Span]:
     if '"auth"' in text:
         for m in _DOCKER_AUTH.finditer(text):
             yield Span(m.start("v"), m.end("v"), "basic_auth", P_TOOL)
+    for pos in scan.find_all("configure"):
+        m = _AWS_CONFIGURE_SET.match(text, pos) if _left_ok(text, pos, _WORD) else None
+        if m:
+            s, e = _unquote(text, *m.span("v"))
+            if is_real_value(text[s:e]):
+                key = m.group("key").lower()
+                kind = "aws_access_key" if key == "aws_access_key_id" else kind_for_key(key)
+                yield Span(s, e, kind, P_TOOL)
     if ">" in text:
         for pos in scan.find_all("auth"):
             if not _REDIS_PROMPT.fullmatch(text, _line_start(text, pos), pos):
@@ -971,6 +989,67 @@ def _env_entry(text: str, start: int, end: int, kind: str) -> Iterator[Span]:
         s, e = _unquote(text, *m.span("val"))
         if is_real_value(text[s:e]):
             yield Span(s, e, kind, P_KEYWORD)
+
+
+# --------------------------------------------------------------------------------------------
+# Passwords said in prose: "my password is hunter2", "the password was 'correct horse'", "the
+# root password for db-1 is x", "password changed to x", "reset the password to x", "log in
+# with password x". The key is a secret-sounding word (Text.key_runs); an unquoted value counts
+# only if it does not read as a word of the sentence (see _phrase_value).
+# --------------------------------------------------------------------------------------------
+_PHRASE_VALUE = r"[ \t]+(?P<val>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|`[^`\n]{1,256}`|[^\s'\"`]+)"
+_PHRASE_VERB = re.compile(
+    r"(?i)(?:[ \t]+(?:for|of|on)[ \t]+(?:the[ \t]+)?[\w.@:/-]+(?:[ \t]+[\w.@:/-]+)?)?"
+    r"[ \t]+(?:(?:is|was|are|were|will[ \t]+be|has[ \t]+been|had[ \t]+been|should[ \t]+be)"
+    r"(?:[ \t]+(?:now|still|just|currently|actually|also))?"
+    r"(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?[ \t]*:?"
+    r"|(?:set|changed|reset|updated)[ \t]+to)" + _PHRASE_VALUE
+)
+_PHRASE_TO = re.compile(r"(?i)[ \t]+to" + _PHRASE_VALUE)
+_PHRASE_SET_BEFORE = re.compile(r"(?i)\b(?:set|change|changed|reset|update|updated)\b")
+_PHRASE_WITH = re.compile(r"(?i)\b(?:with|using|use|try|tried)[ \t]+(?:the[ \t]+)?(?:\w+[ \t]+)?$")
+_PHRASE_BARE = re.compile(_PHRASE_VALUE)
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+|\d+(?:[.,]\d+)?(?:[A-Za-z]{1,3}|%)")
+_SENTENCE_END = ".,;:?)"
+
+
+def _password_phrases(scan: Text) -> Iterator[Span]:
+    text = scan.text
+    for start, end in scan.key_runs():
+        if text[start] == "-" or text[max(0, start - 10) : start] == "[REDACTED:":
+            continue
+        kind = kind_for_key(text[start:end])
+        m = _PHRASE_VERB.match(text, end)
+        if m is None:
+            line_start = _line_start(text, start, 48)
+            if _PHRASE_SET_BEFORE.search(text, line_start, start):
+                m = _PHRASE_TO.match(text, end)  # "reset the password to x"
+            elif _PHRASE_WITH.search(text, line_start, start):
+                m = _PHRASE_BARE.match(text, end)  # "log in with password x"
+        if m is not None and (span := _phrase_value(text, m, kind)) is not None:
+            yield span
+
+
+def _phrase_value(text: str, m: re.Match[str], kind: str) -> Span | None:
+    start, end = m.span("val")
+    if text[start] in "\"'`":
+        start, end = start + 1, end - 1
+    else:
+        while end > start and text[end - 1] in _SENTENCE_END:
+            end -= 1
+        value = text[start:end]
+        if _PLAIN_WORD.fullmatch(value):
+            return None  # "is wrong", "was Changed", "is NULL", "is 16MB"
+        if value.isdigit() and _next_word(text, end):
+            return None  # "is 16 characters long"
+    if end <= start or not is_real_value(text[start:end]):
+        return None
+    return Span(start, end, kind, P_KEYWORD)
+
+
+def _next_word(text: str, pos: int) -> bool:
+    rest = text[pos : pos + 32].lstrip(" \t")
+    return bool(rest) and rest[0].isalpha()
 
 
 # --------------------------------------------------------------------------------------------
