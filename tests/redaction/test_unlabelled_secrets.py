@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from faultmaven.redaction import Redactor
+from faultmaven.redaction import RedactionPolicy, Redactor, personal_data_in
 
 # The AWS documentation's example secret access key, and a random-looking one.
 AWS_SECRET_EXAMPLE = "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY"
@@ -254,3 +254,37 @@ def test_password_phrase_in_a_case_message(redactor: Redactor) -> None:
 )
 def test_password_prose_without_a_password_is_kept(redactor: Redactor, text: str) -> None:
     assert redactor.redact(text) == (text, Counter())
+
+
+# ----------------------------------------------------------------------------------------------
+# personal_data_in: for name fields (services, tags, owner, author, actor)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value, kinds",
+    [
+        ("redis", []),
+        ("payments-api", []),
+        ("team-sre", []),
+        ("jane.doe", []),
+        ("kubernetes", []),
+        ("getty@tty1.service", []),
+        ("127.0.0.1", []),
+        ("10.244.0.0/16", []),
+        ("v1.2.3.4", []),
+        ("jane.doe@example.com", ["email"]),
+        ("owner: ops@example.com", ["email"]),
+        ("10.0.3.17", ["ip"]),
+        ("db-2001:db8::8a2e:370:7334", ["ip"]),
+        ("+44 20 7946 0958", ["phone"]),
+        ("ops@example.com from 203.0.113.42, call (415) 555-0132", ["email", "ip", "phone"]),
+    ],
+)
+def test_personal_data_in(value: str, kinds: list[str]) -> None:
+    assert personal_data_in(value) == kinds
+
+
+def test_personal_data_in_ignores_the_policy_and_wants_a_str() -> None:
+    Redactor(RedactionPolicy.from_setting("none"))  # a policy elsewhere changes nothing here
+    assert personal_data_in("ops@example.com") == ["email"]
+    with pytest.raises(TypeError):
+        personal_data_in(["ops@example.com"])  # type: ignore[arg-type]

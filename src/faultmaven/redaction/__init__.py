@@ -123,7 +123,7 @@ Known gaps
 """
 
 from faultmaven.redaction.policy import PERSONAL_KINDS, RedactionPolicy
-from faultmaven.redaction.redactor import Redactor
+from faultmaven.redaction.redactor import Redactor, personal_data_in
 from faultmaven.redaction.report import RedactionReport
 
-__all__ = ["PERSONAL_KINDS", "RedactionPolicy", "RedactionReport", "Redactor"]
+__all__ = ["PERSONAL_KINDS", "RedactionPolicy", "RedactionReport", "Redactor", "personal_data_in"]
