@@ -53,6 +53,13 @@ def test_bare_secret_is_caught(redactor: Redactor, text: str, secret: str) -> No
     assert counts["secret"] >= 1
 
 
+def test_bare_secret_after_non_ascii_text_keeps_offsets(redactor: Redactor) -> None:
+    text = f"Überprüfung fehlgeschlagen — Schlüssel: ✓\n{AWS_SECRET} ← alt"
+    out, counts = redactor.redact(text)
+    assert out == "Überprüfung fehlgeschlagen — Schlüssel: ✓\n[REDACTED:secret] ← alt"
+    assert counts == Counter(secret=1)
+
+
 def test_bare_secret_report_and_idempotence(redactor: Redactor) -> None:
     out, counts = redactor.redact(f"output:\n{AWS_SECRET_EXAMPLE}")
     assert out == "output:\n[REDACTED:secret]"

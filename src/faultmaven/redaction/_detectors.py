@@ -1116,11 +1116,14 @@ def _generic_detector(limit: float) -> Detector:
 # --------------------------------------------------------------------------------------------
 # Bare high-entropy tokens: a random-looking value with no key, prefix or header next to it
 # (an AWS secret access key pasted as command output). The rule, and what it was measured on,
-# is in the package docstring ("bare secrets"). Found from a look-behind on a character class
-# (~12 ms per MB: the one pattern here that does not start with a literal).
+# is in the package docstring ("bare secrets"). Long runs of token characters are found with
+# bytes.translate + bytes.find (~3 ms per MB; a regex on a character class costs ~12).
 # --------------------------------------------------------------------------------------------
-_BARE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,1024}={0,2}")
+_BARE_MIN = 32
 _BARE_MAX = 1024
+_TOKEN_BYTES = (string.ascii_letters + string.digits + "+/_-").encode()
+_RUN_TABLE = bytes(0x61 if byte in _TOKEN_BYTES else 0x20 for byte in range(256))  # "a" / " "
+_RUN = b"a" * _BARE_MIN
 # Glued to a path, a URL, a host, an e-mail address or an assignment on the left.
 _BARE_LEFT = frozenset(".:/@%\\~=&?#$")
 _HEX_GROUPS = re.compile(r"[0-9A-Fa-f]+(?:[-_][0-9A-Fa-f]+)*").fullmatch  # UUIDs, hex ids
@@ -1139,17 +1142,18 @@ _BLOCK_WIDTH = 60  # wrapped base64 (PEM, PGP, MIME, core dumps): 60, 64 or 76 p
 def _bare_detector(limit: float, sequential: Callable[[str], bool]) -> Detector:
     def detect(scan: Text) -> Iterator[Span]:
         text = scan.text
-        for m in _BARE.finditer(text):
-            start, end = m.span()
-            if end - start > _BARE_MAX or not _right_ok(text, end, _BARE_RIGHT):
-                continue  # longer: part of a longer run, a blob, not one secret
+        for start, end in _long_runs(text):
+            while end < len(text) and text[end] == "=" and end - start < _BARE_MAX + 2:
+                end += 1  # base64 padding
+            if end - start > _BARE_MAX + 2 or not _right_ok(text, end, _BARE_RIGHT):
+                continue  # longer: a blob, not one secret
             if text[end : end + 1] in (".", ":") and text[end + 1 : end + 2] in _ALNUM:
                 continue  # name.ext, host.domain, user:password (the URL detector's)
             if start > 0 and text[start - 1] in _BARE_LEFT:
                 continue
             if text[max(0, start - 7) : start] == "base64,":
                 continue  # a data: URI (an inline image)
-            value = m.group()
+            value = text[start:end]
             if not _random_enough(value, _bare_limit(limit, len(value))) or _HEX_GROUPS(value):
                 continue
             if _HASH_PREFIX.match(value) or _looks_like_words(value) or sequential(value):
@@ -1164,6 +1168,21 @@ def _bare_detector(limit: float, sequential: Callable[[str], bool]) -> Detector:
 
 
 _BARE_RIGHT = _ALNUM | {"=", "@", "/", "+", "_", "-"}
+
+
+def _long_runs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every run of at least 32 base64/base64url characters. Each character
+    becomes one byte (non-ASCII ones "?"), so offsets are the text's."""
+    data = (text.encode() if text.isascii() else text.encode("ascii", "replace")).translate(
+        _RUN_TABLE
+    )
+    start = data.find(_RUN)
+    while start >= 0:
+        end = data.find(b" ", start + _BARE_MIN)
+        if end < 0:
+            end = len(data)
+        yield start, end
+        start = data.find(_RUN, end)
 
 
 def _looks_like_words(value: str) -> bool:
