@@ -1126,6 +1126,7 @@ _RUN_TABLE = bytes(0x61 if byte in _TOKEN_BYTES else 0x20 for byte in range(256)
 _RUN = b"a" * _BARE_MIN
 # Glued to a path, a URL, a host, an e-mail address or an assignment on the left.
 _BARE_LEFT = frozenset(".:/@%\\~=&?#$")
+_BARE_RIGHT = _ALNUM | {"=", "@", "/", "+", "_", "-"}
 _HEX_GROUPS = re.compile(r"[0-9A-Fa-f]+(?:[-_][0-9A-Fa-f]+)*").fullmatch  # UUIDs, hex ids
 _HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)-")  # SRI: sha512-<base64>
 # A part of a path or a name between / - _: a lower-case word or CamelCase words.
@@ -1137,14 +1138,18 @@ _WORD_RUN = re.compile(r"[A-Z]?[a-z]{3,}")
 _WORDY = 0.6  # share of a CamelCase name in word runs; random base64: 0.16 median, 0.6 at p99.9
 _BARE_MARGIN = 0.9
 _BLOCK_WIDTH = 60  # wrapped base64 (PEM, PGP, MIME, core dumps): 60, 64 or 76 per line
+_BLOCK_QUOTES = " \t\r\"'"
+# The next line of a block: base64 up to its end (or a closing quote or tag).
+_BLOCK_HEAD = re.compile(r"[ \t\"']*[A-Za-z0-9+/]+={0,2}(?:[\"'<]|[ \t\r]*$)")
+_BLOCK_TAIL = re.compile(r"(?<![A-Za-z0-9+/_.:-])[A-Za-z0-9+/]+$")
 
 
 def _bare_detector(limit: float, sequential: Callable[[str], bool]) -> Detector:
     def detect(scan: Text) -> Iterator[Span]:
         text = scan.text
         for start, end in _long_runs(text):
-            while end < len(text) and text[end] == "=" and end - start < _BARE_MAX + 2:
-                end += 1  # base64 padding
+            if text.startswith("=", end):  # base64 padding
+                end += 2 if text.startswith("==", end) else 1
             if end - start > _BARE_MAX + 2 or not _right_ok(text, end, _BARE_RIGHT):
                 continue  # longer: a blob, not one secret
             if text[end : end + 1] in (".", ":") and text[end + 1 : end + 2] in _ALNUM:
@@ -1167,9 +1172,6 @@ def _bare_detector(limit: float, sequential: Callable[[str], bool]) -> Detector:
     return detect
 
 
-_BARE_RIGHT = _ALNUM | {"=", "@", "/", "+", "_", "-"}
-
-
 def _long_runs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of every run of at least 32 base64/base64url characters. Each character
     becomes one byte (non-ASCII ones "?"), so offsets are the text's."""
@@ -1187,8 +1189,8 @@ def _long_runs(text: str) -> Iterator[tuple[int, int]]:
 
 def _looks_like_words(value: str) -> bool:
     """A path or a name: parts between ``/``, ``-``, ``_`` of which two are words (or one a
-    long word), or CamelCase
-    words (``ITestS3AEncryptionSSEKMSDefaultKey``) covering most of the value."""
+    long word), or CamelCase words covering most of it (``ITestS3AEncryptionSSEKMSDefaultKey``).
+    """
     if any(sep in value for sep in "/-_"):
         parts = re.split(r"[/_-]+", value)
         if sum(1 for part in parts if _WORD_PART.fullmatch(part)) >= 2 or any(
@@ -1250,12 +1252,6 @@ def _in_wrapped_block(text: str, start: int, end: int) -> bool:
         and len(tail.group()) >= max(end - start, _BLOCK_WIDTH)
         and _random_enough(tail.group(), 0.0)  # not a rule of dashes, not a hex digest
     )
-
-
-_BLOCK_QUOTES = " \t\r\"'"
-# The next line of a block: base64 up to its end (or a closing quote or tag).
-_BLOCK_HEAD = re.compile(r"[ \t\"']*[A-Za-z0-9+/]+={0,2}(?:[\"'<]|[ \t\r]*$)")
-_BLOCK_TAIL = re.compile(r"(?<![A-Za-z0-9+/_.:-])[A-Za-z0-9+/]+$")
 
 
 # --------------------------------------------------------------------------------------------
