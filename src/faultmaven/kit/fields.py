@@ -27,7 +27,6 @@ of failing: redaction never makes a valid value invalid.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable
@@ -37,6 +36,8 @@ from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic.types import AllowInfNan
+
+from faultmaven.redaction import personal_data_in
 
 MAX_ITEMS = 1000  # entries in one list of a record
 SHORT = 300  # titles, labels, one-line checks
@@ -91,31 +92,9 @@ Note = Annotated[str, Field(max_length=1000), _Clean]  # e.g. a change note
 
 _NAME_CHAR_RE = re.compile(r"[\w .\-/:@+]")
 _NAME_RE = re.compile(r"\w[\w .\-/:@+]*")
-_EMAIL_RE = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
-_IPV4_RE = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
-_IPV6_RE = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?![\w:.])")
-
-
-def _is_ip(candidate: str) -> bool:
-    try:
-        ipaddress.ip_address(candidate)
-    except ValueError:
-        return False
-    return True
-
-
-def personal_data_in(value: str) -> str | None:
-    """What kind of personal data ``value`` holds ("an e-mail address", "an IP address"), if any.
-
-    A local, strict check for labels; the redaction package's detectors (for free text, with
-    their exceptions for loopback and network addresses) could serve here once it exposes one.
-    """
-    if _EMAIL_RE.search(value):
-        return "an e-mail address"
-    candidates = [*_IPV4_RE.findall(value), *_IPV6_RE.findall(value)]
-    if any(_is_ip(candidate) for candidate in candidates):
-        return "an IP address"
-    return None
+# personal data a name must not hold, as the redactor finds it (phone-like digit runs are
+# common in names: "db-2024-01", so they are not looked for here)
+_PERSONAL_IN_NAMES = {"email": "an e-mail address", "ip": "an IP address"}
 
 
 def _name(value: str) -> str:
@@ -129,9 +108,11 @@ def _name(value: str) -> str:
             f"contains {shown}; a name starts with a letter, digit or _ and holds only "
             "letters, digits, spaces and _ . - / : @ +"
         )
-    kind = personal_data_in(value)
-    if kind is not None:
-        raise ValueError(f"looks like {kind}; names must not hold personal data")
+    kinds = [kind for kind in personal_data_in(value) if kind in _PERSONAL_IN_NAMES]
+    if kinds:
+        raise ValueError(
+            f"looks like {_PERSONAL_IN_NAMES[kinds[0]]}; names must not hold personal data"
+        )
     return value
 
 

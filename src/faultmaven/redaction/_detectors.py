@@ -14,6 +14,8 @@ that a look-behind would check are checked in Python.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import math
 import re
@@ -58,6 +60,7 @@ P_HEADER = 65
 P_K8S = 60
 P_KEYWORD = 50
 P_GENERIC = 40
+P_BARE = 30
 P_PERSONAL = 10
 
 _ALNUM = frozenset(string.ascii_letters + string.digits)
@@ -200,6 +203,8 @@ def kind_for_key(key: str) -> str:
     norm = re.sub(r"[^a-z0-9]", "", key.lower())
     if "aws" in norm and norm.endswith("secretaccesskey"):
         return "aws_secret_key"
+    if "aws" in norm and norm.endswith(("sessiontoken", "securitytoken")):
+        return "aws_session_token"
     if norm.endswith(("password", "passwd", "passphrase", "pwd", "pass", "pw", "masterauth")):
         return "password"
     if norm.endswith("apikey"):
@@ -304,6 +309,7 @@ _EXT_WORD_DASH = re.compile(r"[A-Za-z0-9_-]+")
 @cache
 def engine() -> Engine:
     """Build (once) and return every detector. Imports detect-secrets lazily."""
+    from detect_secrets.filters.heuristic import is_sequential_string
     from detect_secrets.plugins.aws import AWSKeyDetector
     from detect_secrets.plugins.discord import DiscordBotTokenDetector
     from detect_secrets.plugins.github_token import GitHubTokenDetector
@@ -407,7 +413,9 @@ def engine() -> Engine:
         _sql_and_config,
         _kubernetes_secrets,
         _assignments,
+        _password_phrases,
         _generic_detector(entropy_limit),
+        _bare_detector(entropy_limit, is_sequential_string),
     )
     personal = (("email", _emails), ("ip", _ips), ("phone", _phones))
     return Engine(secret_detectors=secret, personal_detectors=personal)
@@ -728,7 +736,8 @@ def _tool_line(text: str, tool: str, start: int, end: int) -> Iterator[Span]:
 # --------------------------------------------------------------------------------------------
 # SQL (PASSWORD 'x', IDENTIFIED BY 'x'), redis.conf / CONFIG SET (requirepass x), openssl
 # (-passin pass:x), .netrc (password x), .pgpass (host:port:db:user:password), docker
-# config.json ("auth": "<base64 user:pass>"), redis-cli prompt (host:port> AUTH x).
+# config.json ("auth": "<base64 user:pass>"), redis-cli prompt (host:port> AUTH x),
+# aws configure set aws_secret_access_key x (also the key id and the session token).
 # --------------------------------------------------------------------------------------------
 _SQL_REST = re.compile(r"(?i)(?:password|identified[ \t]+by)[ \t]+'(?P<v>(?:[^'\n]|''){0,512})'")
 _REDIS_CONF_REST = re.compile(r"[ \t]+(?P<v>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)")
@@ -745,6 +754,12 @@ _DOCKER_AUTH = re.compile(r"\"auth\"[ \t]*:[ \t]*\"(?P<v>[A-Za-z0-9+/]{8,}={0,2}
 # redis-cli's interactive prompt: "127.0.0.1:6379> AUTH [user] password"
 _REDIS_PROMPT = re.compile(r"[ \t]*[\w.-]*:\d{2,5}(?:\[\d+\])?>[ \t]*")
 _AUTH_ARGS = re.compile(r"[ \t]+(?P<a>[^\s'\"]+)(?:[ \t]+(?P<b>[^\s'\"]+))?[ \t]*$", re.M)
+# aws configure set [--profile p] [profile.p.|default.]aws_secret_access_key VALUE
+_AWS_CONFIGURE_SET = re.compile(
+    r"(?i)configure[ \t]+set[ \t]+(?:--profile[ \t]+\S+[ \t]+)?(?:[\w-]+\.)*"
+    r"(?P<key>aws_access_key_id|aws_secret_access_key|aws_session_token|aws_security_token)"
+    r"[ \t]+" + _VAL
+)
 
 
 def _sql_and_config(scan: Text) -> Iterator[Span]:
@@ -784,6 +799,14 @@ def _sql_and_config(scan: Text) -> Iterator[Span]:
     if '"auth"' in text:
         for m in _DOCKER_AUTH.finditer(text):
             yield Span(m.start("v"), m.end("v"), "basic_auth", P_TOOL)
+    for pos in scan.find_all("configure"):
+        m = _AWS_CONFIGURE_SET.match(text, pos) if _left_ok(text, pos, _WORD) else None
+        if m:
+            s, e = _unquote(text, *m.span("v"))
+            if is_real_value(text[s:e]):
+                key = m.group("key").lower()
+                kind = "aws_access_key" if key == "aws_access_key_id" else kind_for_key(key)
+                yield Span(s, e, kind, P_TOOL)
     if ">" in text:
         for pos in scan.find_all("auth"):
             if not _REDIS_PROMPT.fullmatch(text, _line_start(text, pos), pos):
@@ -979,6 +1002,67 @@ def _env_entry(text: str, start: int, end: int, kind: str) -> Iterator[Span]:
 
 
 # --------------------------------------------------------------------------------------------
+# Passwords said in prose: "my password is hunter2", "the password was 'correct horse'", "the
+# root password for db-1 is x", "password changed to x", "reset the password to x", "log in
+# with password x". The key is a secret-sounding word (Text.key_runs); an unquoted value counts
+# only if it does not read as a word of the sentence (see _phrase_value).
+# --------------------------------------------------------------------------------------------
+_PHRASE_VALUE = r"[ \t]+(?P<val>\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'|`[^`\n]{1,256}`|[^\s'\"`]+)"
+_PHRASE_VERB = re.compile(
+    r"(?i)(?:[ \t]+(?:for|of|on)[ \t]+(?:the[ \t]+)?[\w.@:/-]+(?:[ \t]+[\w.@:/-]+)?)?"
+    r"[ \t]+(?:(?:is|was|are|were|will[ \t]+be|has[ \t]+been|had[ \t]+been|should[ \t]+be)"
+    r"(?:[ \t]+(?:now|still|just|currently|actually|also))?"
+    r"(?:[ \t]+(?:set|changed|reset|updated)[ \t]+to)?[ \t]*:?"
+    r"|(?:set|changed|reset|updated)[ \t]+to)" + _PHRASE_VALUE
+)
+_PHRASE_TO = re.compile(r"(?i)[ \t]+to" + _PHRASE_VALUE)
+_PHRASE_SET_BEFORE = re.compile(r"(?i)\b(?:set|change|changed|reset|update|updated)\b")
+_PHRASE_WITH = re.compile(r"(?i)\b(?:with|using|use|try|tried)[ \t]+(?:the[ \t]+)?(?:\w+[ \t]+)?$")
+_PHRASE_BARE = re.compile(_PHRASE_VALUE)
+_PLAIN_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+|\d+(?:[.,]\d+)?(?:[A-Za-z]{1,3}|%)")
+_SENTENCE_END = ".,;:?)"
+
+
+def _password_phrases(scan: Text) -> Iterator[Span]:
+    text = scan.text
+    for start, end in scan.key_runs():
+        if text[start] == "-" or text[max(0, start - 10) : start] == "[REDACTED:":
+            continue
+        kind = kind_for_key(text[start:end])
+        m = _PHRASE_VERB.match(text, end)
+        if m is None:
+            line_start = _line_start(text, start, 48)
+            if _PHRASE_SET_BEFORE.search(text, line_start, start):
+                m = _PHRASE_TO.match(text, end)  # "reset the password to x"
+            elif _PHRASE_WITH.search(text, line_start, start):
+                m = _PHRASE_BARE.match(text, end)  # "log in with password x"
+        if m is not None and (span := _phrase_value(text, m, kind)) is not None:
+            yield span
+
+
+def _phrase_value(text: str, m: re.Match[str], kind: str) -> Span | None:
+    start, end = m.span("val")
+    if text[start] in "\"'`":
+        start, end = start + 1, end - 1
+    else:
+        while end > start and text[end - 1] in _SENTENCE_END:
+            end -= 1
+        value = text[start:end]
+        if _PLAIN_WORD.fullmatch(value):
+            return None  # "is wrong", "was Changed", "is NULL", "is 16MB"
+        if value.isdigit() and _next_word(text, end):
+            return None  # "is 16 characters long"
+    if end <= start or not is_real_value(text[start:end]):
+        return None
+    return Span(start, end, kind, P_KEYWORD)
+
+
+def _next_word(text: str, pos: int) -> bool:
+    rest = text[pos : pos + 32].lstrip(" \t")
+    return bool(rest) and rest[0].isalpha()
+
+
+# --------------------------------------------------------------------------------------------
 # Generic high-entropy values in an assignment whose key does not sound secret
 # (SOME_VAR=Zq3v...): detect-secrets' Base64 entropy (above its default limit, 4.5) on values
 # of 20+ chars with upper case, lower case and digits. Pure hex is never taken here: it is far
@@ -1009,6 +1093,16 @@ def shannon_entropy(value: str) -> float:
     return -sum(n / length * math.log2(n / length) for n in Counter(value).values())
 
 
+def _random_enough(value: str, limit: float) -> bool:
+    """Upper case, lower case and digits, not pure hex, and Shannon entropy above ``limit``.
+    The case and digit rule also drops pure hex of one case (SHAs, digests, trace ids)."""
+    return (
+        bool(_HAS_UPPER(value) and _HAS_LOWER(value) and _HAS_DIGIT(value))
+        and not _ALL_HEX(value)
+        and shannon_entropy(value) > limit
+    )
+
+
 def _generic_detector(limit: float) -> Detector:
     def detect(scan: Text) -> Iterator[Span]:
         text = scan.text
@@ -1017,9 +1111,9 @@ def _generic_detector(limit: float) -> Detector:
                 value = m.group("val")
                 if not _right_ok(text, m.end(), _GENERIC_AFTER):
                     continue
-                if not (_HAS_UPPER(value) and _HAS_LOWER(value) and _HAS_DIGIT(value)):
-                    continue  # also excludes pure hex of one case: SHAs, digests, trace ids
-                if _ALL_HEX(value) or shannon_entropy(value) <= limit:
+                if len(value) > _BARE_MAX or not _random_enough(value, limit):
+                    continue
+                if _decodes_to_text(value):
                     continue
                 key = _GENERIC_KEY.search(text, max(0, m.start() - 80), m.start())
                 if key is None or _BENIGN_KEY.search(key.group("key")):
@@ -1027,6 +1121,147 @@ def _generic_detector(limit: float) -> Detector:
                 yield Span(m.start("val"), m.end("val"), "secret", P_GENERIC)
 
     return detect
+
+
+# --------------------------------------------------------------------------------------------
+# Bare high-entropy tokens: a random-looking value with no key, prefix or header next to it
+# (an AWS secret access key pasted as command output). The rule, and what it was measured on,
+# is in the package docstring ("bare secrets"). Long runs of token characters are found with
+# bytes.translate + bytes.find (~3 ms per MB; a regex on a character class costs ~12).
+# --------------------------------------------------------------------------------------------
+_BARE_MIN = 32
+_BARE_MAX = 1024
+_TOKEN_BYTES = (string.ascii_letters + string.digits + "+/_-").encode()
+_RUN_TABLE = bytes(0x61 if byte in _TOKEN_BYTES else 0x20 for byte in range(256))  # "a" / " "
+_RUN = b"a" * _BARE_MIN
+# Glued to a path, a URL, a host, an e-mail address or an assignment on the left.
+_BARE_LEFT = frozenset(".:/@%\\~=&?#$")
+_BARE_RIGHT = _ALNUM | {"=", "@", "/", "+", "_", "-"}
+_HEX_GROUPS = re.compile(r"[0-9A-Fa-f]+(?:[-_][0-9A-Fa-f]+)*").fullmatch  # UUIDs, hex ids
+_HASH_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)-")  # SRI: sha512-<base64>
+# A part of a path or a name between / - _: a lower-case word or CamelCase words.
+_WORD_PART = re.compile(
+    r"[a-z]{4,}[0-9]*|[A-Z]?[a-z]{2,}(?:[A-Z][a-z]{2,})+[0-9]*|[A-Z][a-z]{3,}[0-9]*"
+)
+_LONG_WORD = re.compile(r"[a-z]{8,}[0-9]*")  # one is enough: ppc32g_dirtyhelper_MFSPR_268
+_WORD_RUN = re.compile(r"[A-Z]?[a-z]{3,}")
+_WORDY = 0.6  # share of a CamelCase name in word runs; random base64: 0.16 median, 0.6 at p99.9
+_BARE_MARGIN = 0.9
+_BLOCK_WIDTH = 60  # wrapped base64 (PEM, PGP, MIME, core dumps): 60, 64 or 76 per line
+_BLOCK_QUOTES = " \t\r\"'"
+# The next line of a block: base64 up to its end (or a closing quote or tag).
+_BLOCK_HEAD = re.compile(r"[ \t\"']*[A-Za-z0-9+/]+={0,2}(?:[\"'<]|[ \t\r]*$)")
+_BLOCK_TAIL = re.compile(r"(?<![A-Za-z0-9+/_.:-])[A-Za-z0-9+/]+$")
+
+
+def _bare_detector(limit: float, sequential: Callable[[str], bool]) -> Detector:
+    def detect(scan: Text) -> Iterator[Span]:
+        text = scan.text
+        for start, end in _long_runs(text):
+            if text.startswith("=", end):  # base64 padding
+                end += 2 if text.startswith("==", end) else 1
+            if end - start > _BARE_MAX + 2 or not _right_ok(text, end, _BARE_RIGHT):
+                continue  # longer: a blob, not one secret
+            if text[end : end + 1] in (".", ":") and text[end + 1 : end + 2] in _ALNUM:
+                continue  # name.ext, host.domain, user:password (the URL detector's)
+            if start > 0 and text[start - 1] in _BARE_LEFT:
+                continue
+            if text[max(0, start - 7) : start] == "base64,":
+                continue  # a data: URI (an inline image)
+            value = text[start:end]
+            if not _random_enough(value, _bare_limit(limit, len(value))) or _HEX_GROUPS(value):
+                continue
+            if _HASH_PREFIX.match(value) or _looks_like_words(value) or sequential(value):
+                continue
+            if _assigned(text, start) or _decodes_to_text(value):
+                continue
+            if _in_wrapped_block(text, start, end):
+                continue
+            yield Span(start, end, "secret", P_BARE)
+
+    return detect
+
+
+def _long_runs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every run of at least 32 base64/base64url characters. Each character
+    becomes one byte (non-ASCII ones "?"), so offsets are the text's."""
+    data = (text.encode() if text.isascii() else text.encode("ascii", "replace")).translate(
+        _RUN_TABLE
+    )
+    start = data.find(_RUN)
+    while start >= 0:
+        end = data.find(b" ", start + _BARE_MIN)
+        if end < 0:
+            end = len(data)
+        yield start, end
+        start = data.find(_RUN, end)
+
+
+def _looks_like_words(value: str) -> bool:
+    """A path or a name: parts between ``/``, ``-``, ``_`` of which two are words (or one a
+    long word), or CamelCase words covering most of it (``ITestS3AEncryptionSSEKMSDefaultKey``).
+    """
+    if any(sep in value for sep in "/-_"):
+        parts = re.split(r"[/_-]+", value)
+        if sum(1 for part in parts if _WORD_PART.fullmatch(part)) >= 2 or any(
+            _LONG_WORD.fullmatch(part) for part in parts
+        ):
+            return True
+    return sum(m.end() - m.start() for m in _WORD_RUN.finditer(value)) >= _WORDY * len(value)
+
+
+def _bare_limit(limit: float, length: int) -> float:
+    """The entropy a bare token must exceed: detect-secrets' base64 limit (4.5) from 40
+    characters on, lower for shorter ones (an n-character string has at most log2(n) bits per
+    character: 5.0 at 32, where random alphanumerics have a median of 4.54)."""
+    return min(limit, math.log2(length) - _BARE_MARGIN)
+
+
+def _assigned(text: str, start: int) -> bool:
+    """The value of ``key: value`` / ``key=value``: the generic detector decides (by its key)."""
+    i = start
+    while i > 0 and text[i - 1] in " \t\"'`":
+        i -= 1
+    return i > 0 and text[i - 1] in ":="
+
+
+def _decodes_to_text(value: str) -> bool:
+    """Base64 of readable text (JSON, a log line): encoded data, not a random secret, which
+    decodes to random bytes."""
+    raw = value.rstrip("=").replace("-", "+").replace("_", "/")
+    if len(raw) % 4 == 1:
+        return False
+    try:
+        decoded = base64.b64decode(raw + "=" * (-len(raw) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return all(c.isprintable() or c in "\r\n\t" for c in decoded)
+
+
+def _in_wrapped_block(text: str, start: int, end: int) -> bool:
+    """The token is one line of base64 wrapped at a fixed width (a certificate, a PGP public
+    key, an XML signature, a MIME part): it ends its line, is at least as wide as a wrapped
+    line and the next line goes on in base64; or it starts its line and the line before ends
+    with such a wrapped line. Padding (``=``) only ends a blob, so two keys on consecutive
+    lines (an Azure key ends with ``==``) are not one block."""
+    line_start = _line_start(text, start, _BARE_MAX + 64)
+    line_end = _line_end(text, end)
+    if (
+        end - start >= _BLOCK_WIDTH
+        and text[end - 1] != "="
+        and not text[end:line_end].strip(_BLOCK_QUOTES)
+        and _BLOCK_HEAD.match(text[line_end + 1 : _line_end(text, line_end + 1)])
+    ):
+        return True
+    if line_start == 0 or text[line_start:start].strip(_BLOCK_QUOTES):
+        return False
+    before = text[_line_start(text, line_start - 1, _BARE_MAX + 64) : line_start - 1]
+    tail = _BLOCK_TAIL.search(before.rstrip(_BLOCK_QUOTES))
+    return (
+        tail is not None
+        and len(tail.group()) >= max(end - start, _BLOCK_WIDTH)
+        and _random_enough(tail.group(), 0.0)  # not a rule of dashes, not a hex digest
+    )
 
 
 # --------------------------------------------------------------------------------------------

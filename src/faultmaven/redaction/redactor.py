@@ -203,6 +203,26 @@ class Redactor:
         return sorted(secrets + _merge(personal))
 
 
+def personal_data_in(value: str) -> list[str]:
+    """The kinds of personal data found in ``value``, in :data:`PERSONAL_KINDS` order
+    (``"email"``, ``"ip"``, ``"phone"``); empty when there is none.
+
+    For fields that must hold a name, not free text (a service, a tag, an owner, an actor):
+    ``personal_data_in("ops@example.com") == ["email"]`` lets a validator reject such a value
+    instead of storing it. The rules are the redactor's, whatever the policy: an address that
+    identifies no one (``127.0.0.1``, ``10.244.0.0/16``) or ``getty@tty1.service`` is not
+    personal data. Secrets are not looked for (use :meth:`Redactor.is_clean`).
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"personal_data_in() expects a str, got {type(value).__name__}")
+    scan = Text(value)
+    return [
+        kind
+        for kind, detect in engine().personal_detectors
+        if next(iter(detect(scan)), None) is not None
+    ]
+
+
 _AUTHORIZATION = "authorization"
 
 
@@ -300,4 +320,4 @@ def _overlaps_any(span: Span, sorted_spans: list[Span]) -> bool:
     return False
 
 
-__all__ = ["Redactor"]
+__all__ = ["Redactor", "personal_data_in"]
