@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -56,16 +57,18 @@ def serving(settings: Settings) -> Iterator[str]:
         app.state.engine.dispose()
 
 
-def serve_process(settings: Settings, port: int) -> subprocess.Popen[bytes]:
-    """``faultmaven serve`` in a process of its own, on ``settings``' database."""
+def serve_process(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``faultmaven serve`` in a process of its own, on ``settings``' database; its output is
+    appended to ``log``."""
     env = {
         **os.environ,
         "FAULTMAVEN_DATA_DIR": str(settings.data_dir),
         "FAULTMAVEN_DATABASE_URL": settings.resolved_database_url,
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "faultmaven", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "faultmaven", "serve", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from faultmaven.api.deps import ActorDep, PageDep, SessionDep
-from faultmaven.api.idempotency import AnswerKeepingRoute
+from faultmaven.api.routing import FaultMavenRoute
 from faultmaven.assistant import conversation
 from faultmaven.assistant.conversation import CaseTurn, MessageIn
 from faultmaven.assistant.runbook_offer import (
@@ -40,7 +40,7 @@ from faultmaven.kit.pagination import Page
 from faultmaven.runbooks.schemas import Runbook
 from faultmaven.suggestions.service import Suggestion, suggestions_for
 
-router = APIRouter(prefix="/cases", tags=["cases"], route_class=AnswerKeepingRoute)
+router = APIRouter(prefix="/cases", tags=["cases"], route_class=FaultMavenRoute)
 CaseId = Annotated[EntityId, Path(description="A case id, e.g. case_3f9a1c0b7d2e.")]
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from faultmaven import __version__
+from faultmaven.api.routing import FaultMavenRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=FaultMavenRoute)
 HEALTH_TIMEOUT_SECONDS = 2.0
 HEALTH_CONNECTIONS = 2
 

@@ -1,25 +1,21 @@
 """``Idempotency-Key`` on writes: a retry with the same key and request answers what the first
 attempt answered and writes nothing (see ``kit.idempotency``).
 
-The answer is known only once FastAPI has built the response; ``AnswerKeepingRoute`` keeps it on
-``request.state`` before the request's unit of work commits (``api.deps``), so the answer is
-stored in the same transaction as the write it describes.
+The answer is known only once FastAPI has built the response; the routes keep it on
+``request.state`` (``api.routing``) before the request's unit of work commits (``api.deps``), so
+the answer is stored in the same transaction as the write it describes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 
 from faultmaven.kit.idempotency import Claim, Reply
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEPT_HEADERS = ("content-type", "location", "etag")
-_HEADER_DOC = {
+HEADER_DOC = {
     "name": HEADER,
     "in": "header",
     "required": False,
@@ -36,28 +32,6 @@ class IdempotentReplay(Exception):  # noqa: N818 - a control-flow signal, not a 
     def __init__(self, reply: Reply) -> None:
         super().__init__("idempotent replay")
         self.reply = reply
-
-
-class AnswerKeepingRoute(APIRoute):
-    """A route whose built response is kept on ``request.state.response`` (before the unit of
-    work commits) and whose writes document the ``Idempotency-Key`` header."""
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        if (self.methods or set()) & WRITE_METHODS:
-            extra = dict(self.openapi_extra or {})
-            extra["parameters"] = [*extra.get("parameters", []), _HEADER_DOC]
-            self.openapi_extra = extra
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def keep_response(request: Request) -> Response:
-            response = await handler(request)
-            request.state.response = response
-            return response
-
-        return keep_response
 
 
 async def claim_of(request: Request) -> Claim | None:

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from faultmaven.api.deps import SessionDep
+from faultmaven.api.routing import FaultMavenRoute
 from faultmaven.jobs import service
 from faultmaven.jobs.service import Job
 from faultmaven.kit.fields import EntityId
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=FaultMavenRoute)
 
 
 @router.get("/{job_id}", response_model=Job)

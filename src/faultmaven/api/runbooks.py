@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import AfterValidator, TypeAdapter, ValidationError
 
 from faultmaven.api.deps import ActorDep, PageDep, SessionDep
-from faultmaven.api.idempotency import AnswerKeepingRoute
+from faultmaven.api.routing import FaultMavenRoute
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.fields import MAX_DB_INT, EntityId, Name, Version, no_control_characters
@@ -32,7 +32,7 @@ from faultmaven.runbooks.schemas import (
 from faultmaven.runbooks.service import RunbookFilters, SearchMode, SearchResults
 from faultmaven.search.query import MAX_QUERY_CHARS
 
-router = APIRouter(prefix="/runbooks", tags=["runbooks"], route_class=AnswerKeepingRoute)
+router = APIRouter(prefix="/runbooks", tags=["runbooks"], route_class=FaultMavenRoute)
 RunbookId = Annotated[EntityId, Path(description="A runbook id, e.g. rb_3f9a1c0b7d2e.")]
 MARKDOWN = "text/markdown; charset=utf-8"
 
