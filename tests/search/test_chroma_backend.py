@@ -189,7 +189,7 @@ def test_reindex_and_drain_rebuild_the_collection(factory: sessionmaker[Session]
         assert all(hit.why.similarity is not None for hit in hits)
 
 
-def test_a_crash_before_the_drain_is_repaired_by_the_next_search(
+def test_a_crash_before_the_drain_is_repaired_after_the_next_search(
     factory: sessionmaker[Session],
 ) -> None:
     with unit_of_work(factory) as session:
@@ -197,6 +197,9 @@ def test_a_crash_before_the_drain_is_repaired_by_the_next_search(
         search.defer_drain(session)  # the process "dies" right after the commit
     with unit_of_work(factory) as session:
         assert (_chroma_count(session), search.pending_count(session)) == (0, 1)
+    with unit_of_work(factory, write=False) as session:
+        runbooks.search_runbooks(session, query="pods keep restarting")  # sets the repair going
+    runtime_of(factory()).background_drain.join()
     with unit_of_work(factory, write=False) as session:
         hits = runbooks.search_runbooks(session, query="pods keep restarting").items
         assert hits and hits[0].runbook.id == runbook_id

@@ -48,7 +48,7 @@ def test_a_commit_indexes_the_vector(session_factory: sessionmaker[Session]) -> 
         assert hits[0].why.similarity and hits[0].why.similarity > 0.3
 
 
-def test_a_crash_before_indexing_is_repaired_by_the_next_search(
+def test_a_crash_before_indexing_is_repaired_after_the_next_search(
     session_factory: sessionmaker[Session],
 ) -> None:
     with unit_of_work(session_factory) as session:
@@ -57,6 +57,10 @@ def test_a_crash_before_indexing_is_repaired_by_the_next_search(
     with unit_of_work(session_factory) as session:
         assert _vector_count(session) == 0
         assert search.pending_count(session) == 1
+    with unit_of_work(session_factory, write=False) as session:
+        hits = runbooks.search_runbooks(session, query="pods keep restarting").items
+        assert hits and hits[0].why.method == "keyword"  # found now, by its words
+    runtime_of(session_factory()).background_drain.join()  # the search set the repair going
     with unit_of_work(session_factory, write=False) as session:
         hits = runbooks.search_runbooks(session, query="pods keep restarting").items
         assert hits and hits[0].why.similarity is not None
@@ -77,8 +81,9 @@ def test_embedder_failure_keeps_the_write_and_queues_the_vector(
     with unit_of_work(session_factory, write=False) as session:
         assert runbooks.get_runbook(session, runbook_id=runbook_id).title == REDIS.title
         assert search.pending_count(session) == 1
-        # a reader's search embeds what waits (in a transaction of its own)
+        # found by its words; the search sets embedding what waits going in the background
         assert runbooks.search_runbooks(session, query="redis").items[0].runbook.id == runbook_id
+    runtime_of(session_factory()).background_drain.join()
     with unit_of_work(session_factory, write=False) as session:
         assert search.pending_count(session) == 0
 

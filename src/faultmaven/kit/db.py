@@ -151,11 +151,6 @@ def get_row(
     return session.get(model, key)
 
 
-def is_writing(session: Session) -> bool:
-    """Was this session opened for a writing transaction (``unit_of_work(write=True)``)?"""
-    return bool(session.info.get(WRITE, True))
-
-
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

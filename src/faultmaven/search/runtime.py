@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from faultmaven.config import Settings
 from faultmaven.kit.db import is_postgres
+from faultmaven.search.background import BackgroundRunner
 from faultmaven.search.embedders import Embedder, make_embedder
 from faultmaven.search.keyword_memory import MemoryKeywordIndex
 from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex, VectorIndex
@@ -38,6 +39,8 @@ class SearchRuntime:
         self._chroma: ChromaVectorIndex | None = None
         self.keyword_index = MemoryKeywordIndex()  # one for both databases
         self.embedded_vectors = EmbeddedVectorIndex()  # also cleared when another backend is used
+        # embeds the outbox in a thread of its own (set with the session factory)
+        self.background_drain: BackgroundRunner | None = None
 
     def embedder(self) -> Embedder:
         with self._lock:

@@ -4,9 +4,10 @@
 Write path: ``index_documents`` updates the keyword index and queues the document in
 ``search_outbox`` inside the caller's transaction. When that transaction commits, the queued
 documents are embedded and stored by ``drain`` (an ``after_commit`` hook on the sessions made
-by ``session_factory_for``). A crash between the two leaves the outbox row, and the next drain —
-after any later commit, before any search, or ``faultmaven search reindex`` — repairs the index.
-Nothing is lost silently.
+by ``session_factory_for``), outside any transaction of the writer. A crash between the two
+leaves the outbox row; the next drain repairs the index: after any later commit, at server
+start, in the background when a search finds the outbox not empty (a search never waits for
+it), or ``faultmaven search reindex``. Nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 from sqlalchemy import delete, event, func, select, tuple_
@@ -24,11 +26,11 @@ from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
 from faultmaven.kit.db import (
     NOT_IN_SESSION,
-    is_writing,
     make_session_factory,
     unit_of_work,
     upsert,
 )
+from faultmaven.search.background import BackgroundRunner
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.freshness import forget_state, index_state
 from faultmaven.search.fusion import fuse, recommended_weights
@@ -111,6 +113,7 @@ def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Sess
     runtime = SearchRuntime(settings)
     factory = make_session_factory(engine, info={"search": runtime, "settings": settings})
     runtime.session_factory = factory
+    runtime.background_drain = BackgroundRunner(partial(drain, runtime), name="faultmaven-drain")
 
     def _after_commit(session: Session) -> None:
         forget_state(session)
@@ -233,12 +236,18 @@ def stored_identity(session: Session) -> IndexIdentity | None:
 
 
 def _store_identity(session: Session, identity: IndexIdentity) -> None:
-    for key, value in (
-        ("model", identity.model),
-        ("dimension", str(identity.dimension)),
-        ("backend", identity.backend),
-    ):
-        session.merge(IndexMetaRow(key=key, value=value))
+    """An upsert: first drains of two processes (or threads) may store it at the same time."""
+    statement = upsert(session, IndexMetaRow)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[IndexMetaRow.key], set_={"value": statement.excluded.value}
+        ),
+        [
+            {"key": "model", "value": identity.model},
+            {"key": "dimension", "value": str(identity.dimension)},
+            {"key": "backend", "value": identity.backend},
+        ],
+    )
 
 
 def mismatch_note(session: Session, runtime: SearchRuntime) -> str | None:
@@ -288,11 +297,9 @@ def search(
 ) -> HybridResult:
     """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
     runtime = runtime_of(session)
-    if semantic and not is_writing(session) and index_state(session).pending:
-        # Only a reader may drain here: a writer holds the write lock (SQLite) or rows (the
-        # outbox row it queued, PostgreSQL) that the drain's own transaction would wait for.
-        drain(runtime, limit=DRAIN_BATCH * 4)
-        forget_state(session)
+    drainer = runtime.background_drain
+    if semantic and drainer is not None and index_state(session).pending:
+        drainer.wake()  # not here: a search never waits for the write lock
     keyword_index = runtime.keyword_index
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
     if not where.is_empty:
