@@ -26,7 +26,7 @@ from faultmaven.config import Settings
 from faultmaven.jobs.worker import Worker
 from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
-from faultmaven.search.service import session_factory_for, warm_up
+from faultmaven.search.service import finish_background_work, session_factory_for, warm_up
 
 DESCRIPTION = """
 FaultMaven turns resolved troubleshooting cases into structured runbooks and finds them again.
@@ -61,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         for worker in workers:
             worker.stop()
         warming.join(timeout=60)  # it holds a database connection until it is done
+        finish_background_work(session_factory)
         _app.state.health_engine.dispose()
 
     app = FastAPI(

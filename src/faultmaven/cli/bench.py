@@ -20,7 +20,6 @@ from faultmaven.runbooks.schemas import RunbookCreate, RunbookStatus
 from faultmaven.search import service as search_service
 from faultmaven.search.evaluation import METRICS, mean_metrics, query_metrics
 from faultmaven.search.query import MAX_QUERY_CHARS
-from faultmaven.search.runtime import runtime_of
 
 app = typer.Typer(help="Measure search quality.", no_args_is_help=True)
 
@@ -102,17 +101,16 @@ def _evaluate(
     with Progress(console=console, transient=True, disable=quiet) as progress:
         task = progress.add_task("Indexing corpus", total=len(docs))
         with session_scope(ctx) as session:
-            search_service.defer_drain(session)
             for doc in docs:
                 runbook = runbooks_service.create_runbook(
                     session, data=as_runbook(doc), actor="bench"
                 )
                 runbook_of[runbook.id] = doc.id
                 progress.advance(task)
-            search_service.defer_drain(session)
-            runtime = runtime_of(session)
-        task = progress.add_task("Embedding corpus", total=len(docs))
-        search_service.drain(runtime, on_progress=lambda n: progress.advance(task, n))
+            embedding = progress.add_task("Embedding corpus", total=len(docs))
+            search_service.drain_after_commit(
+                session, on_progress=lambda n: progress.advance(embedding, n)
+            )
         scores: dict[str, list[dict[str, float]]] = {"hybrid": [], "keyword": []}
         task = progress.add_task("Running queries", total=len(labelled) * 2)
         with session_scope(ctx) as session:

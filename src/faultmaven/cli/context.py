@@ -20,7 +20,7 @@ from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError, InvalidInput
 from faultmaven.kit.db import make_engine, unit_of_work
 from faultmaven.migrations import upgrade
-from faultmaven.search.service import session_factory_for
+from faultmaven.search.service import finish_background_work, session_factory_for
 
 console = Console()
 err_console = Console(stderr=True)
@@ -38,8 +38,12 @@ def session_scope(ctx: typer.Context) -> Iterator[Session]:
     try:
         if settings.auto_migrate:
             upgrade(engine)
-        with unit_of_work(session_factory_for(engine, settings)) as session:
-            yield session
+        factory = session_factory_for(engine, settings)
+        try:
+            with unit_of_work(factory) as session:
+                yield session
+        finally:
+            finish_background_work(factory)
     finally:
         engine.dispose()
 

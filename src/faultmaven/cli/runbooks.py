@@ -23,7 +23,6 @@ from faultmaven.runbooks.markdown import render_markdown
 from faultmaven.runbooks.schemas import Runbook, RunbookStatus
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search import service as search_service
-from faultmaven.search.runtime import runtime_of
 
 app = typer.Typer(help="Store, import, find and export runbooks.", no_args_is_help=True)
 IMPORT_BATCH = 500  # runbooks per write
@@ -69,20 +68,16 @@ def _save(ctx: typer.Context, files: list[runbook_files.FileImport]) -> None:
     if not runbooks:
         return
     ids: list[str] = []
-    with session_scope(ctx) as session:
-        search_service.defer_drain(session)
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Saving runbooks", total=len(runbooks))
-            for first in range(0, len(runbooks), IMPORT_BATCH):
-                batch = runbooks[first : first + IMPORT_BATCH]
-                ids.extend(
-                    rb.id for rb in service.import_runbooks(session, items=batch, actor="cli")
-                )
-                progress.advance(task, len(batch))
-        runtime = runtime_of(session)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Indexing for semantic search", total=len(runbooks))
-        search_service.drain(runtime, on_progress=lambda n: progress.advance(task, n))
+    with Progress(console=console, transient=True) as progress, session_scope(ctx) as session:
+        task = progress.add_task("Saving runbooks", total=len(runbooks))
+        for first in range(0, len(runbooks), IMPORT_BATCH):
+            batch = runbooks[first : first + IMPORT_BATCH]
+            ids.extend(rb.id for rb in service.import_runbooks(session, items=batch, actor="cli"))
+            progress.advance(task, len(batch))
+        indexing = progress.add_task("Indexing for semantic search", total=len(runbooks))
+        search_service.drain_after_commit(
+            session, on_progress=lambda n: progress.advance(indexing, n)
+        )
     saved = iter(ids)
     for item in files:
         item.ids = [next(saved) for _ in item.runbooks]

@@ -16,14 +16,14 @@ app = typer.Typer(help="The search index.", no_args_is_help=True)
 @app.command("reindex")
 def reindex(ctx: typer.Context) -> None:
     """Rebuild the keyword and semantic index of every runbook with the configured embedder."""
-    with session_scope(ctx) as session:
+    with Progress(console=console) as progress, session_scope(ctx) as session:
         queued = runbooks_service.reindex_all(session)
-        search_service.defer_drain(session)
-        runtime = runtime_of(session)
-        identity = runtime.identity(session)
-    with Progress(console=console) as progress:
+        identity = runtime_of(session).identity(session)
         task = progress.add_task(f"Embedding with {identity.model}", total=queued)
-        done = search_service.drain(runtime, on_progress=lambda n: progress.advance(task, n))
+        drained = search_service.drain_after_commit(
+            session, on_progress=lambda n: progress.advance(task, n)
+        )
+    done = drained()
     console.print(
         f"Reindexed {done} of {queued} runbooks ({identity.model}, {identity.dimension} "
         f"dimensions, {identity.backend})."

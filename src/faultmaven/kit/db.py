@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,6 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
@@ -66,15 +69,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 WRITE = "faultmaven_write"  # execution option: this transaction will write
+_HOLDS_TURN = "faultmaven_holds_write_turn"  # connection info: this connection is the writer
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    """``BEGIN IMMEDIATE`` for a transaction that will write: it waits for the one write lock
-    at its start, never half-way (a deferred transaction that read first cannot upgrade once
-    another writer committed: SQLite answers "database is locked" at once, without waiting).
-    Readers ``BEGIN`` (deferred): in WAL mode they never wait for a writer."""
-    immediate = connection.get_execution_options().get(WRITE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+class _SQLiteWriters:
+    """How transactions on one SQLite file begin.
+
+    A writer runs ``BEGIN IMMEDIATE``: it waits for the one write lock at its start, never
+    half-way (a deferred transaction that read first cannot upgrade once another writer
+    committed: SQLite answers "database is locked" at once, without waiting). Readers ``BEGIN``
+    (deferred): in WAL mode they never wait for a writer.
+
+    Before that, the writers of this process take turns on a Python lock, which hands the turn
+    over as soon as it is free. SQLite's own wait (the busy timeout) polls with sleeps that grow
+    to 100 ms, so under load the write lock sat free while writers slept: with 20 clients and
+    8% writes, writes took seconds at p99 (bench/README.md, "Load"). The turn ends when the
+    connection goes back to the pool, after its commit or rollback. Other processes (the CLI, a
+    second server) still meet at SQLite's lock.
+    """
+
+    def __init__(self) -> None:
+        self._turn = threading.Lock()
+
+    def begin(self, connection: Connection) -> None:
+        if not connection.get_execution_options().get(WRITE, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self._turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        connection.info[_HOLDS_TURN] = True
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # on failure the check-in ends the turn
+
+    def checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_HOLDS_TURN, False):
+            self._turn.release()
 
 
 # For bulk UPDATE/DELETE of rows that are written with Core and never loaded as objects (labels,
@@ -99,8 +129,10 @@ def make_engine(url: str, *, pool_size: int = 5, pool_timeout: float = 30.0) -> 
             poolclass=QueuePool,
             **pool,
         )
+        writers = _SQLiteWriters()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writers.begin)
+        event.listen(engine.pool, "checkin", writers.checkin)
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
 
@@ -120,14 +152,28 @@ def make_session_factory(
     )
 
 
+AFTER_COMMIT = "faultmaven_after_commit"
+
+
+def after_commit(session: Session, key: str, callback: Callable[[], object]) -> None:
+    """Run ``callback`` when the unit of work of ``session`` has committed and let go of its
+    connection (and with it, on SQLite, the write turn): work that follows a write without
+    holding it up, such as embedding what the write queued. One callback per ``key``."""
+    session.info.setdefault(AFTER_COMMIT, {})[key] = callback
+
+
+def cancel_after_commit(session: Session, key: str) -> None:
+    session.info.get(AFTER_COMMIT, {}).pop(key, None)
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
-    """One transaction: commits once when the block ends, rolls back whole on any error.
+    """One transaction: commits once when the block ends, rolls back whole on any error; then
+    runs what was queued with ``after_commit``.
 
     ``write=False`` declares a read-only transaction: on SQLite it takes no lock and never
-    waits for a writer; work that writes on another connection (draining the search outbox)
-    may run inside it. A writing transaction (the default) takes SQLite's write lock at its
-    start, so keep it short; on PostgreSQL rows it changes are locked until it ends."""
+    waits for a writer. A writing transaction (the default) takes SQLite's write lock at its
+    first statement, so keep it short; on PostgreSQL rows it locks stay locked until it ends."""
     session = factory(execution_options={WRITE: write}, info={WRITE: write})
     try:
         yield session
@@ -137,6 +183,8 @@ def unit_of_work(factory: sessionmaker[Session], *, write: bool = True) -> Itera
         raise
     finally:
         session.close()
+    for callback in session.info.pop(AFTER_COMMIT, {}).values():
+        callback()
 
 
 def get_row(

@@ -2,12 +2,12 @@
 (computed from an outbox after commit, repaired automatically), fused into one ranking.
 
 Write path: ``index_documents`` updates the keyword index and queues the document in
-``search_outbox`` inside the caller's transaction. When that transaction commits, the queued
-documents are embedded and stored by ``drain`` (an ``after_commit`` hook on the sessions made
-by ``session_factory_for``), outside any transaction of the writer. A crash between the two
-leaves the outbox row; the next drain repairs the index: after any later commit, at server
-start, in the background when a search finds the outbox not empty (a search never waits for
-it), or ``faultmaven search reindex``. Nothing is lost silently.
+``search_outbox`` inside the caller's transaction. When its unit of work has committed and let
+go of its connection, the queued documents are embedded and stored by ``drain``
+(``kit.db.after_commit``): the writer's transaction never waits for an embedder. A crash
+between the two leaves the outbox row; the next drain repairs the index: after any later
+commit, at server start, in the background when a search finds the outbox not empty (a search
+never waits for it), or ``faultmaven search reindex``. Nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError
 from faultmaven.kit.db import (
     NOT_IN_SESSION,
+    after_commit,
+    cancel_after_commit,
     make_session_factory,
     unit_of_work,
     upsert,
@@ -45,7 +47,7 @@ CANDIDATES = 100  # per source, before fusion
 # (cosine); below it, "semantic" matches of unrelated runbooks are noise.
 MIN_SEMANTIC_ONLY_SIMILARITY = 0.3
 DRAIN_BATCH = 256
-_PENDING = "search_pending"
+_DRAIN = "search-drain"
 
 
 EMBEDDED_CHARS = 300  # of the text after the title line
@@ -104,23 +106,18 @@ def index_documents(session: Session, documents: Sequence[tuple[SearchDocument, 
             for document, version in documents
         ],
     )
-    session.info[_PENDING] = True
+    after_commit(session, _DRAIN, partial(drain, runtime_of(session)))
 
 
 def session_factory_for(engine: Engine, settings: Settings) -> sessionmaker[Session]:
-    """Sessions that carry a new search runtime (one per app: its own index caches) and drain
-    the outbox after commit."""
+    """Sessions that carry a new search runtime (one per app: its own index caches and its
+    background drain)."""
     runtime = SearchRuntime(settings)
     factory = make_session_factory(engine, info={"search": runtime, "settings": settings})
     runtime.session_factory = factory
     runtime.background_drain = BackgroundRunner(partial(drain, runtime), name="faultmaven-drain")
 
-    def _after_commit(session: Session) -> None:
-        forget_state(session)
-        if session.info.pop(_PENDING, False):
-            drain(runtime)
-
-    event.listen(factory, "after_commit", _after_commit)
+    event.listen(factory, "after_commit", forget_state)
     event.listen(factory, "after_soft_rollback", lambda session, _tx: forget_state(session))
     return factory
 
@@ -130,7 +127,7 @@ def warm_up(factory: sessionmaker[Session]) -> None:
     (a server calls it at start, in the background: 0.3 s at 10k runbooks, 4.5 s at 100k), and
     embed what a crash left in the outbox. Never raises: a failure leaves the loading to the
     first search and the outbox to the next drain."""
-    drain(factory.kw["info"]["search"])
+    drain(_runtime_of_factory(factory))
     try:
         with unit_of_work(factory, write=False) as session:
             runtime = runtime_of(session)
@@ -141,9 +138,35 @@ def warm_up(factory: sessionmaker[Session]) -> None:
         log.warning("could not load the search index caches at start", exc_info=True)
 
 
+def finish_background_work(factory: sessionmaker[Session]) -> None:
+    """Wait for the runtime's background drain, if one runs (before the engine is disposed)."""
+    drainer = _runtime_of_factory(factory).background_drain
+    if drainer is not None:
+        drainer.join()
+
+
+def _runtime_of_factory(factory: sessionmaker[Session]) -> SearchRuntime:
+    runtime: SearchRuntime = factory.kw["info"]["search"]
+    return runtime
+
+
+def drain_after_commit(
+    session: Session, *, on_progress: Callable[[int], None] | None = None
+) -> Callable[[], int]:
+    """Drain when this session's unit of work has committed, reporting each batch (a command's
+    progress bar); returns how many the drain indexed, once it ran (0 before)."""
+    done: list[int] = []
+
+    def run() -> None:
+        done.append(drain(runtime_of(session), on_progress=on_progress))
+
+    after_commit(session, _DRAIN, run)
+    return lambda: sum(done)
+
+
 def defer_drain(session: Session) -> None:
-    """Don't drain when this session commits (the caller drains itself, e.g. with progress)."""
-    session.info.pop(_PENDING, None)
+    """Don't drain when this session commits (tests: as if the process died right after)."""
+    cancel_after_commit(session, _DRAIN)
 
 
 def drain(
