@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from faultmaven.app import create_app
+from faultmaven.assistant import conversation
+from faultmaven.cases.schemas import CaseCreate
 from faultmaven.cli.main import app as cli_app
 from faultmaven.config import Settings
 from faultmaven.kit.db import unit_of_work
@@ -199,3 +201,25 @@ def test_a_vector_store_outage_degrades_to_keyword_results(
         assert results.items[0].runbook.title == REDIS.title
         assert results.items[0].why.method == "keyword"
         assert "keyword results only" in results.notes[0]
+
+
+def test_a_writer_that_searches_never_waits_for_the_outbox(
+    session_factory: sessionmaker[Session], caplog
+) -> None:
+    """A crash left a document in the outbox. Opening a case searches for suggestions inside a
+    writing transaction (on SQLite: holding the write lock): it must not drain there (the drain's
+    own transaction would wait for that lock: 10 s, then a failure)."""
+    with unit_of_work(session_factory) as session:
+        runbooks.create_runbook(session, data=REDIS, actor="t")
+        search.defer_drain(session)
+    with unit_of_work(session_factory) as session:  # a writer
+        turn = conversation.open_case(
+            session,
+            data=CaseCreate(title="Redis pods OOMKilled", symptoms=["pods keep restarting"]),
+            actor="t",
+        )
+        assert [s.title for s in turn.case.suggested_runbooks] == [REDIS.title]  # by its words
+    runtime_of(session_factory()).background_drain.join()  # the search set the repair going
+    with unit_of_work(session_factory, write=False) as session:
+        assert search.pending_count(session) == 0
+    assert "semantic index update failed" not in caplog.text

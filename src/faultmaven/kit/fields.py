@@ -37,7 +37,7 @@ from typing import Annotated, Any, TypeVar, cast
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationError
 from pydantic.types import AllowInfNan
 
-from faultmaven.redaction import personal_data_in
+from faultmaven.redaction import RedactionPolicy, Redactor, personal_data_in
 
 MAX_ITEMS = 1000  # entries in one list of a record
 SHORT = 300  # titles, labels, one-line checks
@@ -95,6 +95,7 @@ _NAME_RE = re.compile(r"\w[\w .\-/:@+]*")
 # personal data a name must not hold, as the redactor finds it (phone-like digit runs are
 # common in names: "db-2024-01", so they are not looked for here)
 _PERSONAL_IN_NAMES = {"email": "an e-mail address", "ip": "an IP address"}
+_SECRETS = Redactor(RedactionPolicy.from_setting("none"))
 
 
 def _name(value: str) -> str:
@@ -113,6 +114,8 @@ def _name(value: str) -> str:
         raise ValueError(
             f"looks like {_PERSONAL_IN_NAMES[kinds[0]]}; names must not hold personal data"
         )
+    if not _SECRETS.is_clean(value):
+        raise ValueError("looks like a secret (a token or key); a name must not hold one")
     return value
 
 
