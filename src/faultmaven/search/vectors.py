@@ -187,6 +187,12 @@ class PgVectorIndex:
         return bool(session.scalar(text(query)))
 
     def ensure(self, session: Session) -> None:
+        """Create the table and its index if missing. ``CREATE ... IF NOT EXISTS`` is not safe
+        against itself (two first drains at once collide in the catalog), so creators queue on
+        an advisory lock; once the table exists this is one catalog lookup."""
+        if session.scalar(text("SELECT to_regclass('runbook_embeddings') IS NOT NULL")):
+            return
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('faultmaven.embeddings'))"))
         session.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
         session.execute(
             text(
