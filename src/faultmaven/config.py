@@ -87,6 +87,14 @@ class Settings(BaseSettings):
             "Changing it requires `faultmaven search reindex`."
         ),
     )
+    search_min_score: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Relevance floor: search hits (and similar-runbook suggestions) scoring "
+        "below it are not shown. Scores are confidences in [0, 1]; 0.1 was chosen from the "
+        "trade-off table in bench/README.md (issue 10).",
+    )
     vector_backend: Literal["auto", "embedded", "pgvector", "chroma"] = Field(
         default="auto",
         description="Where vectors live: embedded (in the database rows, exact search), "

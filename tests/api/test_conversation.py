@@ -47,8 +47,10 @@ def test_a_new_case_is_offered_the_similar_runbook(client: TestClient, store: di
     body = response.json()
     actions = body["assistant"]["suggested_actions"]
     redis = store["redis_oom"]
+    score = body["case"]["suggested_runbooks"][0]["score"]
+    assert 0 < score <= 1
     assert actions[0] == {
-        "label": "📖 View similar runbook",
+        "label": f"📖 {redis['title']} — {score:.2f}",
         "type": "question_template",
         "payload": f"Show me runbook: {redis['title']}",
         "icon": None,
@@ -65,8 +67,23 @@ def test_an_unrelated_case_gets_no_suggestion(client: TestClient, store: dict) -
     body = client.post(
         "/api/v1/cases", json={"title": "Kafka consumer group rebalancing loop"}
     ).json()
-    assert body["assistant"] is None
+    assert body["assistant"]["answer"] == "No similar runbook yet."
+    assert body["assistant"]["suggested_actions"] == []
     assert body["case"]["suggested_runbooks"] == []
+
+
+def test_every_suggestion_is_labelled_with_its_runbook(client: TestClient, store: dict) -> None:
+    body = client.post(
+        "/api/v1/cases",
+        json={"title": "Redis pods OOMKilled", "symptoms": ["redis-0 restarting"]},
+    ).json()
+    labels = [a["label"] for a in body["assistant"]["suggested_actions"]]
+    titles = [s["title"] for s in body["case"]["suggested_runbooks"]]
+    assert labels and len(set(labels)) == len(labels)
+    assert all(
+        label.startswith(f"📖 {title} — ") for label, title in zip(labels, titles, strict=True)
+    )
+    assert "solved before" not in body["assistant"]["answer"]
 
 
 def test_suggestions_follow_the_problem_as_it_is_described(client: TestClient, store: dict) -> None:

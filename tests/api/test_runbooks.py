@@ -212,7 +212,8 @@ def test_import_saves_many_runbooks_in_one_request(client: TestClient) -> None:
     body = response.json()
     assert body["created"] == 25
     assert [item["title"] for item in body["items"]] == [item["title"] for item in items]
-    found = client.get("/api/v1/runbooks/search", params={"q": "kafka lag", "service": "svc-7"})
+    # "kafka lag" is in every runbook: common words alone are no match, the "7" is
+    found = client.get("/api/v1/runbooks/search", params={"q": "kafka lag 7", "service": "svc-7"})
     assert [hit["runbook"]["id"] for hit in found.json()["items"]] == [body["items"][7]["id"]]
     stored = client.get(f"/api/v1/runbooks/{body['items'][3]['id']}").json()
     assert stored["version"] == 1 and stored["symptoms"] == items[3]["symptoms"]
@@ -226,3 +227,27 @@ def test_import_with_one_bad_item_saves_nothing(client: TestClient) -> None:
     assert client.get("/api/v1/runbooks").json()["total_count"] == 0
     empty = client.post("/api/v1/runbooks/import", json={"items": []})
     assert empty.status_code == 422 and "items" in empty.text
+
+
+def test_search_scores_are_confidences_and_apply_the_floor(client: TestClient) -> None:
+    """Scores in [0, 1]; stop words alone find nothing; hits below ?min_score= are left out."""
+    _create(client, _runbook(title="Postgres disk full", symptoms=["No space left on device"]))
+    _create(client, _runbook(title="Redis Cluster OOM Kills", symptoms=["OOMKilled pods"]))
+    stop_only = client.get("/api/v1/runbooks/search", params={"q": "the on a"}).json()
+    assert stop_only["items"] == [] and stop_only["terms"] == []
+    found = client.get("/api/v1/runbooks/search", params={"q": "no space left on device"})
+    items = found.json()["items"]
+    assert items[0]["runbook"]["title"] == "Postgres disk full"
+    assert all(0 <= hit["score"] <= 1 for hit in items)
+    assert "on" not in items[0]["why"]["matched_terms"]
+    everything = client.get(
+        "/api/v1/runbooks/search", params={"q": "redis disk", "min_score": 0}
+    ).json()["items"]
+    top = max(hit["score"] for hit in everything)
+    above = client.get(
+        "/api/v1/runbooks/search", params={"q": "redis disk", "min_score": min(1, top + 0.01)}
+    ).json()["items"]
+    assert len(everything) == 2 and above == []
+    assert (
+        client.get("/api/v1/runbooks/search", params={"q": "x", "min_score": 2}).status_code == 422
+    )

@@ -75,7 +75,8 @@ class RunbookFromCaseIn(BaseModel):
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseTurn)
 def create_case(data: CaseCreate, session: SessionDep, actor: ActorDep, response: Response):
     """Open a case with as much of the investigation record as you have (DESIGN.md §2). The
-    assistant's answer offers similar published runbooks ("📖 View similar runbook")."""
+    assistant's answer offers similar published runbooks, each labelled "📖 <runbook title> —
+    <confidence>" ("No similar runbook yet." when none clears the relevance floor)."""
     turn = conversation.open_case(session, data=data, actor=actor)
     response.headers["Location"] = f"/api/v1/cases/{turn.case.id}"
     return turn

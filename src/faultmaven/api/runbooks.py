@@ -116,6 +116,15 @@ def search_runbooks(
     mode: Annotated[
         SearchMode, Query(description="hybrid (keywords and meaning) or keyword only.")
     ] = "hybrid",
+    min_score: Annotated[
+        float | None,
+        Query(
+            ge=0,
+            le=1,
+            description="Leave out hits scoring below this confidence (default: the "
+            "search_min_score setting; 0 shows every match).",
+        ),
+    ] = None,
 ):
     """Best matches first; each hit has a score and says why it matched (words and where,
     semantic similarity, rank in each ranking). Query text is plain words: search operators are
@@ -127,6 +136,7 @@ def search_runbooks(
         limit=limit,
         offset=offset,
         mode=mode,
+        min_score=min_score,
     )
 
 

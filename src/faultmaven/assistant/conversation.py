@@ -34,7 +34,14 @@ from faultmaven.runbooks.markdown import render_markdown
 from faultmaven.suggestions.service import Suggestion, refresh_suggestions
 
 SHOW_RUNBOOK_PREFIX = "Show me runbook:"
-VIEW_SIMILAR_LABEL = "📖 View similar runbook"
+NO_SIMILAR_ANSWER = "No similar runbook yet."
+
+
+def suggestion_label(suggestion: Suggestion) -> str:
+    """What a suggestion's button says: the runbook and how confident the match is."""
+    return f"📖 {suggestion.title} — {suggestion.score:.2f}"
+
+
 NO_LLM_ANSWER = (
     "I can record this, but troubleshooting conversation needs an LLM: set "
     "FAULTMAVEN_LLM_PROVIDER (openai or anthropic) with FAULTMAVEN_LLM_MODEL. Meanwhile, record "
@@ -53,15 +60,15 @@ class MessageIn(BaseModel):
     content: Text = Field(description="What the user says.")
 
 
-def suggestions_turn(suggestions: list[Suggestion]) -> LLMResponse | None:
+def suggestions_turn(suggestions: list[Suggestion]) -> LLMResponse:
     if not suggestions:
-        return None
-    titles = "; ".join(f'"{s.title}"' for s in suggestions)
+        return LLMResponse(answer=NO_SIMILAR_ANSWER)
+    titles = "; ".join(f'"{s.title}" ({s.score:.2f})' for s in suggestions)
     return LLMResponse(
-        answer=f"This looks like problems solved before. Similar runbooks: {titles}.",
+        answer=f"Runbooks that may match (confidence 0-1): {titles}.",
         suggested_actions=[
             SuggestedAction(
-                label=VIEW_SIMILAR_LABEL,
+                label=suggestion_label(s),
                 type=ActionType.QUESTION_TEMPLATE,
                 payload=f"{SHOW_RUNBOOK_PREFIX} {s.title}",
                 metadata={"runbook_id": s.runbook_id, "score": s.score},

@@ -122,6 +122,7 @@ def _evaluate(
                         query=query.text[:MAX_QUERY_CHARS],
                         limit=min(100, DEPTH),
                         mode=mode,  # type: ignore[arg-type]
+                        min_score=0.0,  # ranking quality: the floor is measured on its own
                     )
                     ranked = [runbook_of[h.runbook.id] for h in found.items]
                     ranked = [doc_id for doc_id in ranked if doc_id not in skip]

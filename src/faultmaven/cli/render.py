@@ -95,5 +95,5 @@ def suggestions_table(suggestions: Iterable[Suggestion], *, case_title: str) -> 
 def assistant_turn(turn: LLMResponse) -> None:
     lines = [turn.answer]
     for number, action in enumerate(turn.suggested_actions, start=1):
-        lines.append(f"  [{number}] {action.label}  ({action.type.value})")
+        lines.append(f"  [{number}] {action.label}")
     console.print(Panel("\n".join(lines), title="FaultMaven", border_style="cyan"))

@@ -181,13 +181,17 @@ def search(
     service_: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
     tag: TagOpt = None,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    min_score: Annotated[
+        float | None,
+        typer.Option(min=0, max=1, help="Hide hits below this confidence (default: setting)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Find runbooks by keywords; each hit shows its score and what matched."""
     filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag)
     with session_scope(ctx) as session:
         results = service.search_runbooks(
-            session, query=" ".join(query), filters=filters, limit=limit
+            session, query=" ".join(query), filters=filters, limit=limit, min_score=min_score
         )
     if as_json:
         print_json(results.model_dump(mode="json"))

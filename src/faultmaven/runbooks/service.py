@@ -42,9 +42,11 @@ from faultmaven.runbooks.schemas import (
     RunbookVersionInfo,
 )
 from faultmaven.search import service as search_service
+from faultmaven.search.analysis import is_stop_word
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.keyword import SearchDocument
 from faultmaven.search.query import MAX_QUERY_CHARS, query_terms
+from faultmaven.search.runtime import runtime_of
 
 ACTIVE_STATUSES = tuple(s.value for s in RunbookStatus if s is not RunbookStatus.archived)
 
@@ -79,13 +81,18 @@ class MatchExplanation(BaseModel):
 
 class SearchHit(BaseModel):
     runbook: RunbookSummary
-    score: float = Field(description="Relevance; higher is better. Comparable within one query.")
+    score: float = Field(
+        description="Confidence in [0, 1] that this is a right answer (calibrated on labelled "
+        "data); comparable across queries and modes."
+    )
     why: MatchExplanation
 
 
 class SearchResults(BaseModel):
     query: str
-    terms: list[str] = Field(description="The words searched for (operators are ignored).")
+    terms: list[str] = Field(
+        description="The words searched for (operators and stop words are ignored)."
+    )
     mode: SearchMode
     items: list[SearchHit]
     limit: int
@@ -277,20 +284,24 @@ def search_runbooks(
     limit: int = 10,
     offset: int = 0,
     mode: SearchMode = "hybrid",
+    min_score: float | None = None,
 ) -> SearchResults:
-    """Best matches first: keyword ranking fused with semantic similarity (``mode="keyword"``
-    for keywords only). Filters apply before ranking."""
+    """Best matches first: keyword ranking blended with semantic similarity (``mode="keyword"``
+    for keywords only), scored as confidence in [0, 1]. Filters apply before ranking; hits below
+    ``min_score`` (default: the ``search_min_score`` setting) are not returned."""
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(f"q is {len(query)} characters; shorten it to {MAX_QUERY_CHARS}.")
-    terms = query_terms(query)
-    if not terms:
+    if not query_terms(query):
         raise InvalidInput("q has no words to search for; send e.g. q=redis oom.")
+    terms = [term for term in query_terms(query) if not is_stop_word(term)]
+    floor = runtime_of(session).settings.search_min_score if min_score is None else min_score
     result = search_service.search(
         session,
         query,
         where=_search_filter(filters),
         limit=offset + limit + 1,
         semantic=mode == "hybrid",
+        min_score=floor,
     )
     page = result.hits[offset : offset + limit]
     rows = repository.summaries(session, (hit.doc_id for hit in page))

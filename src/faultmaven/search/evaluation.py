@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+Q = TypeVar("Q")
+SPLIT_SEED = 20261204  # fixed: the tuning / untouched split never changes between runs
 
 METRICS = ("MAP", "MRR", "nDCG@10", "Recall@10", "P@1")
 
@@ -33,3 +38,33 @@ def mean_metrics(per_query: Sequence[Mapping[str, float]]) -> dict[str, float]:
     if not per_query:
         return {name: 0.0 for name in METRICS}
     return {name: round(sum(q[name] for q in per_query) / len(per_query), 1) for name in METRICS}
+
+
+def _field(query: Any, name: str) -> Any:
+    return query[name] if isinstance(query, Mapping) else getattr(query, name)
+
+
+def split_by_cluster(queries: Sequence[Q], *, seed: int = SPLIT_SEED) -> tuple[list[Q], list[Q]]:
+    """The queries in two parts by duplicate cluster (a query, its relevant and its excluded
+    ids are one cluster; linked clusters merge): a *tuning* part for every choice and an
+    *untouched* part that is only reported. Clusters are shuffled with a fixed seed and dealt
+    alternately, so both parts get about half the clusters; no cluster is in both."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for query in queries:
+        root = find(_field(query, "id"))
+        for other in (*_field(query, "relevant_ids"), *(_field(query, "exclude_ids") or ())):
+            parent[find(other)] = root
+    roots = sorted({find(_field(q, "id")) for q in queries})
+    random.Random(seed).shuffle(roots)
+    tuning_roots = set(roots[0::2])
+    tuning = [q for q in queries if find(_field(q, "id")) in tuning_roots]
+    untouched = [q for q in queries if find(_field(q, "id")) not in tuning_roots]
+    return tuning, untouched

@@ -133,3 +133,72 @@ def fuse(
     }
     ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return [FusedHit(doc_id, score, sources[doc_id]) for doc_id, score in ordered]
+
+
+# ---- the product's fusion: absolute scores, so that they mean the same in every query ---------
+
+# Vector weight per embedder family, chosen on the tuning part of the labelled sets (see
+# bench/README.md, "Issue 10"): what a similarity above the query's typical one adds to the share.
+BLEND_WEIGHTS: Mapping[str, float] = {"wordllama": 0.2, "default": 0.2}
+
+
+def blend_weight(embedder_name: str) -> float:
+    """The vector weight of ``blend`` for an embedder (by its ``Embedder.name``)."""
+    family = "wordllama" if embedder_name.startswith("wordllama") else "default"
+    return BLEND_WEIGHTS[family]
+
+
+def blend(
+    keyword: Sequence[tuple[str, float]],
+    vector: Sequence[tuple[str, float]],
+    *,
+    weight: float,
+    limit: int,
+) -> list[FusedHit]:
+    """Keyword share plus what the meaning adds: ``share + weight * max(0, cos - typical)``.
+
+    ``keyword``: (doc_id, share of the query's ideal BM25 score, 0..1) best first; ``vector``:
+    (doc_id, cosine) best first; ``typical`` is the median cosine of the vector candidates (what
+    an unrelated document scores for this query with this embedder). Unlike z-scores this keeps
+    absolute levels: a query that matches nothing well scores low everywhere, and the vector side
+    can add at most ``weight * (1 - typical)``, so a weak embedder cannot overturn a clear keyword
+    winner (measured: z-score fusion fell below keyword-only on a small post-mortem corpus).
+    Ties go to the smaller doc_id."""
+    if limit <= 0:
+        return []
+    sources: dict[str, dict[str, tuple[int, float]]] = {}
+    scores: dict[str, float] = {}
+    for rank, (doc_id, share) in enumerate(keyword, start=1):
+        if doc_id not in sources:
+            sources[doc_id] = {"keyword": (rank, float(share))}
+            scores[doc_id] = float(share)
+    if vector:
+        cosines = sorted(float(c) for _, c in vector)
+        middle = len(cosines) // 2
+        typical = (
+            cosines[middle] if len(cosines) % 2 else (cosines[middle - 1] + cosines[middle]) / 2
+        )
+        seen: set[str] = set()
+        for rank, (doc_id, cosine) in enumerate(vector, start=1):
+            if doc_id in seen:
+                continue
+            seen.add(doc_id)
+            sources.setdefault(doc_id, {})["vector"] = (rank, float(cosine))
+            scores[doc_id] = scores.get(doc_id, 0.0) + weight * max(0.0, float(cosine) - typical)
+    ordered = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return [FusedHit(doc_id, score, sources[doc_id]) for doc_id, score in ordered]
+
+
+# Raw blended score -> confidence in [0, 1]: the chance that a hit this strong is a right answer,
+# a logistic fit on the top 10 hits of every query of the tuning part (bench/README.md, "Issue
+# 10"). One curve per mode, so that a score means the same with and without vectors.
+CALIBRATION: Mapping[str, tuple[float, float]] = {
+    "keyword": (5.579, -3.897),
+    "hybrid": (5.312, -3.972),
+}
+
+
+def confidence(raw: float, mode: str) -> float:
+    """A raw ``blend`` score (keyword share plus the vector bonus) as a confidence in [0, 1]."""
+    slope, intercept = CALIBRATION[mode]
+    return 1.0 / (1.0 + math.exp(-(slope * raw + intercept)))

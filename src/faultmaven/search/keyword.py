@@ -21,6 +21,9 @@ class SearchDocument:
 class KeywordHit:
     doc_id: str
     score: float
+    # share of the query's ideal score (every query stem present, saturated): 0..1, comparable
+    # across queries; what the confidence of a search hit is made of
+    share: float = 0.0
     matched: dict[str, list[str]] = field(default_factory=dict)  # field -> matched words
 
     @property

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION, is_postgres
-from faultmaven.search.analysis import word_key, words
+from faultmaven.search.analysis import is_stop_word, word_key, words
 from faultmaven.search.filters import Facets, SearchFilter
 from faultmaven.search.freshness import (
     KEYWORD_GENERATION,
@@ -43,9 +43,17 @@ from faultmaven.search.freshness import (
 )
 from faultmaven.search.keyword import FIELDS, KeywordHit, SearchDocument
 from faultmaven.search.models import TermsRow
-from faultmaven.search.query import query_terms
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
+MAX_QUERY_STEMS = 400  # a 2,000-character query has fewer; no tuned cap (bench/README.md)
+# A word in more than half the documents has no weight (FTS5's idf, clamped): it never makes a
+# match on its own, nor is it shown as one once the index is big enough for "half" to mean
+# "common" (in a store of 3 runbooks a word in 2 of them still tells them apart to a reader).
+MIN_DOCS_FOR_COMMON = 10
+# In the ideal score (the denominator of a hit's share) every query stem weighs at least this
+# idf: a common word (idf ~ 0) then counts as query content that matched nothing, so a query of
+# common words gets low shares instead of 0/0; a word no document has weighs as a word in one.
+MIN_IDEAL_IDF = 0.5
 _WRITERS_LOCK = 0x666D5F7465726D73  # "fm_terms": PostgreSQL advisory lock of index writers
 FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
 FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
@@ -286,13 +294,24 @@ class _Memory:
 # ---- the index -----------------------------------------------------------------------------------
 
 
-def _query_stems(query: str) -> dict[int, str]:
-    """Term key of each stem -> the query word shown as matched (the first with that stem)."""
+def query_stems(query: str) -> dict[int, str]:
+    """Term key of each meaningful stem -> the query word shown as matched (the first with that
+    stem). Stop words are dropped: a query of only stop words has no stems and finds nothing."""
     stems: dict[int, str] = {}
-    for term in query_terms(query):
-        for word in words(term):
+    for word in words(query):
+        if not is_stop_word(word):
             stems.setdefault(word_key(word), word)
+            if len(stems) == MAX_QUERY_STEMS:
+                break
     return stems
+
+
+def _idf(live: int, hits: int) -> float:
+    """``log((N + 1) / n)``: always positive, near 0 for a word in every document of a big
+    store, and meaningful in a store of one or two runbooks (FTS5's ``log((N - n + 0.5) /
+    (n + 0.5))`` gives a word in one of two documents no weight at all). Chosen on the tuning
+    part (bench/README.md)."""
+    return math.log((live + 1) / max(hits, 1))
 
 
 class MemoryKeywordIndex:
@@ -402,7 +421,7 @@ class MemoryKeywordIndex:
     def search(
         self, session: Session, query: str, *, limit: int, where: SearchFilter = SearchFilter()
     ) -> list[KeywordHit]:
-        stems = _query_stems(query)
+        stems = query_stems(query)
         if not stems:
             return []
         with self._lock:
@@ -419,16 +438,20 @@ class MemoryKeywordIndex:
         lengths = memory.lengths.view()
         avgdl = memory.total_length / memory.live or 1.0
         positions, scores = [], []
+        ideal = 0.0  # what a document scores that has every query stem, saturated
+        meaningful: list[np.ndarray] = []  # positions matched by a word that is not common
         for term in stems:
             column = memory.postings.get(term)
-            if column is None:
+            postings = column.view() if column is not None else None
+            if postings is not None:
+                postings = postings[alive[postings["pos"]]]
+            hits = len(postings) if postings is not None else 0
+            idf = _idf(memory.live, hits)
+            ideal += max(idf, MIN_IDEAL_IDF) * (K1 + 1)
+            if postings is None or not hits:
                 continue
-            postings = column.view()
-            postings = postings[alive[postings["pos"]]]
-            if not len(postings):
-                continue
-            hits = len(postings)
-            idf = max(math.log((memory.live - hits + 0.5) / (hits + 0.5)), 1e-6)
+            if memory.live < MIN_DOCS_FOR_COMMON or hits <= memory.live / 2:
+                meaningful.append(postings["pos"])
             freq = postings["weight"]
             norm = K1 * (1 - B + B * lengths[postings["pos"]] / avgdl)
             positions.append(postings["pos"])
@@ -439,16 +462,26 @@ class MemoryKeywordIndex:
             np.concatenate(positions), weights=np.concatenate(scores), minlength=len(alive)
         )
         total[~allowed] = 0.0
+        if not meaningful:
+            return []
+        matched = np.zeros(len(alive), np.bool_)
+        matched[np.concatenate(meaningful)] = True
+        total[~matched] = 0.0  # common words alone are no match
         candidates = np.flatnonzero(total > 0)
         if len(candidates) > limit:
             candidates = candidates[np.argpartition(-total[candidates], limit - 1)[:limit]]
         ordered = sorted(candidates.tolist(), key=lambda p: (-total[p], memory.ids[p]))
-        return [KeywordHit(doc_id=memory.ids[p], score=float(total[p])) for p in ordered]
+        return [
+            KeywordHit(
+                doc_id=memory.ids[p], score=float(total[p]), share=min(1.0, float(total[p]) / ideal)
+            )
+            for p in ordered
+        ]
 
     def explain(
         self, session: Session, query: str, doc_ids: Sequence[str]
     ) -> dict[str, dict[str, list[str]]]:
-        stems = _query_stems(query)
+        stems = query_stems(query)
         if not stems or not doc_ids:
             return {}
         with self._lock:
@@ -456,11 +489,15 @@ class MemoryKeywordIndex:
             known = [doc_id for doc_id in doc_ids if doc_id in memory.positions]
             positions = np.fromiter((memory.positions[d] for d in known), np.int64, len(known))
             found: list[dict[str, list[str]]] = [{} for _ in known]
+            alive = memory.alive.view()
             for term, word in stems.items():
                 column = memory.postings.get(term)
                 if column is None:
                     continue
                 postings = column.view()  # sorted by position
+                live_hits = int(np.count_nonzero(alive[postings["pos"]]))
+                if memory.live >= MIN_DOCS_FOR_COMMON and live_hits > memory.live / 2:
+                    continue  # a common word explains nothing
                 index = np.minimum(np.searchsorted(postings["pos"], positions), len(postings) - 1)
                 for i in np.flatnonzero(postings["pos"][index] == positions).tolist():
                     bits = int(postings["fields"][index[i]])

@@ -35,8 +35,9 @@ from faultmaven.kit.db import (
 from faultmaven.search.background import BackgroundRunner
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.freshness import forget_state, index_state
-from faultmaven.search.fusion import fuse, recommended_weights
+from faultmaven.search.fusion import blend, blend_weight, confidence
 from faultmaven.search.keyword import KeywordHit, SearchDocument
+from faultmaven.search.keyword_memory import query_stems
 from faultmaven.search.models import IndexMetaRow, OutboxRow
 from faultmaven.search.runtime import IndexIdentity, SearchRuntime, runtime_of
 
@@ -70,7 +71,7 @@ def document_text(document: SearchDocument) -> str:
 @dataclass(frozen=True)
 class HybridHit:
     doc_id: str
-    score: float
+    score: float  # confidence in [0, 1] (fusion.confidence), comparable across queries
     keyword: KeywordHit | None
     similarity: float | None
     ranks: dict[str, int]
@@ -316,14 +317,24 @@ def _vector_hits(
 
 
 def search(
-    session: Session, query: str, *, where: SearchFilter, limit: int, semantic: bool = True
+    session: Session,
+    query: str,
+    *,
+    where: SearchFilter,
+    limit: int,
+    semantic: bool = True,
+    min_score: float = 0.0,
 ) -> HybridResult:
-    """Keyword hits fused with vector hits (``semantic=False``: keyword hits only)."""
+    """Keyword hits blended with vector hits (``semantic=False``: keyword hits only), scored as
+    confidence in [0, 1]; hits below ``min_score`` are left out. A query without a meaningful
+    word (only stop words) finds nothing."""
     runtime = runtime_of(session)
     drainer = runtime.background_drain
     if semantic and drainer is not None and index_state(session).pending:
         drainer.wake()  # not here: a search never waits for the write lock
     keyword_index = runtime.keyword_index
+    if not query_stems(query):
+        return HybridResult(hits=[])
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
     if not where.is_empty:
         where = where.checked_by(keyword_index.accepting(session, where.facets))
@@ -340,26 +351,29 @@ def search(
         except Exception:  # noqa: BLE001 - a vector store outage must not fail the search
             log.warning("vector search failed", exc_info=True)
             notes.append("Semantic search is unavailable right now; keyword results only.")
-    rankings = {"keyword": [(hit.doc_id, hit.score) for hit in keyword_hits]}
-    if vector_hits:
-        rankings["vector"] = vector_hits
     by_id = {hit.doc_id: hit for hit in keyword_hits}
     similarity = dict(vector_hits)
+    mode = "hybrid" if vector_hits else "keyword"
+    blended = blend(
+        [(hit.doc_id, hit.share) for hit in keyword_hits],
+        vector_hits,
+        weight=blend_weight(runtime.identity(session).model),
+        limit=limit + CANDIDATES,
+    )
     fused = [
-        hit
-        for hit in fuse(
-            rankings,
-            weights=recommended_weights(runtime.identity(session).model),
-            limit=limit + CANDIDATES,
-        )
+        (hit, score)
+        for hit in blended
         if "keyword" in hit.sources or similarity[hit.doc_id] >= MIN_SEMANTIC_ONLY_SIMILARITY
+        if (score := confidence(hit.score, mode)) >= min_score
     ][:limit]
-    matched = keyword_index.explain(session, query, [h.doc_id for h in fused if h.doc_id in by_id])
+    matched = keyword_index.explain(
+        session, query, [h.doc_id for h, _ in fused if h.doc_id in by_id]
+    )
     return HybridResult(
         hits=[
             HybridHit(
                 doc_id=hit.doc_id,
-                score=hit.score,
+                score=score,
                 keyword=(
                     replace(by_id[hit.doc_id], matched=matched.get(hit.doc_id, {}))
                     if hit.doc_id in by_id
@@ -368,7 +382,7 @@ def search(
                 similarity=similarity.get(hit.doc_id),
                 ranks={source: rank for source, (rank, _raw) in hit.sources.items()},
             )
-            for hit in fused
+            for hit, score in fused
         ],
         notes=notes,
     )

@@ -1,0 +1,321 @@
+"""Tuning harness for issue 10: every choice made on the *tuning* part of a labelled set, the
+*untouched* part only reported. Offline re-implementations of the product's keyword ranking
+(same analysis: ``faultmaven.search.analysis``) so that field weights, query-term caps and idf
+can be compared without re-indexing; vectors from the product's embedders; bm25s (plain BM25,
+lowercase word tokens) as the baseline in the same run.
+
+    PYTHONPATH=src .venv/bin/python bench/retrieval_tuning.py --corpus C --queries Q \
+        [--embedder default|sentence-transformers:all-MiniLM-L6-v2] [--part tune|untouched|all]
+
+The split is ``faultmaven.search.evaluation.split_by_cluster`` (fixed seed): the same one
+``faultmaven bench retrieval`` reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from faultmaven.search import fusion
+from faultmaven.search.analysis import is_stop_word, stem, words
+from faultmaven.search.embedders import make_embedder
+from faultmaven.search.evaluation import mean_metrics, query_metrics, split_by_cluster
+from faultmaven.search.service import embedding_text
+
+DEPTH = 100
+
+
+def load(corpus: Path, queries: Path) -> tuple[list[dict], list[dict]]:
+    docs = [json.loads(line) for line in corpus.read_text().splitlines() if line.strip()]
+    qs = [json.loads(line) for line in queries.read_text().splitlines() if line.strip()]
+    return docs, qs
+
+
+def title_body(text: str) -> tuple[str, str]:
+    title, _, rest = text.strip().partition("\n")
+    return title.strip()[:300], rest.strip()[:20000]
+
+
+class OfflineBM25:
+    """The product's BM25 (fields title / body), parameters free."""
+
+    def __init__(self, docs: Sequence[dict]) -> None:
+        self.n = len(docs)
+        self.postings: dict[str, list[tuple[int, int, int]]] = {}
+        lengths = []
+        for i, doc in enumerate(docs):
+            title, body = title_body(doc["text"])
+            t, b = Counter(map(stem, words(title))), Counter(map(stem, words(body)))
+            lengths.append(sum(t.values()) + sum(b.values()))
+            for term in t.keys() | b.keys():
+                self.postings.setdefault(term, []).append((i, t[term], b[term]))
+        self.arrays = {k: np.array(v, dtype=np.float64) for k, v in self.postings.items()}
+        self.lengths = np.array(lengths, np.float64)
+        self.avgdl = self.lengths.mean()
+
+    def stems(self, query: str, cap: int | None, stop: bool) -> list[str]:
+        seen: dict[str, None] = {}
+        for word in words(query):
+            if stop and is_stop_word(word):
+                continue
+            seen.setdefault(stem(word), None)
+            if cap and len(seen) >= cap:
+                break
+        return list(seen)
+
+    def scores(
+        self,
+        query: str,
+        *,
+        title_weight: float = 10.0,
+        cap: int | None = 32,
+        stop: bool = False,
+        idf_kind: str = "fts5",
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> tuple[np.ndarray, float]:
+        """Scores of every document and the query's ideal score (every stem saturated)."""
+        total = np.zeros(self.n)
+        ideal = 0.0
+        for term in self.stems(query, cap, stop):
+            arr = self.arrays.get(term)
+            df = 0 if arr is None else len(arr)
+            if idf_kind == "fts5":
+                idf = max(math.log((self.n - df + 0.5) / (df + 0.5)), 1e-6)
+            elif idf_kind == "atire":
+                idf = math.log((self.n + 1) / max(df, 1))
+            else:
+                idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            if idf_kind == "atire":  # the product's share denominator (keyword_memory)
+                ideal += max(idf, 0.5) * (k1 + 1)
+            else:
+                ideal += idf * (k1 + 1)
+            if df > self.n / 2 and idf_kind == "atire":
+                continue  # common words alone are no match (approximation: never a match)
+            if arr is None:
+                continue
+            pos = arr[:, 0].astype(np.int64)
+            f = title_weight * arr[:, 1] + arr[:, 2]
+            norm = k1 * (1 - b + b * self.lengths[pos] / self.avgdl)
+            np.add.at(total, pos, idf * f * (k1 + 1) / (f + norm))
+        return total, ideal
+
+
+def top(scores: np.ndarray, ids: Sequence[str], skip: set[str], depth: int = DEPTH) -> list[str]:
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    out = []
+    for i in order:
+        if scores[i] <= 0:
+            break
+        if ids[i] in skip:
+            continue
+        out.append(ids[i])
+        if len(out) == depth:
+            break
+    return out
+
+
+def bm25s_scores(docs: Sequence[dict]) -> Callable[[str], np.ndarray]:
+    retriever = bm25s.BM25()
+    retriever.index(
+        bm25s.tokenize([d["text"] for d in docs], stopwords=None, show_progress=False),
+        show_progress=False,
+    )
+
+    def score(query: str) -> np.ndarray:
+        tokens = bm25s.tokenize([query], stopwords=None, show_progress=False)
+        ids = tokens.ids[0]
+        if not ids:
+            return np.zeros(len(docs))
+        vocab_inv = {v: k for k, v in tokens.vocab.items()}
+        return retriever.get_scores([vocab_inv[i] for i in ids])
+
+    return score
+
+
+def vectors(name: str, texts: Sequence[str]) -> np.ndarray:
+    key = hashlib.sha256(("\x00".join(texts) + name).encode()).hexdigest()[:16]
+    cache = Path(tempfile.gettempdir()) / "faultmaven-tuning-cache" / f"{key}.npy"
+    if cache.exists():
+        return np.load(cache)
+    matrix = make_embedder(name).embed(list(texts))
+    cache.parent.mkdir(exist_ok=True)
+    np.save(cache, matrix)
+    return matrix
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--queries", type=Path, required=True)
+    parser.add_argument("--embedder", default="default")
+    parser.add_argument("--part", default="tune", choices=["tune", "untouched", "all"])
+    args = parser.parse_args()
+    docs, queries = load(args.corpus, args.queries)
+    tune, untouched = split_by_cluster(queries)
+    chosen = {"tune": tune, "untouched": untouched, "all": queries}[args.part]
+    ids = [d["id"] for d in docs]
+    offline = OfflineBM25(docs)
+    plain = bm25s_scores(docs)
+    doc_vectors = vectors(args.embedder, [embedding_text(d["text"]) for d in docs])
+    query_vectors = vectors(args.embedder, [embedding_text(q["text"][:2000]) for q in chosen])
+    rows: dict[str, list[dict[str, float]]] = {}
+
+    def add(name: str, ranked: list[str], query: dict) -> None:
+        rows.setdefault(name, []).append(query_metrics(ranked, set(query["relevant_ids"])))
+
+    keyword_variants = {
+        f"kw {idf} t{t} cap{cap} {'stop' if stop else 'nostop'}": dict(
+            title_weight=t, cap=cap, stop=stop, idf_kind=idf
+        )
+        for idf in ("fts5", "lucene", "atire")
+        for t in (3, 10, 20)
+        for cap in (16, 32, 48, 64, None)
+        for stop in (True, False)
+        if stop or (t == 10 and idf == "fts5")
+    }
+    for qi, query in enumerate(chosen):
+        text = query["text"][:2000]
+        skip = {query["id"], *query.get("exclude_ids", [])}
+        add("bm25s", top(plain(text), ids, skip), query)
+        cos = doc_vectors @ query_vectors[qi]
+        add("vector", top(cos + 2, ids, skip), query)
+        for name, params in keyword_variants.items():
+            scores, ideal = offline.scores(text, **params)  # type: ignore[arg-type]
+            ranked = top(scores, ids, skip)
+            add(name, ranked, query)
+            if name != os.environ.get("FUSE_BASE", "kw atire t10 capNone stop"):
+                continue
+            kc = scores / ideal if ideal else scores
+            kw_top = np.lexsort((np.arange(len(scores)), -scores))[:DEPTH]
+            kw_top = kw_top[scores[kw_top] > 0]
+            vec_top = np.lexsort((np.arange(len(cos)), -cos))[:DEPTH]
+            for variant in (
+                "zscore0.2",
+                "zscore0.3",
+                "zscore0.4",
+                "agree0.2",
+                "agree0.3",
+                "agree0.5",
+                "agree1.0",
+                "abs0.1",
+                "abs0.2",
+                "abs0.3",
+                "abs0.5",
+            ):
+                fused = fuse_variant(variant, kc, cos, kw_top, vec_top)
+                add(f"fuse {variant}", top(fused, ids, skip), query)
+    for name, per_query in rows.items():
+        metrics = mean_metrics(per_query)
+        print(f"{name:32s} " + " ".join(f"{k} {v:5.1f}" for k, v in metrics.items()))
+    floor_study(offline, ids, chosen, doc_vectors, query_vectors, args.embedder)
+
+
+def product_ranking(
+    offline: OfflineBM25,
+    ids: Sequence[str],
+    text: str,
+    cos: np.ndarray | None,
+    weight: float,
+    drop: set[str],
+) -> list[tuple[str, float]]:
+    """The product's ranking (keyword share blended with cosine), raw blended scores."""
+    scores, ideal = offline.scores(text, title_weight=10, cap=None, stop=True, idf_kind="atire")
+    share = scores / ideal if ideal else scores
+    keep = np.array([i not in drop for i in ids])
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    kw = [(ids[i], float(share[i])) for i in order if keep[i] and scores[i] > 0][:DEPTH]
+    vec: list[tuple[str, float]] = []
+    if cos is not None:
+        vorder = np.lexsort((np.arange(len(cos)), -cos))
+        vec = [(ids[i], float(cos[i])) for i in vorder if keep[i]][:DEPTH]
+    return [(h.doc_id, h.score) for h in fusion.blend(kw, vec, weight=weight, limit=DEPTH)]
+
+
+def floor_study(offline, ids, chosen, doc_vectors, query_vectors, embedder) -> None:
+    weight = fusion.blend_weight(make_embedder(embedder).name)
+    for mode in ("keyword", "hybrid"):
+        present, absent, samples = [], [], []
+        for qi, query in enumerate(chosen):
+            text = query["text"][:2000]
+            skip = {query["id"], *query.get("exclude_ids", [])}
+            relevant = set(query["relevant_ids"])
+            cos = doc_vectors @ query_vectors[qi] if mode == "hybrid" else None
+            ranked = product_ranking(offline, ids, text, cos, weight, skip)
+            present.append(ranked[:3])
+            samples.extend((s, d in relevant) for d, s in ranked[:10])
+            absent.append(product_ranking(offline, ids, text, cos, weight, skip | relevant)[:1])
+        x = np.array([[s] for s, _ in samples])
+        y = np.array([r for _, r in samples])
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=1e6).fit(x, y)
+        a, b = float(model.coef_[0][0]), float(model.intercept_[0])
+        print(f"\n{mode}: calibration sigmoid({a:.3f} * raw + {b:.3f}) on {len(samples)} hits")
+        print(
+            "raw floor | conf | suggested (present) | right in top3 >= floor"
+            " | suggested (absent) | precision"
+        )
+        for raw in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+            conf = 1 / (1 + math.exp(-(a * raw + b)))
+            made = sum(1 for p in present if p and p[0][1] >= raw)
+            right = sum(
+                1
+                for q, p in zip(chosen, present, strict=True)
+                if any(s >= raw and d in set(q["relevant_ids"]) for d, s in p)
+            )
+            wrong = sum(1 for p in absent if p and p[0][1] >= raw)
+            n = len(chosen)
+            precision = right / (made + wrong) if made + wrong else 1.0
+            print(
+                f"{raw:.2f} | {conf:.2f} | {made}/{n} | {right}/{n} | {wrong}/{n} | {precision:.2f}"
+            )
+
+
+def fuse_variant(
+    variant: str, kc: np.ndarray, cos: np.ndarray, kw_top: np.ndarray, vec_top: np.ndarray
+) -> np.ndarray:
+    candidates = np.union1d(kw_top, vec_top)
+    out = np.zeros(len(kc))
+    if not len(kw_top):
+        return out
+    weight = float(re.sub("^[a-z]+", "", variant))
+    if variant.startswith("zscore"):
+        k, v = kc[kw_top], cos[vec_top]
+        kz = (kc[candidates] - k.mean()) / (k.std() or 1)
+        kz = np.where(np.isin(candidates, kw_top), kz, kz.min() if len(kz) else 0)
+        kz = np.maximum(kz, ((k - k.mean()) / (k.std() or 1)).min())
+        vz = (cos[candidates] - v.mean()) / (v.std() or 1)
+        vz = np.maximum(vz, ((v - v.mean()) / (v.std() or 1)).min())
+        out[candidates] = (1 - weight) * kz + weight * vz + 100
+        return out
+    if variant.startswith("agree"):
+        k10, v10 = set(kw_top[:10].tolist()), set(vec_top[:10].tolist())
+        agreement = len(k10 & v10) / 10
+        k, v = kc[kw_top], cos[vec_top]
+        kz = (kc[candidates] - k.mean()) / (k.std() or 1)
+        kz = np.maximum(kz, ((k - k.mean()) / (k.std() or 1)).min())
+        vz = (cos[candidates] - v.mean()) / (v.std() or 1)
+        vz = np.maximum(vz, ((v - v.mean()) / (v.std() or 1)).min())
+        w = weight * agreement
+        out[candidates] = kz + w * vz + 100
+        return out
+    # absolute: keyword confidence + weight * similarity above the candidates' median
+    base = float(np.median(cos[vec_top]))
+    out[candidates] = kc[candidates] + weight * np.maximum(cos[candidates] - base, 0) + 1
+    return out
+
+
+if __name__ == "__main__":
+    main()
