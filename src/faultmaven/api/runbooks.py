@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 from pydantic import AfterValidator, TypeAdapter, ValidationError
 
@@ -21,8 +21,10 @@ from faultmaven.runbooks.schemas import (
     ImportResult,
     Runbook,
     RunbookCreate,
+    RunbookDiff,
     RunbookImport,
     RunbookPatch,
+    RunbookRestore,
     RunbookStatus,
     RunbookSummary,
     RunbookUpdate,
@@ -264,3 +266,43 @@ def list_versions(runbook_id: RunbookId, session: SessionDep):
 @router.get("/{runbook_id}/versions/{version}", response_model=RunbookVersion)
 def get_version(runbook_id: RunbookId, version: Annotated[Version, Path()], session: SessionDep):
     return service.get_version(session, runbook_id=runbook_id, version=version)
+
+
+@router.post("/{runbook_id}/versions/{version}/restore", response_model=Runbook)
+def restore_version(
+    runbook_id: RunbookId,
+    version: Annotated[Version, Path(description="The version to bring back.")],
+    session: SessionDep,
+    actor: ActorDep,
+    response: Response,
+    body: Annotated[RunbookRestore | None, Body()] = None,
+    if_match: IfMatch = None,
+):
+    """Make a new version equal to version `version` (its content and metadata; the source
+    cases stay). Like any edit, send the runbook's current version (If-Match or `version` in
+    the body); a stale one gets 409."""
+    runbook = service.restore_version(
+        session,
+        runbook_id=runbook_id,
+        version=version,
+        request=body or RunbookRestore(),
+        expected_version=_parse_if_match(if_match),
+        actor=actor,
+    )
+    response.headers["ETag"] = f'"{runbook.version}"'
+    return runbook
+
+
+@router.get("/{runbook_id}/diff", response_model=RunbookDiff)
+def diff_versions(
+    runbook_id: RunbookId,
+    session: SessionDep,
+    from_: Annotated[
+        Version | None,
+        Query(alias="from", description="Older version (default: the one before `to`)."),
+    ] = None,
+    to: Annotated[Version | None, Query(description="Newer version (default: current).")] = None,
+):
+    """What changed between two versions: a unified diff of their markdown, the changed
+    fields (dotted paths, metadata included) and the metadata before and after."""
+    return service.diff_versions(session, runbook_id=runbook_id, from_version=from_, to_version=to)

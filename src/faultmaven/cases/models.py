@@ -33,5 +33,8 @@ class CaseRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    # recorded here, or imported from a document whose text ``source`` keeps (migration 0006)
+    origin: Mapped[str] = mapped_column(String(16), default="recorded", server_default="recorded")
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
 
     __mapper_args__ = {"version_id_col": revision}

@@ -73,6 +73,11 @@ class RunbookOfferState(StrEnum):
     declined = "declined"
 
 
+class CaseOrigin(StrEnum):
+    recorded = "recorded"  # opened and worked in FaultMaven
+    imported = "imported"  # read from a post-mortem or runbook written elsewhere
+
+
 class MessageRole(StrEnum):
     user = "user"
     assistant = "assistant"
@@ -221,6 +226,23 @@ class CaseCreate(_Strict):
         return self
 
 
+class UnmappedPart(BaseModel):
+    """A part of an imported document that maps to no field of the case: kept, not dropped."""
+
+    heading: str = Field(description="Its heading ('' for text before the first heading).")
+    line: int = Field(description="Where it starts in the original text (1-based).")
+    text: str
+
+
+class CaseSource(BaseModel):
+    """Where an imported case came from: the original document, whole (secrets redacted)."""
+
+    name: str = Field(description="The file name (or the name the import was given).")
+    format: str = Field(default="markdown", description="How it was read.")
+    text: str = Field(description="The original text.")
+    unmapped: list[UnmappedPart] = Field(default_factory=list)
+
+
 class SuggestedRunbook(BaseModel):
     runbook_id: str
     title: str
@@ -257,6 +279,12 @@ class CaseRecord(BaseModel):
         default_factory=list, description="Similar published runbooks offered for this case."
     )
     close_reason: str | None = None
+    origin: CaseOrigin = Field(
+        default=CaseOrigin.recorded, description="recorded here, or imported from a document."
+    )
+    source: CaseSource | None = Field(
+        default=None, description="An imported case's original document."
+    )
     created_by: str = "anonymous"
     opened_at: datetime
     created_at: datetime
@@ -284,6 +312,7 @@ class CaseSummary(BaseModel):
     services: list[str]
     runbook_offer: RunbookOfferState
     runbook_ids: list[str]
+    origin: CaseOrigin = CaseOrigin.recorded
     created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None = None

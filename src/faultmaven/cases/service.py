@@ -24,7 +24,9 @@ from faultmaven.cases.schemas import (
     BlastRadiusIn,
     CaseCreate,
     CaseFields,
+    CaseOrigin,
     CaseRecord,
+    CaseSource,
     CaseStatus,
     CaseSummary,
     CloseRequest,
@@ -153,6 +155,8 @@ def _to_record(row: CaseRow) -> CaseRecord:
             "runbooks_viewed": row.runbooks_viewed,
             "suggested_runbooks": row.suggested_runbooks or [],
             "close_reason": row.close_reason,
+            "origin": row.origin,
+            "source": row.source,
             "created_by": row.created_by,
             "opened_at": row.opened_at,
             "created_at": row.created_at,
@@ -205,6 +209,7 @@ def _summary(row: CaseRow) -> CaseSummary:
         services=row.record.get("services", []),
         runbook_offer=row.runbook_offer,
         runbook_ids=row.runbook_ids,
+        origin=row.origin,
         created_at=row.created_at,
         updated_at=row.updated_at,
         resolved_at=row.resolved_at,
@@ -335,6 +340,27 @@ def create_case(session: Session, *, data: CaseCreate, actor: str) -> CaseRecord
     _store(row, record)
     repository.add(session, row)
     return _to_record(row)
+
+
+def import_case(
+    session: Session,
+    *,
+    data: CaseCreate,
+    source: CaseSource,
+    resolved_at: datetime | None,
+    actor: str,
+) -> CaseRecord:
+    """A case read from a document written elsewhere (a post-mortem): resolved as the document
+    records it (the incident is over, even when the document names no fix), marked imported,
+    with the original text kept as its source (secrets redacted, like everything in a case)."""
+    record = create_case(session, data=data, actor=actor)
+    row = _load(session, record.id)
+    kept, _ = _SECRETS_ONLY.redact_data(source.model_dump(mode="json"))
+    row.origin = CaseOrigin.imported.value
+    row.source = kept
+    resolved = resolved_at or utcnow()
+    _check_resolution_time(record, resolved)
+    return _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved)
 
 
 def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: str) -> CaseRecord:

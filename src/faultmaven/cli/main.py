@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from faultmaven import __version__
-from faultmaven.cli import bench, cases, runbooks, search
+from faultmaven.cli import bench, cases, imports, runbooks, search
 from faultmaven.cli.context import (
     console,
     engine_for,
@@ -75,6 +75,7 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(runbooks.app, name="runbooks")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
+app.add_typer(imports.app, name="import")
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

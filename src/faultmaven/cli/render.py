@@ -8,12 +8,13 @@ from datetime import datetime
 from rich import box
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from faultmaven.assistant.doctor_patient import LLMResponse
 from faultmaven.cases.schemas import CaseSummary
 from faultmaven.cli.context import console
 from faultmaven.kit.clock import isoformat_z
-from faultmaven.runbooks.schemas import RunbookSummary
+from faultmaven.runbooks.schemas import RunbookDiff, RunbookSummary
 from faultmaven.runbooks.service import SearchResults
 from faultmaven.suggestions.service import Suggestion
 
@@ -97,3 +98,26 @@ def assistant_turn(turn: LLMResponse) -> None:
     for number, action in enumerate(turn.suggested_actions, start=1):
         lines.append(f"  [{number}] {action.label}")
     console.print(Panel("\n".join(lines), title="FaultMaven", border_style="cyan"))
+
+
+_DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
+
+
+def runbook_diff(diff: RunbookDiff) -> None:
+    """The changed fields, the metadata before and after, then the unified diff of the markdown
+    in colour (plain text when the output is not a terminal)."""
+    console.print(
+        f"[bold]{diff.runbook_id}[/bold] version {diff.from_version} → {diff.to_version}",
+        highlight=False,
+    )
+    if not diff.changed_fields:
+        console.print("No changes.")
+    else:
+        console.print(Text("Changed: " + ", ".join(diff.changed_fields)))
+    for change in diff.metadata:
+        console.print(Text(f"  {change.field}: {change.before!r} → {change.after!r}"))
+    for note in diff.notes:
+        console.print(Text(note, style="yellow"))
+    for line in diff.diff.splitlines():
+        style = next((style for mark, style in _DIFF_STYLES if line.startswith(mark)), "")
+        console.print(Text(line, style=style), soft_wrap=True, highlight=False)

@@ -92,23 +92,24 @@ class FileImport:
         return self
 
 
-def files_to_import(paths: list[Path]) -> list[FileImport]:
+def files_to_import(
+    paths: list[Path], *, suffixes: tuple[str, ...] = IMPORTABLE, what: str = "runbook files"
+) -> list[FileImport]:
+    """The files named, and those under the directories named whose suffix is in ``suffixes``."""
     files: list[FileImport] = []
     for path in paths:
         if path.is_dir():
-            files.extend(_files_under(path))
+            files.extend(_files_under(path, suffixes))
         elif path.is_file():
             files.append(FileImport(path))
         else:
             raise InvalidInput(f"{path} does not exist; check the path.")
     if not files:
-        raise InvalidInput(
-            f"No runbook files ({', '.join(IMPORTABLE)}) in {', '.join(map(str, paths))}."
-        )
+        raise InvalidInput(f"No {what} ({', '.join(suffixes)}) in {', '.join(map(str, paths))}.")
     return files
 
 
-def _files_under(root: Path) -> Iterator[FileImport]:
+def _files_under(root: Path, suffixes: tuple[str, ...]) -> Iterator[FileImport]:
     """The runbook files under ``root``. A symlink that leads out of ``root`` is never read, nor
     is a second link to the same file; both are reported as skipped."""
     inside = Path(os.path.realpath(root))
@@ -121,7 +122,7 @@ def _files_under(root: Path) -> Iterator[FileImport]:
             target = Path(os.path.realpath(path))
             if not target.is_relative_to(inside):
                 yield _skipped(path, f"links to {target}, outside {root}")
-            elif path.name in names and path.suffix.lower() in IMPORTABLE:
+            elif path.name in names and path.suffix.lower() in suffixes:
                 seen = first_seen.setdefault(target, path)
                 yield FileImport(path) if seen == path else _skipped(path, f"same file as {seen}")
     for error in unreadable:

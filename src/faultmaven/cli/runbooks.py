@@ -1,30 +1,34 @@
-"""``faultmaven runbooks``: create, import, list, show, search, make from a case, export."""
+"""``faultmaven runbooks``: create, import, list, show, search, make from a case, export, and
+the history: versions, diff, restore, edit in $EDITOR."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.progress import Progress
 from rich.table import Table
 
 from faultmaven.cases.schemas import Severity
-from faultmaven.cli import render, runbook_files
+from faultmaven.cli import render, runbook_editing, runbook_files
 from faultmaven.cli.context import (
     console,
     print_json,
     session_scope,
 )
-from faultmaven.errors import InvalidInput
+from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.runbooks import service
 from faultmaven.runbooks.markdown import render_markdown
-from faultmaven.runbooks.schemas import Runbook, RunbookStatus
+from faultmaven.runbooks.schemas import Runbook, RunbookRestore, RunbookStatus
 from faultmaven.runbooks.service import RunbookFilters
 from faultmaven.search import service as search_service
 
 app = typer.Typer(help="Store, import, find and export runbooks.", no_args_is_help=True)
+Shown = TypeVar("Shown", bound=BaseModel)
 IMPORT_BATCH = 500  # runbooks per write
 
 RunbookIdArg = Annotated[str, typer.Argument(help="Runbook id, e.g. rb_3f9a1c0b7d2e.")]
@@ -39,6 +43,14 @@ def _markdown(runbook: Runbook) -> str:
     return render_markdown(
         runbook, created=runbook.created_at.date(), last_updated=runbook.updated_at.date()
     )
+
+
+def _emit(result: Shown, as_json: bool, show: Callable[[Shown], None]) -> None:
+    """``result`` as JSON, or as ``show`` renders it."""
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+    else:
+        show(result)
 
 
 @app.command("create")
@@ -193,10 +205,7 @@ def search(
         results = service.search_runbooks(
             session, query=" ".join(query), filters=filters, limit=limit, min_score=min_score
         )
-    if as_json:
-        print_json(results.model_dump(mode="json"))
-    else:
-        render.search_table(results)
+    _emit(results, as_json, render.search_table)
 
 
 @app.command("from-case")
@@ -228,3 +237,99 @@ def versions(ctx: typer.Context, runbook_id: RunbookIdArg) -> None:
             item.created_at.isoformat(timespec="seconds"),
         )
     console.print(table)
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    runbook_id: RunbookIdArg,
+    from_: Annotated[
+        int | None, typer.Option("--from", min=1, help="Older version (default: the previous).")
+    ] = None,
+    to: Annotated[int | None, typer.Option("--to", min=1, help="Newer (default: current).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show what changed between two versions: changed fields and a coloured unified diff."""
+    with session_scope(ctx) as session:
+        result = service.diff_versions(
+            session, runbook_id=runbook_id, from_version=from_, to_version=to
+        )
+    _emit(result, as_json, render.runbook_diff)
+
+
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    runbook_id: RunbookIdArg,
+    version: Annotated[int, typer.Argument(min=1, help="The version to bring back.")],
+    current: Annotated[
+        int | None,
+        typer.Option(
+            "--current",
+            min=1,
+            help="Refuse unless the runbook is still at this version (default: whatever is "
+            "current).",
+        ),
+    ] = None,
+    message: Annotated[str, typer.Option("--message", "-m", help="Change note.")] = "",
+) -> None:
+    """Save a new version equal to VERSION (content and metadata)."""
+    with session_scope(ctx) as session:
+        expected = current or service.get_runbook(session, runbook_id=runbook_id).version
+        runbook = service.restore_version(
+            session,
+            runbook_id=runbook_id,
+            version=version,
+            request=RunbookRestore(change_note=message),
+            expected_version=expected,
+            actor="cli",
+        )
+    console.print(
+        f"Restored version {version} of [bold]{runbook_id}[/bold] as version {runbook.version}."
+    )
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    runbook_id: RunbookIdArg,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Start from this markdown (e.g. an edit kept after a conflict) instead of the "
+            "current runbook; it is saved over the current version.",
+            readable=False,
+        ),
+    ] = None,
+    message: Annotated[str, typer.Option("--message", "-m", help="Change note.")] = "",
+) -> None:
+    """Edit the runbook's markdown in $VISUAL / $EDITOR and save it as a new version. If the
+    runbook changes meanwhile, nothing is saved and nothing is lost: what changed is shown and
+    your edit is kept in a file (edit it again with --file)."""
+    with session_scope(ctx) as session:
+        runbook = service.get_runbook(session, runbook_id=runbook_id)
+    editing = runbook_editing.start(runbook, _markdown(runbook), file)
+    edited = editing.run_editor()
+    if edited is None:
+        console.print("No changes; nothing saved.")
+        return
+    try:
+        with session_scope(ctx) as session:
+            saved = service.update_runbook(
+                session,
+                runbook_id=runbook_id,
+                data=runbook_editing.update(runbook, edited, message or "edited in $EDITOR"),
+                expected_version=runbook.version,
+                actor="cli",
+            )
+    except Conflict as conflict:
+        if conflict.code != "STALE_VERSION":
+            raise
+        with session_scope(ctx) as session:
+            theirs = service.diff_versions(
+                session, runbook_id=runbook_id, from_version=runbook.version
+            )
+        raise editing.conflict(theirs) from None
+    editing.done()
+    console.print(f"Saved [bold]{runbook_id}[/bold] as version {saved.version}.")

@@ -274,3 +274,39 @@ class RunbookSummary(BaseModel):
 class ImportResult(BaseModel):
     created: int = Field(description="How many runbooks were saved.")
     items: list[RunbookSummary] = Field(description="The new runbooks, in the order sent.")
+
+
+# ---- history: diff and restore (runbooks/history.py, service.diff_versions / restore_version) ---
+
+
+class FieldChange(BaseModel):
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class RunbookDiff(BaseModel):
+    runbook_id: str
+    from_version: int
+    to_version: int
+    changed_fields: list[str] = Field(
+        description="Dotted paths of what changed, content and metadata (e.g. root_cause.cause, "
+        "solution.fixes, status, tags)."
+    )
+    metadata: list[FieldChange] = Field(
+        description="Metadata that changed, before and after (the markdown does not show it)."
+    )
+    diff: str = Field(description="Unified diff of the two versions' markdown.")
+    notes: list[str] = Field(default_factory=list)
+
+
+class RunbookRestore(BaseModel):
+    """Body of ``POST /runbooks/{id}/versions/{n}/restore`` (optional with If-Match)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version | None = Field(
+        default=None,
+        description="The runbook's current version (or send If-Match). Stale -> 409.",
+    )
+    change_note: Note = ""

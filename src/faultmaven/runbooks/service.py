@@ -24,7 +24,7 @@ from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.merge_patch import merge_patch
 from faultmaven.kit.pagination import Page, PageRequest
-from faultmaven.runbooks import repository
+from faultmaven.runbooks import history, repository
 from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook
 from faultmaven.runbooks.indexing import search_document
 from faultmaven.runbooks.merging import merge_case_draft
@@ -34,7 +34,10 @@ from faultmaven.runbooks.schemas import (
     Runbook,
     RunbookContent,
     RunbookCreate,
+    RunbookDiff,
+    RunbookMetadata,
     RunbookPatch,
+    RunbookRestore,
     RunbookStatus,
     RunbookSummary,
     RunbookUpdate,
@@ -276,6 +279,24 @@ def get_version(session: Session, *, runbook_id: str, version: int) -> RunbookVe
     )
 
 
+def diff_versions(
+    session: Session,
+    *,
+    runbook_id: str,
+    from_version: int | None = None,
+    to_version: int | None = None,
+) -> RunbookDiff:
+    """What changed from one version to another: by default from the previous version to the
+    current one (``to_version`` alone: from the one before it)."""
+    row = _load(session, runbook_id)
+    to = to_version if to_version is not None else row.version
+    start = from_version if from_version is not None else max(to - 1, 1)
+    return history.diff_versions(
+        get_version(session, runbook_id=runbook_id, version=start),
+        get_version(session, runbook_id=runbook_id, version=to),
+    )
+
+
 def search_runbooks(
     session: Session,
     *,
@@ -484,6 +505,43 @@ def _replace(session: Session, row: RunbookRow, data: RunbookUpdate, *, actor: s
     row.version += 1
     _flush_new_version(session, row, actor=actor, change_note=data.change_note or "edited")
     return _to_runbook(row)
+
+
+def restore_version(
+    session: Session,
+    *,
+    runbook_id: str,
+    version: int,
+    request: RunbookRestore,
+    expected_version: int | None,
+    actor: str,
+) -> Runbook:
+    """A new version equal to ``version``: its content and metadata (status, services, tags,
+    owner, review-by date). Like any edit it names the current version (``expected_version``,
+    the If-Match header, or ``request.version``); a stale one is refused (409). The source
+    cases stay as they are now: they are links kept on both sides, not an editable field."""
+    row = _lock(session, runbook_id)
+    _check_version(row, header=expected_version, body=request.version)
+    snapshot = get_version(session, runbook_id=runbook_id, version=version)
+    current = _editable(row)
+    if snapshot.status is None:  # saved before snapshots held metadata: keep today's
+        metadata = {name: current[name] for name in RunbookMetadata.model_fields}
+    else:
+        metadata = snapshot.model_dump(mode="json", include=set(RunbookMetadata.model_fields))
+    try:
+        data = RunbookUpdate.model_validate(
+            {
+                **snapshot.content.model_dump(mode="json"),
+                **metadata,
+                "version": row.version,
+                "change_note": request.change_note or f"restored version {version}",
+            }
+        )
+    except ValidationError as error:
+        raise InvalidInput.from_validation(
+            error, f"Version {version} is not a valid runbook today"
+        ) from None
+    return _replace(session, row, data, actor=actor)
 
 
 def _flush_new_version(session: Session, row: RunbookRow, *, actor: str, change_note: str) -> None:
