@@ -50,6 +50,26 @@ class Settings(BaseSettings):
         "protection against DNS rebinding. Set it when serving on a non-loopback address, e.g. "
         "faultmaven.example.com,10.0.0.5.",
     )
+    auth: Literal["local", "required"] = Field(
+        default="local",
+        description="local: no sign-in, the acting user is the OS user (laptop; serve binds "
+        "loopback only). required: team mode, every request authenticates (Authorization: "
+        "Bearer <token>), with roles, visibility and the audit log. Serving on a non-loopback "
+        "address needs required.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="Lifetime of a login session token, in hours."
+    )
+    login_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed logins allowed per user name (and per client address) within "
+        "login_window_minutes; more get 429.",
+    )
+    login_window_minutes: float = Field(
+        default=15.0, gt=0, le=24 * 60, description="Window of the login rate limit, in minutes."
+    )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1024,

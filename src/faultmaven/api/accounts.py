@@ -1,0 +1,155 @@
+"""/api/v1: sign-in (login), who am I, API tokens (admin) and the audit log (admin)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from faultmaven.accounts import audit
+from faultmaven.accounts import service as accounts
+from faultmaven.accounts.schemas import (
+    AuditEntry,
+    AuditFilters,
+    LoginRequest,
+    LoginResult,
+    Principal,
+    Role,
+    Scope,
+    TokenCreated,
+    TokenInfo,
+)
+from faultmaven.api.auth import origin_of
+from faultmaven.api.deps import PageDep, SessionDep
+from faultmaven.api.routing import FaultMavenRoute
+from faultmaven.errors import TooManyRequests, Unauthorized
+from faultmaven.kit.fields import EntityId, Name, UTCTimestamp
+from faultmaven.kit.pagination import Page
+
+router = APIRouter(tags=["accounts"], route_class=FaultMavenRoute)
+
+
+class Me(BaseModel):
+    name: str
+    mode: str = Field(description="local (no sign-in) or team.")
+    teams: dict[str, Role] = Field(description="Team name -> role.")
+    scope: Scope | None = Field(description="The token's scope (null: not a token).")
+
+
+@router.get("/me", response_model=Me)
+def me(request: Request, session: SessionDep) -> Me:
+    """Who the credentials stand for, and their role in each team."""
+    principal: Principal = request.state.principal
+    return Me(
+        name=principal.name,
+        mode="local" if principal.local else "team",
+        teams={principal.team_names[t]: role for t, role in principal.roles.items()},
+        scope=principal.scope,
+    )
+
+
+@router.post(
+    "/auth/login",
+    response_model=LoginResult,
+    responses={
+        401: {"description": "Wrong user name or password."},
+        429: {"description": "Too many failed logins; retry later."},
+    },
+)
+def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResult:
+    """Sign in with a local password: answers a session token (Authorization: Bearer) that
+    expires after session_hours. Failed attempts are limited per user name and per client
+    address (login_attempts within login_window_minutes)."""
+    settings = request.app.state.settings
+    origin = origin_of(request)
+    failures = audit.recent_failed_logins(
+        session,
+        name=body.name,
+        client=origin.client,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+    if failures >= settings.login_attempts:
+        raise TooManyRequests(
+            f"Too many failed logins; wait {settings.login_window_minutes:g} minutes.",
+            code="LOGIN_RATE_LIMITED",
+        )
+    try:
+        principal = accounts.check_password(
+            session, name=body.name, password=body.password.get_secret_value()
+        )
+    except Unauthorized:
+        request.state.login_failure = body.name
+        raise
+    token = accounts.create_token(
+        session,
+        user=principal.name,
+        scope=Scope.admin,  # limited by the user's roles
+        name=accounts.SESSION_TOKEN_NAME,
+        expires_in=timedelta(hours=settings.session_hours),
+    )
+    audit.record(
+        session,
+        actor=principal.name,
+        action="auth.login",
+        object_type="token",
+        object_id=token.id,
+        origin=origin,
+    )
+    assert token.expires_at is not None
+    return LoginResult(token=token.token, expires_at=token.expires_at, user=principal.name)
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: Name
+    scope: Scope
+    name: Name = "api token"
+    expires_in_days: int | None = Field(
+        default=90, ge=1, le=3650, description="Days until it expires; null: never."
+    )
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+def create_token(body: TokenIn, session: SessionDep, response: Response) -> TokenCreated:
+    """A new API token for a user; the answer holds the secret, shown this once."""
+    token = accounts.create_token(
+        session,
+        user=body.user,
+        scope=body.scope,
+        name=body.name,
+        expires_in=timedelta(days=body.expires_in_days) if body.expires_in_days else None,
+    )
+    response.headers["Location"] = f"/api/v1/tokens/{token.id}"
+    return token
+
+
+@router.get("/tokens", response_model=list[TokenInfo])
+def list_tokens(session: SessionDep, user: Name | None = None) -> list[TokenInfo]:
+    return accounts.list_tokens(session, user=user)
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: Annotated[EntityId, Path()], session: SessionDep) -> Response:
+    """Revoke a token: every replica refuses it from the next request on."""
+    accounts.revoke_token(session, token_id=token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/audit", response_model=Page[AuditEntry])
+def list_audit(
+    session: SessionDep,
+    page: PageDep,
+    actor: Annotated[Name | None, Query()] = None,
+    action: Annotated[str | None, Query(max_length=200, description="Prefix, e.g. auth.")] = None,
+    object_id: Annotated[EntityId | None, Query()] = None,
+    outcome: Annotated[str | None, Query(pattern="^(ok|denied|failed)$")] = None,
+    since: Annotated[UTCTimestamp | None, Query()] = None,
+    until: Annotated[UTCTimestamp | None, Query()] = None,
+) -> Page[AuditEntry]:
+    """The audit log, newest first: every write and every authentication event."""
+    filters = AuditFilters(
+        actor=actor, action=action, object_id=object_id, outcome=outcome, since=since, until=until
+    )
+    return audit.list_audit(session, filters=filters, page=page)
