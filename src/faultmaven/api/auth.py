@@ -109,10 +109,10 @@ def route_template(request: Request) -> str:
     path = request.url.path
     template = route or path
     for (rule_method, candidate), pattern in _TEMPLATES.items():
-        if rule_method == method and (route is None or candidate.endswith(route)):
-            if pattern.match(path):
-                template = candidate
-                break
+        suits = route is None or candidate.endswith(route)
+        if rule_method == method and suits and pattern.match(path):
+            template = candidate
+            break
     request.state.route_template = template
     return template
 
