@@ -23,7 +23,7 @@ from faultmaven.accounts.schemas import (
 )
 from faultmaven.api.auth import origin_of
 from faultmaven.api.deps import PageDep, SessionDep
-from faultmaven.api.routing import FaultMavenRoute
+from faultmaven.api.routing import ErrorBody, FaultMavenRoute
 from faultmaven.errors import TooManyRequests, Unauthorized
 from faultmaven.kit.fields import EntityId, Name, UTCTimestamp
 from faultmaven.kit.pagination import Page
@@ -54,8 +54,8 @@ def me(request: Request, session: SessionDep) -> Me:
     "/auth/login",
     response_model=LoginResult,
     responses={
-        401: {"description": "Wrong user name or password."},
-        429: {"description": "Too many failed logins; retry later."},
+        401: {"model": ErrorBody, "description": "Wrong user name or password."},
+        429: {"model": ErrorBody, "description": "Too many failed logins; retry later."},
     },
 )
 def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResult:
@@ -111,7 +111,12 @@ class TokenIn(BaseModel):
     )
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TokenCreated,
+    responses={404: {"model": ErrorBody, "description": "No such user."}},
+)
 def create_token(body: TokenIn, session: SessionDep, response: Response) -> TokenCreated:
     """A new API token for a user; the answer holds the secret, shown this once."""
     token = accounts.create_token(

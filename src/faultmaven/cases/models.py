@@ -33,5 +33,7 @@ class CaseRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    team_id: Mapped[str | None] = mapped_column(String(40))  # the owning team (accounts)
+    access: Mapped[str | None] = mapped_column(String(60), index=True)  # kit.access key
 
     __mapper_args__ = {"version_id_col": revision}

@@ -14,8 +14,9 @@ sees and changes everything: the CLI on the database, the job worker, local (one
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -67,6 +68,11 @@ class Viewer:
     def sees(self, key: str | None) -> bool:
         return self.keys is None or (key or ORGANIZATION) in self.keys
 
+    def narrowed_to(self, keys: Iterable[str]) -> Viewer:
+        """The same viewer, seeing only what it sees among ``keys``."""
+        allowed = frozenset(keys)
+        return replace(self, keys=allowed if self.keys is None else self.keys & allowed)
+
     def may_change(self, *, team_id: str | None, author_id: str | None = None) -> bool:
         if self.write_teams is None:
             return True
@@ -85,3 +91,17 @@ def set_viewer(session: Session, viewer: Viewer) -> None:
 def viewer_of(session: Session) -> Viewer:
     viewer = session.info.get(_VIEWER)
     return viewer if isinstance(viewer, Viewer) else EVERYONE
+
+
+@contextmanager
+def seen_as(session: Session, viewer: Viewer) -> Iterator[None]:
+    """Within the block, ``session`` views as ``viewer``."""
+    previous = session.info.get(_VIEWER)
+    session.info[_VIEWER] = viewer
+    try:
+        yield
+    finally:
+        if previous is None:
+            session.info.pop(_VIEWER, None)
+        else:
+            session.info[_VIEWER] = previous
