@@ -59,7 +59,9 @@ def fill(factory, size: int) -> None:  # noqa: ANN001 - a sessionmaker
     for start in range(0, size, BATCH):
         team = TEAMS[(start // BATCH) % len(TEAMS)]
         items = [
-            RunbookCreate.model_validate({**generate_runbook(i), "visibility": _visibility(i)})
+            RunbookCreate.model_validate(
+                {**generate_runbook(i), "owner": None, "visibility": _visibility(i)}
+            )
             for i in range(start, min(size, start + BATCH))
         ]
         with unit_of_work(factory) as session:

@@ -256,6 +256,11 @@ def _principal(
     )
 
 
+def principal_of_user(session: Session, user: UserRow) -> Principal:
+    """The principal of a user signed in without a token scope (a session being made)."""
+    return _principal(session, user, scope=None, token_id=None)
+
+
 def principal_for_token(session: Session, *, token: str, now: datetime | None = None) -> Principal:
     """The principal a bearer token stands for, read from the database now (revocation and
     expiry hold at once); Unauthorized says which check failed."""

@@ -6,9 +6,11 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
-from faultmaven.accounts import audit
+from faultmaven.accounts import audit, oidc
 from faultmaven.accounts import service as accounts
 from faultmaven.accounts.schemas import (
     AuditEntry,
@@ -25,6 +27,7 @@ from faultmaven.api.auth import origin_of
 from faultmaven.api.deps import PageDep, SessionDep
 from faultmaven.api.routing import ErrorBody, FaultMavenRoute
 from faultmaven.errors import TooManyRequests, Unauthorized
+from faultmaven.kit.db import unit_of_work
 from faultmaven.kit.fields import EntityId, Name, UTCTimestamp
 from faultmaven.kit.pagination import Page
 
@@ -82,23 +85,96 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginRes
     except Unauthorized:
         request.state.login_failure = body.name
         raise
+    return _signed_in(session, request, principal, action="auth.login")
+
+
+def _signed_in(
+    session: Session, request: Request, principal: Principal, *, action: str
+) -> LoginResult:
+    """A session token for ``principal``, the sign-in audited."""
     token = accounts.create_token(
         session,
         user=principal.name,
         scope=Scope.admin,  # limited by the user's roles
         name=accounts.SESSION_TOKEN_NAME,
-        expires_in=timedelta(hours=settings.session_hours),
+        expires_in=timedelta(hours=request.app.state.settings.session_hours),
     )
     audit.record(
         session,
         actor=principal.name,
-        action="auth.login",
+        action=action,
         object_type="token",
         object_id=token.id,
-        origin=origin,
+        origin=origin_of(request),
     )
     assert token.expires_at is not None
     return LoginResult(token=token.token, expires_at=token.expires_at, user=principal.name)
+
+
+_OIDC_COOKIE = "faultmaven_oidc"
+_OIDC_PATH = "/api/v1/auth/oidc"
+
+
+def _oidc_config(request: Request) -> oidc.OIDCConfig:
+    settings = request.app.state.settings
+    if not settings.oidc_configured:
+        oidc.check_configured(None)
+    return oidc.OIDCConfig(
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+        redirect_url=settings.oidc_redirect_url,
+    )
+
+
+@router.get(
+    "/auth/oidc/login",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={401: {"model": ErrorBody, "description": "The provider cannot be reached."}},
+)
+def oidc_login(request: Request) -> RedirectResponse:
+    """Sign in with the configured OIDC provider: redirects to its sign-in page, which returns
+    to /auth/oidc/callback."""
+    config = _oidc_config(request)
+    url, signed = oidc.start(config)
+    answer = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    answer.set_cookie(
+        _OIDC_COOKIE,
+        signed,
+        max_age=oidc.SIGN_IN_SECONDS,
+        path=_OIDC_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=config.redirect_url.startswith("https://"),
+    )
+    return answer
+
+
+@router.get(
+    "/auth/oidc/callback",
+    response_model=LoginResult,
+    responses={401: {"model": ErrorBody, "description": "The sign-in was not accepted."}},
+)
+def oidc_callback(
+    request: Request,
+    code: Annotated[str, Query(max_length=2000)],
+    state: Annotated[str, Query(max_length=200)],
+) -> JSONResponse:
+    """Where the provider returns: answers a session token (as POST /auth/login does)."""
+    config = _oidc_config(request)
+    with unit_of_work(request.app.state.session_factory) as session:
+        principal = oidc.finish(
+            session,
+            config,
+            code=code,
+            state=state,
+            signed_state=request.cookies.get(_OIDC_COOKIE),
+        )
+        result = _signed_in(session, request, principal, action="auth.oidc_login")
+    answer = JSONResponse(result.model_dump(mode="json"))
+    answer.delete_cookie(_OIDC_COOKIE, path=_OIDC_PATH)
+    return answer
 
 
 class TokenIn(BaseModel):

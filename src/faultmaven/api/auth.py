@@ -62,6 +62,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/api/v1/health"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("GET", "/api/v1/auth/oidc/login"): PUBLIC,
+    ("GET", "/api/v1/auth/oidc/callback"): PUBLIC,
     ("GET", "/api/v1/me"): VIEW,
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/api/v1/tokens"): ADMIN,
