@@ -75,3 +75,35 @@ def test_login_audit_and_revocation(settings: Settings) -> None:
             )
     finally:
         people.close()
+
+
+def test_the_team_header_chooses_the_owning_team(settings: Settings) -> None:
+    people = People(settings)
+    for team in ("alpha", "beta"):
+        people.team(team)
+    people.user("both", ("alpha", Role.responder), ("beta", Role.responder))
+    people.user("only_alpha", ("alpha", Role.viewer))
+    people.user("only_beta", ("beta", Role.viewer))
+    both, alpha, beta = (
+        {"Authorization": people.token(user)[1]} for user in ("both", "only_alpha", "only_beta")
+    )
+    try:
+        with team_client(settings) as client:
+            made = client.post(
+                "/api/v1/cases",
+                json={"title": "Disk full"},
+                headers={**both, "X-FaultMaven-Team": "beta"},
+            )
+            assert made.status_code == 201, made.text
+            url = f"/api/v1/cases/{made.json()['case']['id']}"
+            assert client.get(url, headers=beta).status_code == 200
+            assert client.get(url, headers=alpha).status_code == 404
+            elsewhere = client.post(
+                "/api/v1/cases",
+                json={"title": "Disk full"},
+                headers={**both, "X-FaultMaven-Team": "gamma"},
+            )
+            assert elsewhere.status_code == 403
+            assert elsewhere.json()["error"]["code"] == "NOT_A_MEMBER"
+    finally:
+        people.close()

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from faultmaven.accounts import audit as audit_log
 from faultmaven.accounts import service
@@ -71,10 +72,8 @@ def _tokens_table(tokens: list[TokenInfo]) -> None:
     console.print(table)
 
 
-def _record(session: object, action: str, object_type: str, object_id: str) -> None:
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def _record(session: Session, action: str, object_type: str, object_id: str) -> None:
+    """Account changes made on the database are audit events too (actor: the CLI)."""
     audit_log.record(
         session, actor="cli", action=action, object_type=object_type, object_id=object_id
     )
