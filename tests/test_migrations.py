@@ -65,9 +65,12 @@ def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
 
 
 def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
-    """0004 replaces SQLite's FTS5 table by analysed documents, made for the runbooks there."""
+    """0004 replaces SQLite's FTS5 table by analysed documents, made for the runbooks there;
+    0007 makes them organization runbooks that every team finds."""
+    from sqlalchemy import insert
     from sqlalchemy.orm import Session
 
+    from faultmaven.kit.access import Viewer, set_viewer
     from faultmaven.kit.clock import utcnow
     from faultmaven.kit.db import unit_of_work
     from faultmaven.runbooks import service as runbooks
@@ -81,8 +84,8 @@ def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
     content = RunbookContent(title="Redis Cluster OOM Kills", symptoms=["Pods OOMKilled"])
     with Session(engine) as session:
         now = utcnow()
-        session.add(
-            RunbookRow(
+        session.execute(  # the columns of revision 0003 only
+            insert(RunbookRow.__table__).values(
                 id="rb_0123456789ab",
                 title=content.title,
                 severity="medium",
@@ -113,4 +116,13 @@ def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
         )
     assert [hit.runbook.id for hit in results.items] == ["rb_0123456789ab"]
     assert [hit.runbook.id for hit in filtered.items] == ["rb_0123456789ab"]
+    with unit_of_work(session_factory_for(engine, settings)) as session:
+        set_viewer(
+            session, Viewer.of(user_id="usr_x", team_ids=["team_x"], write_teams=[], team_id=None)
+        )
+        runbook = runbooks.get_runbook(session, runbook_id="rb_0123456789ab")
+        assert (runbook.visibility, runbook.team_id) == ("organization", "team_default")
+        for mode in ("keyword", "hybrid"):
+            seen = runbooks.search_runbooks(session, query="oomkilled", mode=mode)
+            assert [hit.runbook.id for hit in seen.items] == ["rb_0123456789ab"]
     engine.dispose()

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from faultmaven import __version__
 from faultmaven.api.admission import AdmissionMiddleware
+from faultmaven.api.auth import install_auth
 from faultmaven.api.docs import install_docs
 from faultmaven.api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from faultmaven.api.health import HEALTH_CONNECTIONS, HEALTH_TIMEOUT_SECONDS
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.session_factory = session_factory
     install_error_handlers(app)
+    install_auth(app)
     app.include_router(api_router)
     install_docs(app)
     # the last added runs first: security headers on every answer, then the Host check

@@ -50,6 +50,38 @@ class Settings(BaseSettings):
         "protection against DNS rebinding. Set it when serving on a non-loopback address, e.g. "
         "faultmaven.example.com,10.0.0.5.",
     )
+    auth: Literal["local", "required"] = Field(
+        default="local",
+        description="local: no sign-in, the acting user is the OS user (laptop; serve binds "
+        "loopback only). required: team mode, every request authenticates (Authorization: "
+        "Bearer <token>), with roles, visibility and the audit log. Serving on a non-loopback "
+        "address needs required.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="Lifetime of a login session token, in hours."
+    )
+    login_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed logins allowed per user name (and per client address) within "
+        "login_window_minutes; more get 429.",
+    )
+    login_window_minutes: float = Field(
+        default=15.0, gt=0, le=24 * 60, description="Window of the login rate limit, in minutes."
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OIDC sign-in (team mode, extra faultmaven[oidc]): the provider's issuer "
+        "URL (its /.well-known/openid-configuration is read), e.g. https://login.example.com.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="OIDC client secret.")
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback URL registered at the provider: "
+        "https://<this server>/api/v1/auth/oidc/callback.",
+    )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1024,
@@ -169,6 +201,15 @@ class Settings(BaseSettings):
         """``allowed_hosts`` as a tuple of lower-case names, brackets of IPv6 removed."""
         hosts = self.allowed_hosts.split(",")
         return tuple(host.removeprefix("[").removesuffix("]") for host in hosts)
+
+    @property
+    def oidc_configured(self) -> bool:
+        return bool(
+            self.oidc_issuer
+            and self.oidc_client_id
+            and self.oidc_client_secret
+            and self.oidc_redirect_url
+        )
 
     @property
     def resolved_database_url(self) -> str:

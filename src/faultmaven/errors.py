@@ -7,7 +7,9 @@
     ├── NotFound (404, <ENTITY>_NOT_FOUND)   an id that does not exist
     ├── Conflict (409, CONFLICT)             a wrong state or a stale version
     ├── PayloadTooLarge (413)                the body is bigger than max_body_bytes
-    └── Forbidden (403, FORBIDDEN)           the actor may not do this
+    ├── Forbidden (403, FORBIDDEN)           the actor may not do this
+    ├── Unauthorized (401, UNAUTHORIZED)     no credentials, or credentials that are not valid
+    └── TooManyRequests (429)                too many attempts (login); retry later
 
 Domains raise these; the API turns them into ``{"error": {"code", "message", "details"}}`` and
 the CLI into one line on stderr with exit code 1.
@@ -72,3 +74,13 @@ class PayloadTooLarge(FaultMavenError):
 class Forbidden(FaultMavenError):
     status_code = 403
     code = "FORBIDDEN"
+
+
+class Unauthorized(FaultMavenError):
+    status_code = 401
+    code = "UNAUTHORIZED"
+
+
+class TooManyRequests(FaultMavenError):
+    status_code = 429
+    code = "TOO_MANY_REQUESTS"

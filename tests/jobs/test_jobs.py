@@ -78,3 +78,25 @@ def test_unknown_job_is_404(client) -> None:
     response = client.get("/api/v1/jobs/job_000000000000")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "JOB_NOT_FOUND"
+
+
+def test_a_job_is_visible_only_to_who_may_see_its_access_key(session_factory) -> None:
+    from faultmaven.errors import NotFound
+    from faultmaven.kit.access import Viewer, set_viewer
+
+    with unit_of_work(session_factory) as session:
+        job = service.enqueue(
+            session, kind="noop", payload={}, actor="ana", access="team:team_alpha"
+        )
+    alpha = Viewer.of(user_id="usr_a", team_ids=["team_alpha"], write_teams=[], team_id=None)
+    beta = Viewer.of(user_id="usr_b", team_ids=["team_beta"], write_teams=[], team_id=None)
+    with unit_of_work(session_factory, write=False) as session:
+        set_viewer(session, alpha)
+        assert service.get_job(session, job_id=job.id).id == job.id
+        set_viewer(session, beta)
+        try:
+            service.get_job(session, job_id=job.id)
+        except NotFound:
+            pass
+        else:
+            raise AssertionError("team beta saw team alpha's job")

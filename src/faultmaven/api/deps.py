@@ -7,15 +7,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from faultmaven.api.auth import audit_write, authorize
 from faultmaven.api.idempotency import WRITE_METHODS, IdempotentReplay, claim_of, reply_of
-from faultmaven.errors import InvalidInput
 from faultmaven.kit import idempotency
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.db import unit_of_work
-from faultmaven.kit.fields import Name, Offset
+from faultmaven.kit.fields import Offset
 from faultmaven.kit.idempotency import Claim
 from faultmaven.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageRequest
 
@@ -31,12 +30,15 @@ def _session(
     settings = request.app.state.settings
     write = request.method in WRITE_METHODS
     with unit_of_work(request.app.state.session_factory, write=write) as session:
+        authorize(session, request)  # before a replay: a stored answer is no way around it
         if claim is not None:
             reply = idempotency.replay(session, claim, now=utcnow())
             if reply is not None:
                 raise IdempotentReplay(reply)
         yield session
         response = getattr(request.state, "response", None)
+        if write and response is not None and 200 <= response.status_code < 300:
+            audit_write(session, request, response)
         if claim is not None and response is not None and 200 <= response.status_code < 300:
             idempotency.remember(
                 session,
@@ -47,25 +49,23 @@ def _session(
             )
 
 
-_NAME = TypeAdapter(Name)
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 def _actor(
+    request: Request,
+    _session: SessionDep,  # authenticated there
     x_faultmaven_actor: Annotated[
         str | None,
         Header(
-            description="Who is acting (user name or tool, a name: letters, digits, spaces and "
-            "_ . - / : @ +, no e-mail or IP address); default 'anonymous'."
+            description="Local mode: who is acting (user name or tool, a name: letters, digits, "
+            "spaces and _ . - / : @ +, no e-mail or IP address); default the OS user. Ignored "
+            "in team mode (the signed-in user acts)."
         ),
     ] = None,
 ) -> str:
-    if x_faultmaven_actor is None:
-        return "anonymous"
-    try:
-        return _NAME.validate_python(x_faultmaven_actor)
-    except ValidationError as error:
-        reason = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise InvalidInput(f"X-FaultMaven-Actor header: {reason}.") from None
+    principal = getattr(request.state, "principal", None)
+    return principal.name if principal is not None else "anonymous"
 
 
 def _page(
@@ -75,6 +75,5 @@ def _page(
     return PageRequest(limit=limit, offset=offset)
 
 
-SessionDep = Annotated[Session, Depends(_session, scope="function")]
 ActorDep = Annotated[str, Depends(_actor)]
 PageDep = Annotated[PageRequest, Depends(_page)]

@@ -36,7 +36,8 @@ class IdempotentReplay(Exception):  # noqa: N818 - a control-flow signal, not a 
 
 async def claim_of(request: Request) -> Claim | None:
     """The idempotency claim of a write that sends ``Idempotency-Key`` (else None): keys are
-    per sender (the actor header), the request is its method, path, query and body."""
+    per sender (the credentials; in local mode the actor header), the request is its method,
+    path, query and body."""
     key = request.headers.get(HEADER)
     if key is None or request.method not in WRITE_METHODS:
         return None
@@ -44,7 +45,12 @@ async def claim_of(request: Request) -> Claim | None:
     url = request.url
     return Claim.of(
         key=key,
-        scope=request.headers.get("x-faultmaven-actor", ""),
+        scope="\n".join(
+            [
+                request.headers.get("x-faultmaven-actor", ""),
+                request.headers.get("authorization", ""),
+            ]
+        ),
         request=b"\n".join([request.method.encode(), url.path.encode(), url.query.encode(), body]),
     )
 

@@ -37,6 +37,11 @@ def error_responses(path: str, methods: set[str]) -> dict[int | str, dict[str, A
     """The error answers an operation at ``path`` with ``methods`` can give."""
     responses: dict[int | str, dict[str, Any]] = {
         400: _error("Malformed JSON body, or a Host header that is not allowed."),
+        401: _error("Team mode: no valid credentials (send Authorization: Bearer <token>)."),
+        403: _error(
+            "Team mode: your role or the token's scope does not allow this (see the access "
+            "policy), or the record belongs to a team where you may not change it."
+        ),
         422: _error("Invalid input: the message names the field and what to fix."),
         503: _error("The server is busy: retry after the Retry-After header's seconds."),
     }

@@ -31,7 +31,7 @@ from faultmaven.cases.service import Phase
 from faultmaven.kit.fields import Text
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.markdown import render_markdown
-from faultmaven.suggestions.service import Suggestion, refresh_suggestions
+from faultmaven.suggestions.service import Suggestion, case_view, refresh_suggestions
 
 SHOW_RUNBOOK_PREFIX = "Show me runbook:"
 NO_SIMILAR_ANSWER = "No similar runbook yet."
@@ -104,7 +104,8 @@ def handle_message(session: Session, *, case_id: str, content: str, actor: str) 
         items=[{"role": MessageRole.user.value, "content": content}],
         actor=actor,
     )
-    turn = _answer(session, case_id=case_id, content=content.strip(), actor=actor)
+    with case_view(session, case_id=case_id):  # the transcript is the team's
+        turn = _answer(session, case_id=case_id, content=content.strip(), actor=actor)
     case = cases_service.record_assistant_turn(session, case_id=case_id, text=turn.answer)
     return CaseTurn(case=case, assistant=turn)
 

@@ -33,6 +33,7 @@ from faultmaven.cases.schemas import CaseRecord, ResolveRequest, RunbookOfferSta
 from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.jobs import service as jobs_service
 from faultmaven.jobs.service import Job
+from faultmaven.kit.access import DEFAULT_TEAM_ID, team_key
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import Runbook
 from faultmaven.runbooks.service import SearchHit
@@ -161,6 +162,7 @@ def make_runbook(
             kind=WRITE_RUNBOOK,
             payload={"case_id": case_id, "via_offer": via_offer, "actor": actor},
             actor=actor,
+            access=team_key(cases_service.team_of(session, case_id=case_id) or DEFAULT_TEAM_ID),
         )
         return RunbookOutcome(runbook=None, job=job)
     runbook, _fallback = save_runbook(session, case_id=case_id, actor=actor, via_offer=via_offer)

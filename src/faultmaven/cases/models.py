@@ -36,5 +36,7 @@ class CaseRow(Base):
     # recorded here, or imported from a document whose text ``source`` keeps (migration 0006)
     origin: Mapped[str] = mapped_column(String(16), default="recorded", server_default="recorded")
     source: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument, nullable=True)
+    team_id: Mapped[str | None] = mapped_column(String(40))  # the owning team (accounts)
+    access: Mapped[str | None] = mapped_column(String(60), index=True)  # kit.access key
 
     __mapper_args__ = {"version_id_col": revision}

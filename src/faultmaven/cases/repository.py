@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,9 +22,16 @@ def add(session: Session, row: CaseRow) -> None:
 
 
 def list_page(
-    session: Session, *, status: str | None, severity: str | None, page: PageRequest
+    session: Session,
+    *,
+    status: str | None,
+    severity: str | None,
+    page: PageRequest,
+    access: Collection[str] | None = None,
 ) -> tuple[list[CaseRow], int]:
     query = select(CaseRow)
+    if access is not None:  # kit.access: the keys the viewer may see
+        query = query.where(CaseRow.access.in_(list(access)))
     if status is not None:
         query = query.where(CaseRow.status == status)
     if severity is not None:

@@ -44,7 +44,8 @@ from faultmaven.cases.schemas import (
     TimelineEventIn,
     ValidationIn,
 )
-from faultmaven.errors import Conflict, InvalidInput, NotFound
+from faultmaven.errors import Conflict, Forbidden, InvalidInput, NotFound
+from faultmaven.kit.access import team_key, viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.fields import Command, Line, OptionalCommand, ShortText, validate_fitted
 from faultmaven.kit.ids import new_id
@@ -218,9 +219,14 @@ def _summary(row: CaseRow) -> CaseSummary:
 
 def _load(session: Session, case_id: str, *, for_update: bool = False) -> CaseRow:
     row = repository.get(session, case_id, for_update=for_update)
-    if row is None:
+    if row is None or not viewer_of(session).sees(row.access):  # unseen: as if missing
         raise NotFound.entity("case", case_id)
     return row
+
+
+def team_of(session: Session, *, case_id: str) -> str | None:
+    """The team that owns the case (its runbooks belong to it too)."""
+    return _load(session, case_id).team_id
 
 
 _SECRETS_ONLY = Redactor(RedactionPolicy.from_setting("none"))
@@ -254,8 +260,15 @@ def _flush(session: Session) -> None:
 
 def _lock(session: Session, case_id: str) -> CaseRow:
     """The case row, locked for this transaction: concurrent changes to one case (appends to a
-    phase, say) wait for each other and all land, instead of one overwriting or failing."""
-    return _load(session, case_id, for_update=True)
+    phase, say) wait for each other and all land, instead of one overwriting or failing.
+    Changing it needs the request's role in the case's team."""
+    row = _load(session, case_id, for_update=True)
+    if not viewer_of(session).may_change(team_id=row.team_id):
+        raise Forbidden(
+            f"Case {case_id} belongs to a team where your role may not change it.",
+            code="FORBIDDEN",
+        )
+    return row
 
 
 def _require_editable(record: CaseRecord) -> None:
@@ -292,6 +305,7 @@ def list_cases(
         session,
         status=status.value if status else None,
         severity=severity,
+        access=viewer_of(session).keys,
         page=page,
     )
     return Page[CaseSummary].build([_summary(row) for row in rows], total_count=total, page=page)
@@ -336,7 +350,15 @@ def create_case(session: Session, *, data: CaseCreate, actor: str) -> CaseRecord
         created_at=now,
         updated_at=now,
     )
-    row = CaseRow(id=record.id, created_by=actor, opened_at=opened_at, created_at=now)
+    team_id = viewer_of(session).team_id
+    row = CaseRow(
+        id=record.id,
+        created_by=actor,
+        opened_at=opened_at,
+        created_at=now,
+        team_id=team_id,
+        access=team_key(team_id),
+    )
     _store(row, record)
     repository.add(session, row)
     return _to_record(row)

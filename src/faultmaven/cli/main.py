@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from faultmaven import __version__
-from faultmaven.cli import bench, cases, imports, runbooks, search
+from faultmaven.cli import accounts, bench, cases, imports, runbooks, search
 from faultmaven.cli.context import (
     console,
     engine_for,
@@ -29,6 +29,7 @@ from faultmaven.cli.context import (
     user_mistake,
 )
 from faultmaven.config import Settings
+from faultmaven.errors import InvalidInput
 
 
 class _Group(TyperGroup):
@@ -76,6 +77,10 @@ app.add_typer(runbooks.app, name="runbooks")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
 app.add_typer(imports.app, name="import")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(accounts.teams_app, name="teams")
+app.add_typer(accounts.tokens_app, name="tokens")
+app.command("audit")(accounts.audit)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -138,6 +143,8 @@ def serve(
     from faultmaven.cli.access_log import uvicorn_log_config
 
     settings = settings_from(ctx)
+    if not _is_loopback(host or settings.host) and settings.auth != "required":
+        _refuse_open_bind(host or settings.host)
     ensure_data_dir(settings)
     if demo:
         _seed_if_empty(ctx)
@@ -164,6 +171,15 @@ def serve(
 
 
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _refuse_open_bind(bind: str) -> NoReturn:
+    raise InvalidInput(
+        f"refusing to serve on {bind} without sign-in: anyone who reaches the port could read "
+        "and change everything. Set up team mode: FAULTMAVEN_AUTH=required, then `faultmaven "
+        "users add NAME`, `faultmaven teams grant default NAME admin` and `faultmaven tokens "
+        "create NAME --scope admin` (see the README, 'Team mode'); or serve on 127.0.0.1."
+    )
 
 
 def _is_loopback(host: str) -> bool:

@@ -24,3 +24,4 @@ class JobRow(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    access: Mapped[str | None] = mapped_column(String(60))  # who may see it (kit.access)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from faultmaven.errors import NotFound
 from faultmaven.jobs.models import JobRow
+from faultmaven.kit.access import viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.db import is_postgres
 from faultmaven.kit.ids import new_id
@@ -59,8 +60,17 @@ def _job(row: JobRow) -> Job:
     )
 
 
-def enqueue(session: Session, *, kind: str, payload: dict[str, Any], actor: str) -> Job:
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    actor: str,
+    access: str | None = None,
+) -> Job:
+    """``access``: who may see the job (a kit.access key; None: whoever may see its subject)."""
     row = JobRow(
+        access=access,
         id=new_id("job"),
         kind=kind,
         payload=payload,
@@ -76,7 +86,7 @@ def enqueue(session: Session, *, kind: str, payload: dict[str, Any], actor: str)
 
 def get_job(session: Session, *, job_id: str) -> Job:
     row = session.get(JobRow, job_id)
-    if row is None:
+    if row is None or not viewer_of(session).sees(row.access):
         raise NotFound.entity("job", job_id)
     return _job(row)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from faultmaven.kit.access import ORGANIZATION
 from faultmaven.runbooks.repository import label_value
 from faultmaven.runbooks.schemas import RunbookContent
 from faultmaven.search.keyword import SearchDocument
@@ -20,6 +21,7 @@ def search_document(
     status: str,
     services: Sequence[str],
     tags: Sequence[str],
+    access: str | None = None,
 ) -> SearchDocument:
     """Title; symptoms with affected systems, services and tags (what a new case describes);
     everything else as body. Facets: what the search filters match (``RunbookFilters``)."""
@@ -52,6 +54,7 @@ def search_document(
         "severity": [content.severity.value],
         "service": sorted({label_value(s) for s in services if label_value(s)}),
         "tag": sorted({label_value(t) for t in tags if label_value(t)}),
+        "access": [access or ORGANIZATION],  # who may find it (kit.access)
     }
     return SearchDocument(
         doc_id=runbook_id, title=content.title, symptoms=symptoms, body=body, facets=facets

@@ -30,6 +30,12 @@ class RunbookRow(Base):
     redaction: Mapped[dict[str, int]] = mapped_column(JSONDocument, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # who may see it (accounts): private | team | organization, the owning team, the author's
+    # user id, and the one access key these make (kit.access) that every read filters on
+    visibility: Mapped[str | None] = mapped_column(String(16))
+    team_id: Mapped[str | None] = mapped_column(String(40))
+    author_id: Mapped[str | None] = mapped_column(String(40))
+    access: Mapped[str | None] = mapped_column(String(60), index=True)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 

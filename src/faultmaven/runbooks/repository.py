@@ -120,9 +120,13 @@ def filtered_ids(
     severity: str | None,
     service: str | None,
     tag: str | None,
+    access: Iterable[str] | None = None,
 ) -> Select:
-    """``SELECT id FROM runbooks WHERE ...`` for the given filters (None = any)."""
+    """``SELECT id FROM runbooks WHERE ...`` for the given filters (None = any); ``access``:
+    the keys the viewer may see (kit.access)."""
     query = select(RunbookRow.id)
+    if access is not None:
+        query = query.where(RunbookRow.access.in_(list(access)))
     if statuses is not None:
         query = query.where(RunbookRow.status.in_(list(statuses)))
     if severity is not None:
@@ -165,11 +169,18 @@ def get_version(session: Session, runbook_id: str, version: int) -> RunbookVersi
     return session.get(RunbookVersionRow, (runbook_id, version))
 
 
-def by_title(session: Session, title: str, *, statuses: Iterable[str]) -> RunbookRow | None:
+def by_title(
+    session: Session,
+    title: str,
+    *,
+    statuses: Iterable[str],
+    access: Iterable[str] | None = None,
+) -> RunbookRow | None:
     published_first = case((RunbookRow.status == "published", 0), else_=1)
+    seen = [] if access is None else [RunbookRow.access.in_(list(access))]
     return session.scalars(
         select(RunbookRow)
-        .where(RunbookRow.title == title, RunbookRow.status.in_(list(statuses)))
+        .where(RunbookRow.title == title, RunbookRow.status.in_(list(statuses)), *seen)
         .order_by(published_first, RunbookRow.updated_at.desc())
         .limit(1)
     ).first()

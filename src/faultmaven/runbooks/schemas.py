@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from faultmaven.accounts.schemas import Visibility
 from faultmaven.cases.schemas import HypothesisStatus, Severity, SolutionKind, TimelineKind
 from faultmaven.kit.fields import (
     MAX_ITEMS,
@@ -131,6 +132,11 @@ class RunbookMetadata(_Strict):
     tags: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
     owner: Name | None = None
     review_by: Day | None = None
+    visibility: Visibility | None = Field(
+        default=None,
+        description="Team mode: private (the author), team (the owning team; the default of a "
+        "new runbook) or organization. Unset on an edit: unchanged.",
+    )
 
 
 class RunbookCreate(RunbookContent, RunbookMetadata):
@@ -150,7 +156,8 @@ class RunbookImport(BaseModel):
     )
 
 
-EDITABLE_FIELDS = tuple(RunbookCreate.model_fields)
+# (visibility may be left out of a PUT: unchanged; clients from before accounts do not send it)
+EDITABLE_FIELDS = tuple(name for name in RunbookCreate.model_fields if name != "visibility")
 # What GET /runbooks/{id} answers but the store keeps itself: a PUT may send them back (the
 # runbook as read, edited) and they are ignored (the URL says which runbook is edited).
 READ_ONLY_FIELDS = (
@@ -161,6 +168,7 @@ READ_ONLY_FIELDS = (
     "redaction",
     "created_at",
     "updated_at",
+    "team_id",
 )
 
 
@@ -236,6 +244,8 @@ class Runbook(RunbookContent):
     )
     created_at: datetime
     updated_at: datetime
+    visibility: Visibility | None = None
+    team_id: str | None = Field(default=None, description="The owning team.")
 
 
 class RunbookVersionInfo(BaseModel):

@@ -16,10 +16,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from faultmaven.accounts.schemas import Visibility
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord, Severity
 from faultmaven.config import settings_of
-from faultmaven.errors import Conflict, InvalidInput, NotFound
+from faultmaven.errors import Conflict, Forbidden, InvalidInput, NotFound
+from faultmaven.kit.access import (
+    DEFAULT_TEAM_ID,
+    ORGANIZATION,
+    Viewer,
+    team_key,
+    user_key,
+    viewer_of,
+)
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.merge_patch import merge_patch
@@ -130,6 +139,8 @@ def _to_runbook(row: RunbookRow) -> Runbook:
             "redaction": row.redaction or {},
             "created_at": row.created_at,
             "updated_at": row.updated_at,
+            "visibility": row.visibility,
+            "team_id": row.team_id,
         }
     )
 
@@ -179,15 +190,37 @@ def _set_content(session: Session, row: RunbookRow, content: RunbookContent) -> 
 
 def _load(session: Session, runbook_id: str, *, for_update: bool = False) -> RunbookRow:
     row = repository.get(session, runbook_id, for_update=for_update)
-    if row is None:
+    if row is None or not viewer_of(session).sees(row.access):  # unseen: as if missing
         raise NotFound.entity("runbook", runbook_id)
     return row
 
 
 def _lock(session: Session, runbook_id: str) -> RunbookRow:
     """The runbook row, locked for this transaction: concurrent edits of one runbook queue, so
-    the first lands and the others see its version (409 STALE_VERSION), never a lost update."""
-    return _load(session, runbook_id, for_update=True)
+    the first lands and the others see its version (409 STALE_VERSION), never a lost update.
+    Changing it needs the request's role in its owning team (or to be its author)."""
+    row = _load(session, runbook_id, for_update=True)
+    if not viewer_of(session).may_change(team_id=row.team_id, author_id=row.author_id):
+        raise Forbidden(
+            f"Runbook {runbook_id} belongs to a team where your role may not change it.",
+            code="FORBIDDEN",
+        )
+    return row
+
+
+def _access(row: RunbookRow) -> str:
+    """The access key of the row's visibility (kit.access)."""
+    if row.visibility == Visibility.organization.value:
+        return ORGANIZATION
+    if row.visibility == Visibility.private.value and row.author_id:
+        return user_key(row.author_id)
+    return team_key(row.team_id or DEFAULT_TEAM_ID)
+
+
+def _set_visibility(row: RunbookRow, visibility: Visibility | None) -> None:
+    if visibility is not None:
+        row.visibility = visibility.value
+    row.access = _access(row)
 
 
 def _document(row: RunbookRow, content: RunbookContent | None = None) -> SearchDocument:
@@ -197,6 +230,7 @@ def _document(row: RunbookRow, content: RunbookContent | None = None) -> SearchD
         status=row.status,
         services=row.services,
         tags=row.tags,
+        access=row.access,
     )
 
 
@@ -219,7 +253,7 @@ def list_runbooks(
     filters: RunbookFilters = RunbookFilters(),
     page: PageRequest = PageRequest(),
 ) -> Page[RunbookSummary]:
-    rows, total = repository.list_page(session, _filtered_ids(filters), page)
+    rows, total = repository.list_page(session, _filtered_ids(filters, viewer_of(session)), page)
     return Page[RunbookSummary].build([_summary(r) for r in rows], total_count=total, page=page)
 
 
@@ -227,29 +261,35 @@ def _statuses(filters: RunbookFilters) -> list[str]:
     return [filters.status.value] if filters.status else list(ACTIVE_STATUSES)
 
 
-def _filtered_ids(filters: RunbookFilters):  # noqa: ANN202 - a SQLAlchemy Select
+def _filtered_ids(filters: RunbookFilters, viewer: Viewer):  # noqa: ANN202 - a SQLAlchemy Select
     return repository.filtered_ids(
         statuses=_statuses(filters),
         severity=filters.severity.value if filters.severity else None,
         service=filters.service,
         tag=filters.tag,
+        access=viewer.keys,
     )
 
 
-def _search_filter(filters: RunbookFilters) -> SearchFilter:
-    """The same filter as ``_filtered_ids``, also as the facets of ``search_document``."""
+def _search_filter(filters: RunbookFilters, viewer: Viewer) -> SearchFilter:
+    """The same filter as ``_filtered_ids``, also as the facets of ``search_document``:
+    visibility is one more facet (the viewer's access keys)."""
     facets = {"status": frozenset(_statuses(filters))}
+    if viewer.keys is not None:
+        facets["access"] = viewer.keys
     if filters.severity:
         facets["severity"] = frozenset([filters.severity.value])
     for kind, value in (("service", filters.service), ("tag", filters.tag)):
         if value is not None:
             facets[kind] = frozenset([repository.label_value(value)])
-    return SearchFilter(facets=facets, sql=_filtered_ids(filters))
+    return SearchFilter(facets=facets, sql=_filtered_ids(filters, viewer))
 
 
 def find_by_title(session: Session, *, title: str) -> Runbook | None:
     """The active runbook with exactly this title (published first, then newest)."""
-    row = repository.by_title(session, title, statuses=ACTIVE_STATUSES)
+    row = repository.by_title(
+        session, title, statuses=ACTIVE_STATUSES, access=viewer_of(session).keys
+    )
     return _to_runbook(row) if row else None
 
 
@@ -319,7 +359,7 @@ def search_runbooks(
     result = search_service.search(
         session,
         query,
-        where=_search_filter(filters),
+        where=_search_filter(filters, viewer_of(session)),
         limit=offset + limit + 1,
         semantic=mode == "hybrid",
         min_score=floor,
@@ -367,9 +407,16 @@ def create_runbook(
     actor: str,
     source_case_ids: Sequence[str] = (),
     generated_by: str = "manual",
+    team_id: str | None = None,
 ) -> Runbook:
+    """``team_id``: the owning team (default: the acting viewer's team)."""
     (row,) = _insert_new(
-        session, [data], actor=actor, source_case_ids=source_case_ids, generated_by=generated_by
+        session,
+        [data],
+        actor=actor,
+        source_case_ids=source_case_ids,
+        generated_by=generated_by,
+        team_id=team_id,
     )
     return _to_runbook(row)
 
@@ -389,8 +436,10 @@ def _insert_new(
     actor: str,
     source_case_ids: Sequence[str] = (),
     generated_by: str = "manual",
+    team_id: str | None = None,
 ) -> list[RunbookRow]:
     now = utcnow()
+    viewer = viewer_of(session)
     rows: list[RunbookRow] = []
     documents: list[tuple[SearchDocument, int]] = []
     for data in items:
@@ -407,7 +456,10 @@ def _insert_new(
             generated_by=generated_by,
             created_at=now,
             updated_at=now,
+            team_id=team_id or viewer.team_id,
+            author_id=viewer.user_id,
         )
+        _set_visibility(row, data.visibility or Visibility.team)
         stored = _set_content(session, row, _content_of(data))
         rows.append(row)
         documents.append((_document(row, stored), row.version))
@@ -466,6 +518,7 @@ def _editable(row: RunbookRow) -> dict[str, Any]:
         "tags": list(row.tags),
         "owner": row.owner,
         "review_by": row.review_by.isoformat() if row.review_by else None,
+        "visibility": row.visibility,
     }
 
 
@@ -500,6 +553,7 @@ def _replace(session: Session, row: RunbookRow, data: RunbookUpdate, *, actor: s
     row.tags = list(data.tags)
     row.owner = data.owner
     row.review_by = data.review_by
+    _set_visibility(row, data.visibility)
     row.generated_by = "manual"
     row.updated_at = utcnow()
     row.version += 1
@@ -596,7 +650,12 @@ def create_from_case(
         **content.model_dump(), status=status, services=case.services, tags=case.tags
     )
     runbook = create_runbook(
-        session, data=data, actor=actor, source_case_ids=[case_id], generated_by=generated_by
+        session,
+        data=data,
+        actor=actor,
+        source_case_ids=[case_id],
+        generated_by=generated_by,
+        team_id=cases_service.team_of(session, case_id=case_id),
     )
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
     return runbook

@@ -57,6 +57,7 @@ MIN_IDEAL_IDF = 0.5
 _WRITERS_LOCK = 0x666D5F7465726D73  # "fm_terms": PostgreSQL advisory lock of index writers
 FIELD_WEIGHTS = {"title": 10.0, "symptoms": 5.0, "body": 1.0}
 FIELD_BITS = {name: 1 << i for i, name in enumerate(FIELDS)}
+MAX_MASKS = 256  # facet filters (per viewer, with visibility) whose masks are kept
 MAX_DEAD_SHARE = 0.3  # rebuild when this share of positions holds replaced documents
 _POSTING = np.dtype([("pos", np.int32), ("weight", np.float32), ("fields", np.uint8)])
 
@@ -287,6 +288,8 @@ class _Memory:
                 if column is not None:
                     accepted[column.view()] = True
             mask &= accepted
+        if len(self.masks) >= MAX_MASKS:  # one per viewer and filter: keep the cache bounded
+            self.masks.clear()
         self.masks[key] = mask
         return mask
 

@@ -3,11 +3,15 @@ runbook is made from it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord
+from faultmaven.kit.access import DEFAULT_TEAM_ID, ORGANIZATION, seen_as, team_key, viewer_of
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import RunbookStatus
 from faultmaven.runbooks.service import MatchExplanation, RunbookFilters, SearchHit
@@ -36,13 +40,25 @@ def case_query(case: CaseRecord) -> str:
     return "\n".join(part for part in parts if part)[:MAX_QUERY_CHARS]
 
 
+@contextmanager
+def case_view(session: Session, *, case_id: str) -> Iterator[None]:
+    """What is said inside a case (its stored suggestions, the duplicate prompt, the
+    conversation) is read by the case's whole team: within the block, runbooks are found as
+    that team sees them (organization and team runbooks), never the actor's private ones."""
+    team = cases_service.team_of(session, case_id=case_id) or DEFAULT_TEAM_ID
+    shared = viewer_of(session).narrowed_to([ORGANIZATION, team_key(team)])
+    with seen_as(session, shared):
+        yield
+
+
 def _hits(session: Session, case: CaseRecord, *, status: RunbookStatus | None, limit: int):
     query = case_query(case)
     if not query.strip():
         return []
-    return runbooks_service.search_runbooks(
-        session, query=query, filters=RunbookFilters(status=status), limit=limit
-    ).items
+    with case_view(session, case_id=case.id):
+        return runbooks_service.search_runbooks(
+            session, query=query, filters=RunbookFilters(status=status), limit=limit
+        ).items
 
 
 def suggestions_for(session: Session, *, case: CaseRecord) -> list[Suggestion]:
