@@ -91,6 +91,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("DELETE", _RUNBOOK): EDIT,
     ("GET", f"{_RUNBOOK}/versions"): VIEW,
     ("GET", f"{_RUNBOOK}/versions/{{version}}"): VIEW,
+    ("GET", f"{_RUNBOOK}/diff"): VIEW,
+    ("POST", f"{_RUNBOOK}/versions/{{version}}/restore"): EDIT,
+    # a post-mortem becomes a resolved case of the team and a draft runbook made from it
+    ("POST", "/api/v1/import/postmortem"): RESPOND,
     ("GET", "/api/v1/jobs/{job_id}"): VIEW,
 }
 _DENY = Rule(Role.admin, Scope.admin)  # a route without a policy entry: see authorize

@@ -51,13 +51,24 @@ def case_view(session: Session, *, case_id: str) -> Iterator[None]:
         yield
 
 
-def _hits(session: Session, case: CaseRecord, *, status: RunbookStatus | None, limit: int):
+def _hits(
+    session: Session,
+    case: CaseRecord,
+    *,
+    status: RunbookStatus | None,
+    limit: int,
+    min_score: float | None = None,
+):
     query = case_query(case)
     if not query.strip():
         return []
     with case_view(session, case_id=case.id):
         return runbooks_service.search_runbooks(
-            session, query=query, filters=RunbookFilters(status=status), limit=limit
+            session,
+            query=query,
+            filters=RunbookFilters(status=status),
+            limit=limit,
+            min_score=min_score,
         ).items
 
 
@@ -89,7 +100,8 @@ def duplicate_of(session: Session, *, case: CaseRecord) -> SearchHit | None:
     """An existing (not archived) runbook that already covers this case's problem, if any."""
     hits = [
         h
-        for h in _hits(session, case, status=None, limit=3)
+        # not the suggestion floor: a duplicate is judged by what matched (looks_like_duplicate)
+        for h in _hits(session, case, status=None, limit=3, min_score=0.0)
         if h.runbook.id not in case.runbook_ids
     ]
     return next((hit for hit in hits if looks_like_duplicate(hit)), None)
