@@ -1441,7 +1441,7 @@ def generate_runbook(index: int) -> dict[str, Any]:
         "status": status,
         "services": sorted({svc, slots["caller"]}) if rng.random() < 0.4 else [svc],
         "tags": tags,
-        "owner": f"{slots['team']}@example.com",
+        "owner": f"{slots['team']} team",  # a name: owners may not be e-mail addresses
         "review_by": date(2027, rng.randint(1, 12), rng.randint(1, 28)).isoformat(),
         "symptoms": symptoms,
         "affected_systems": [f"{svc} in {env} ({region})", f"{slots['caller']} and its users"],

@@ -48,6 +48,7 @@ from faultmaven.runbooks.schemas import RunbookCreate
 from faultmaven.runbooks.service import create_runbook, search_runbooks
 from faultmaven.search import fusion
 from faultmaven.search.embedders import make_embedder
+from faultmaven.search.evaluation import cluster_roots
 from faultmaven.search.keyword import keyword_index_for
 from faultmaven.search.query import MAX_QUERY_CHARS, query_terms
 
@@ -107,26 +108,10 @@ def load(data_dir: Path) -> tuple[list[Doc], list[Query], str]:
 
 def clusters(queries: Sequence[Query]) -> list[int]:
     """Duplicate cluster (connected component of the relevance links) of each query, numbered
-    by the cluster's smallest id, so that the numbering does not depend on hashing order."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for q in queries:
-        for r in sorted(q.relevant):
-            parent[find(q.id)] = find(r)
-    smallest: dict[str, str] = {}
-    for q in queries:
-        for member in (q.id, *q.relevant):
-            root = find(member)
-            smallest[root] = min(smallest.get(root, member), member)
-    names = sorted(set(smallest.values()))
-    return [names.index(smallest[find(q.id)]) for q in queries]
+    in the order of the clusters' representative ids (``evaluation.cluster_roots``)."""
+    roots = cluster_roots([(q.id, sorted(q.relevant)) for q in queries])
+    names = sorted(set(roots))
+    return [names.index(root) for root in roots]
 
 
 # ---- metrics -------------------------------------------------------------------------------------

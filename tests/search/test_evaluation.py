@@ -76,11 +76,39 @@ def test_bench_retrieval_reports_both_rankers(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.stdout)
-    assert set(scores) == {"hybrid", "keyword"}
-    assert scores["keyword"]["P@1"] == 100.0  # the query's own document is excluded
-    assert scores["hybrid"]["Recall@10"] == 100.0
+    report = json.loads(result.stdout)
+    parts = report["sets"][tmp_path.name]
+    assert set(parts) == {"tuning", "untouched"}  # one duplicate cluster each
+    assert parts["tuning"]["queries"] + parts["untouched"]["queries"] == 2
+    for part in parts.values():
+        assert set(part) == {"queries", "bm25s", "keyword", "hybrid"}
+        assert part["keyword"]["P@1"] == 100.0  # the query's own document is excluded
+        assert part["hybrid"]["Recall@10"] == 100.0
+    assert {rule["rule"] for rule in report["rules"]} == {"keyword >= bm25s", "hybrid >= keyword"}
+    assert all(rule["holds"] for rule in report["rules"])
     assert not (tmp_path / "data" / "faultmaven.db").exists()  # a throwaway database
+
+
+def test_bench_retrieval_reads_set_folders_and_is_deterministic(tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    _write_jsonl(
+        folder / "corpus.jsonl",
+        [{"id": str(i), "text": f"disk full on node{i % 3}\nno space left"} for i in range(6)],
+    )
+    _write_jsonl(
+        folder / "queries.jsonl",
+        [{"id": "q", "text": "no space left on node1", "relevant_ids": ["4"]}],
+    )
+    args = ["--data-dir", str(tmp_path / "d"), "bench", "retrieval", "--set", str(folder)]
+    runs = [CliRunner().invoke(app, [*args, "--json"]) for _ in range(2)]
+    assert runs[0].exit_code == 0, runs[0].output
+    assert runs[0].stdout == runs[1].stdout  # ties (node1 is in docs 1 and 4) by corpus order
+    report = json.loads(runs[0].stdout)
+    assert report["sets"]["tiny"]["tuning"]["keyword"]["MRR"] == 50.0  # doc 1 before doc 4
+    shown = CliRunner().invoke(app, args)
+    assert "tiny, tuning part: 1 queries over 6 documents" in shown.stdout
+    assert "keyword >= bm25s" in shown.stdout
 
 
 def test_bench_retrieval_rejects_a_bad_file(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 Q = TypeVar("Q")
@@ -44,11 +44,9 @@ def _field(query: Any, name: str) -> Any:
     return query[name] if isinstance(query, Mapping) else getattr(query, name)
 
 
-def split_by_cluster(queries: Sequence[Q], *, seed: int = SPLIT_SEED) -> tuple[list[Q], list[Q]]:
-    """The queries in two parts by duplicate cluster (a query, its relevant and its excluded
-    ids are one cluster; linked clusters merge): a *tuning* part for every choice and an
-    *untouched* part that is only reported. Clusters are shuffled with a fixed seed and dealt
-    alternately, so both parts get about half the clusters; no cluster is in both."""
+def cluster_roots(links: Sequence[tuple[str, Iterable[str]]]) -> list[str]:
+    """The duplicate cluster of each ``(id, linked ids)`` item, as one member id that stands
+    for the cluster: items linked directly or through others share it (union-find)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -58,13 +56,30 @@ def split_by_cluster(queries: Sequence[Q], *, seed: int = SPLIT_SEED) -> tuple[l
             x = parent[x]
         return x
 
-    for query in queries:
-        root = find(_field(query, "id"))
-        for other in (*_field(query, "relevant_ids"), *(_field(query, "exclude_ids") or ())):
+    for item, linked in links:
+        root = find(item)
+        for other in linked:
             parent[find(other)] = root
-    roots = sorted({find(_field(q, "id")) for q in queries})
+    return [find(item) for item, _ in links]
+
+
+def split_by_cluster(queries: Sequence[Q], *, seed: int = SPLIT_SEED) -> tuple[list[Q], list[Q]]:
+    """The queries in two parts by duplicate cluster (a query, its relevant and its excluded
+    ids are one cluster; linked clusters merge): a *tuning* part for every choice and an
+    *untouched* part that is only reported. Clusters are shuffled with a fixed seed and dealt
+    alternately, so both parts get about half the clusters; no cluster is in both."""
+    of_query = cluster_roots(
+        [
+            (
+                _field(q, "id"),
+                [*_field(q, "relevant_ids"), *(_field(q, "exclude_ids") or ())],
+            )
+            for q in queries
+        ]
+    )
+    roots = sorted(set(of_query))
     random.Random(seed).shuffle(roots)
     tuning_roots = set(roots[0::2])
-    tuning = [q for q in queries if find(_field(q, "id")) in tuning_roots]
-    untouched = [q for q in queries if find(_field(q, "id")) not in tuning_roots]
+    tuning = [q for q, root in zip(queries, of_query, strict=True) if root in tuning_roots]
+    untouched = [q for q, root in zip(queries, of_query, strict=True) if root not in tuning_roots]
     return tuning, untouched

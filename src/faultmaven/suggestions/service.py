@@ -16,7 +16,7 @@ from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import RunbookStatus
 from faultmaven.runbooks.service import MatchExplanation, RunbookFilters, SearchHit
 from faultmaven.search.query import MAX_QUERY_CHARS
-from faultmaven.suggestions.relevance import looks_like_duplicate, worth_suggesting
+from faultmaven.suggestions.relevance import looks_like_duplicate
 
 MAX_SUGGESTIONS = 3
 
@@ -73,13 +73,13 @@ def _hits(
 
 
 def suggestions_for(session: Session, *, case: CaseRecord) -> list[Suggestion]:
-    """The published runbooks that match the case well enough to offer them, best first."""
-    hits = _hits(session, case, status=RunbookStatus.published, limit=MAX_SUGGESTIONS * 3)
+    """The published runbooks that match the case well enough to offer them, best first: the
+    hits above the relevance floor (``search_min_score``), which is what decides."""
+    hits = _hits(session, case, status=RunbookStatus.published, limit=MAX_SUGGESTIONS)
     return [
         Suggestion(runbook_id=h.runbook.id, title=h.runbook.title, score=h.score, why=h.why)
         for h in hits
-        if worth_suggesting(h)
-    ][:MAX_SUGGESTIONS]
+    ]
 
 
 def refresh_suggestions(session: Session, *, case_id: str) -> list[Suggestion]:
