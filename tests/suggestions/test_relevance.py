@@ -43,6 +43,12 @@ def _hit(score: float, title_words: list[str], similarity: float | None) -> Sear
         (0.41, ["redis", "oom"], 0.95, False),  # worth a look, not more likely right than not
         (0.80, [], 0.95, False),  # shares symptoms only: not the same problem
         (0.80, ["redis"], 0.40, False),  # words alike, meaning not
+        # a low confidence (a store of look-alike runbooks), but the case names the whole title
+        # and means the same: a duplicate; with a weaker meaning, or half the title, it is not
+        (0.14, ["redis", "cluster", "oom", "kills"], 0.94, True),
+        (0.14, ["redis", "cluster", "oom", "kills"], 0.70, False),
+        (0.14, ["redis", "cluster", "oom", "kills"], None, False),
+        (0.14, ["redis", "oom"], 0.94, False),
     ],
 )
 def test_looks_like_duplicate(
