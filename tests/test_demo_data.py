@@ -22,7 +22,8 @@ from faultmaven.cases.schemas import (
     Validation,
 )
 from faultmaven.demo import DemoCase, load_demo_cases
-from faultmaven.runbooks.drafting import draft_runbook
+from faultmaven.runbooks.drafting import draft_runbook, incident_start
+from faultmaven.runbooks.schemas import FixOutcome, ResolutionBasis
 
 EXPECTED_SLUGS = ["bad_deploy_rollback", "disk_full", "redis_oom", "tls_cert_expiry"]
 DEMOS = load_demo_cases()
@@ -101,11 +102,15 @@ def test_demo_case_drafts_a_runbook_with_symptoms_root_cause_and_a_fix(slug: str
     assert runbook.root_cause.cause
     assert runbook.root_cause.evidence
     assert runbook.solution.fixes
-    assert all(fix.commands for fix in runbook.solution.fixes)
+    assert all(f.commands for f in runbook.solution.fixes if f.outcome is FixOutcome.applied)
     assert runbook.solution.validation
     assert runbook.solution.tried_and_failed
     assert runbook.diagnosis.timeline and runbook.diagnosis.validations
-    assert runbook.average_resolution_minutes == pytest.approx(record.resolution_minutes)
+    start = incident_start(record)
+    assert start is not None and record.resolved_at is not None
+    assert runbook.resolution_time_basis is ResolutionBasis.incident_start
+    minutes = (record.resolved_at - start).total_seconds() / 60
+    assert runbook.average_resolution_minutes == pytest.approx(minutes)
 
 
 def test_demo_runbooks_draft_together_with_an_average() -> None:
@@ -113,7 +118,11 @@ def test_demo_runbooks_draft_together_with_an_average() -> None:
 
     runbook = draft_runbook(records[0], related_cases=records[1:])
 
-    expected = sum(r.resolution_minutes or 0 for r in records) / len(records)
+    expected = sum(
+        (r.resolved_at - start).total_seconds() / 60
+        for r in records
+        if r.resolved_at is not None and (start := incident_start(r)) is not None
+    ) / len(records)
     assert runbook.average_resolution_minutes == pytest.approx(expected)
 
 
@@ -146,7 +155,10 @@ def test_redis_demo_matches_the_seed_example_runbook() -> None:
     assert fix.commands[0].startswith("kubectl patch statefulset redis -n production --patch")
     assert "memory: 8Gi" in fix.commands[0]
     assert fix.commands[1] == "kubectl rollout restart statefulset/redis -n production"
-    assert [f.title for f in runbook.solution.fixes] == ["Increase Redis memory limit"]
+    assert [(f.title, f.outcome) for f in runbook.solution.fixes] == [
+        ("Increase Redis memory limit", FixOutcome.applied),
+        ("Shrink session objects", FixOutcome.proposed),
+    ]
     assert runbook.solution.rollback
     assert runbook.prevention.monitoring and runbook.prevention.automation
     assert runbook.prevention.process

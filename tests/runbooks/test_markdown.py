@@ -109,7 +109,11 @@ def _redis_oom(**overrides: Any) -> RunbookContent:
             ],
             "rollback": ["kubectl rollout undo statefulset/redis -n production"],
             "tried_and_failed": [
-                {"title": "Restart the pods only", "commands": ["kubectl delete pod redis-0"]}
+                {
+                    "title": "Restart the pods only",
+                    "commands": ["kubectl delete pod redis-0"],
+                    "why_failed": "the pods were OOMKilled again within minutes",
+                }
             ],
         },
         "prevention": {
@@ -145,16 +149,18 @@ SEED_HEADINGS = [
     "## Problem Summary",
     "**Symptoms**:",
     "**Affected Systems**:",
+    "**History**:",
     "## Diagnosis Steps",
     "### 1. Blast Radius Assessment",
-    "### 2. Timeline Analysis",
-    "### 3. Hypothesis Formation",
-    "### 4. Validation",
+    "### 2. Hypothesis Formation",
+    "### 3. Validation",
     "## Root Cause",
     "## Solution",
     "### Immediate Fix: Increase Redis memory limit (10 mins)",
     "### Long-term Fix: Shrink sessions (1 day)",
     "### Verification",
+    "### Rollback",
+    "### Tried, Did Not Work: Restart the pods only",
     "## Prevention",
     "### Monitoring",
     "### Automation",
@@ -175,7 +181,9 @@ def test_render_follows_the_seed_layout() -> None:
     assert "- `kubectl get pods -n production` — 3/3 redis pods restarting" in lines
     assert "# Output: 2.1Gi / 2Gi (105% - OOM threshold)" in lines
     assert "1. Optimize session serialization (compress large fields)" in lines
-    assert "- **Restart the pods only**: `kubectl delete pod redis-0`" in lines
+    assert "kubectl delete pod redis-0" in lines
+    assert "**Why it failed**:" in lines
+    assert "- the pods were OOMKilled again within minutes" in lines
     assert "Gap" not in markdown
     assert markdown.endswith("\n") and not markdown.endswith("\n\n")
 
@@ -326,17 +334,22 @@ def _everywhere(text: str) -> RunbookContent:
                         "commands": [text, "echo ok"],
                     },
                     {"title": one_line, "kind": "long_term", "commands": [text]},
-                    {"title": one_line, "commands": ["ls", "pwd"]},
+                    {"title": one_line, "commands": ["ls", "pwd"], "outcome": "unverified"},
+                    {"title": short, "kind": "long_term", "outcome": "proposed", "steps": [text]},
+                    {"title": short, "outcome": "proposed"},
                 ],
                 "validation": [text],
                 "rollback": [text],
                 "tried_and_failed": [
                     {"title": one_line, "commands": [text, "ls"]},
                     {"title": short},
+                    {"title": short, "steps": [text], "commands": ["ls"], "why_failed": text},
+                    {"title": short, "why_failed": text},
                 ],
             },
             "prevention": {"monitoring": [text], "automation": [text], "process": [text]},
             "average_resolution_minutes": 42,
+            "resolution_time_basis": "mixed",
         }
     )
 
@@ -365,8 +378,11 @@ def test_awkward_validation_commands_get_their_own_block() -> None:
     )
     markdown = render_markdown(content)
     assert "# script\n# Command:\n#!/bin/sh\n\necho hi\n# Output: hi\n# Conclusion:\n" in markdown
-    assert "# no command at all\n# Conclusion: looked at graphs\n" in markdown
-    assert markdown.count("```bash") == 3
+    assert (
+        "- no command at all\n  **Conclusion**: looked at graphs\n"
+        "> _Gap: no command recorded for this check — add the command you ran._\n"
+    ) in markdown
+    assert markdown.count("```bash") == 2
     _round_trip(content)
 
 
@@ -650,3 +666,33 @@ def test_a_syntax_error_carries_its_line_number() -> None:
         parse_markdown("# Runbook: T\n\n**Severity**: apocalyptic\n")
     assert (caught.value.line, caught.value.message) == (3, f"line 3: {caught.value.problem}")
     assert "unknown severity 'apocalyptic'" in caught.value.problem
+
+
+# ---- a procedure, not the incident log ------------------------------------------------------
+
+
+def test_diagnosis_numbering_starts_at_1_over_the_subsections_present() -> None:
+    content = RunbookContent.model_validate(
+        {"title": "T", "diagnosis": {"validations": [{"description": "d", "command": "ls"}]}}
+    )
+    markdown = render_markdown(content)
+    assert "### 1. Validation" in markdown
+    assert "### 2." not in markdown
+
+
+def test_no_rollback_gap_when_the_fix_is_itself_a_rollback() -> None:
+    fix = {"title": "Roll back to revision 41", "commands": ["helm rollback api 41"]}
+    content = RunbookContent.model_validate({"title": "T", "solution": {"fixes": [fix]}})
+    assert "no rollback recorded" not in render_markdown(content)
+    other = RunbookContent.model_validate({"title": "T", "solution": {"fixes": [{"title": "x"}]}})
+    assert "no rollback recorded" in render_markdown(other)
+
+
+def test_no_comment_only_code_blocks() -> None:
+    content = RunbookContent.model_validate(
+        {"title": "T", "diagnosis": {"validations": [{"description": "looked at the graphs"}]}}
+    )
+    markdown = render_markdown(content)
+    assert "```" not in markdown
+    assert "no command recorded for this check" in markdown
+    _round_trip(content)

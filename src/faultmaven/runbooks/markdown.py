@@ -13,7 +13,7 @@ The format
     **Created**: 2025-10-05
     **Last Updated**: 2025-10-06
     **Severity**: Critical
-    **Average Resolution Time**: 1 hour 5 minutes
+    **Average Resolution Time**: 1 hour 5 minutes (from incident start)
 
     ## Problem Summary
 
@@ -25,26 +25,30 @@ The format
     **Affected Systems**:
     - Redis cluster (3 pods)
 
+    **History**:
+    - 2025-10-05 14:10 UTC — (deploy) Deployed larger session objects
+    - 2025-10-05 14:30 UTC — Problem started
+
     ## Diagnosis Steps
 
     ### 1. Blast Radius Assessment
     - `kubectl get pods -n production` — 3/3 redis pods in CrashLoopBackOff
 
-    ### 2. Timeline Analysis
-    - 2025-10-05 14:30 UTC — Problem started
-    - 2025-10-05 14:10 UTC — (deploy) Deployed larger session objects
-
-    ### 3. Hypothesis Formation
+    ### 2. Hypothesis Formation
     - **Theory 1**: Memory leak in Redis (REFUTED ✗)
     - **Theory 2**: Session objects too large (VALIDATED ✓)
 
-    ### 4. Validation
+    ### 3. Validation
     ```bash
     # Check memory usage
     kubectl top pod redis-0 -n production
     # Output: 2.1Gi / 2Gi (105% - OOM threshold)
     # Conclusion: memory is at the limit
     ```
+
+    - Check the memory graph of the last deploy
+      **Conclusion**: usage doubled at 14:10
+    > _Gap: no command recorded for this check — add the command you ran._
 
     ## Root Cause
 
@@ -65,23 +69,42 @@ The format
     kubectl rollout restart statefulset/redis -n production
     ```
 
+    ### Long-term Fix (proposed: not carried out yet): Compress large session fields (1 day)
+    > _Gap: no steps or commands recorded for this fix — add what to do._
+
     ### Verification
     - kubectl get pods -n production -w
 
     ### Rollback
     > _Gap: no rollback recorded — add how to undo the fix._
 
-    ### Tried, Did Not Work
-    - **Restart only**: `kubectl delete pod redis-0`
+    ### Tried, Did Not Work: Restart only
+    ```bash
+    kubectl delete pod redis-0
+    ```
+
+    **Why it failed**:
+    - the pods were OOMKilled again within minutes
 
     ## Prevention
 
     ### Monitoring
     - Alert on memory above 80%
 
-Sections and fields with nothing recorded are left out, except the important ones (symptoms,
-root cause, fix, verification, rollback) which get a ``> _Gap: ..._`` line that the parser
-ignores. Nothing is invented: the renderer writes only what the content holds.
+Sections and fields with nothing recorded are left out, except the essential ones, which get a
+``> _Gap: ..._`` line saying what to add (the parser ignores it): symptoms, root cause, fix, a
+fix's steps or commands, a check's command, verification, rollback (not when a fix is itself a
+rollback: there is nothing to undo it with but the change it undid), why an attempt failed.
+Nothing is invented: the renderer writes only what the content holds.
+
+A procedure, not the incident log: the timeline is a short **History** in the Problem Summary
+(when it started, what changed); Diagnosis Steps are the checks, blast radius first, numbered
+from 1 over the subsections present. Checks without a command are list items (``**Output**:``
+and ``**Conclusion**:`` lines under them), never a code block holding only comments. Fixes carry
+their outcome in the heading: ``(unverified: shipped, not confirmed working)`` or ``(proposed:
+not carried out yet)``; applied fixes have no label. Failed attempts are ``### Tried, Did Not
+Work: <title>`` subsections with their steps, commands and ``**Why it failed**:``. The average
+resolution time says what it is measured from (``(from incident start)``, ...).
 
 Escaping, so that every field round-trips
 -----------------------------------------
@@ -105,8 +128,8 @@ Escaping, so that every field round-trips
 
 Limitations (documented, tested)
 --------------------------------
-* The runbook title, fix titles and fix durations are single-line: line breaks in them are
-  rendered as spaces.
+* The runbook title, fix and failed-attempt titles and fix durations are single-line (the
+  schema reads line breaks in them as spaces).
 * ``\\r\\n`` line endings are read as ``\\n``, also inside field values.
 * Average resolution time is rendered to the second (``1 hour 5 minutes 17 seconds``); whole
   minutes and whole seconds round-trip exactly, other fractions are rounded.
@@ -116,12 +139,14 @@ Reading hand-edited markdown
 ----------------------------
 Headings are matched by keyword, in any case and with or without numbering; ``*``/``+``/numbered
 bullets, extra blank lines, ``---`` rules and ``**Label:**`` styles are accepted; ``### Symptoms``
-may replace ``**Symptoms**:``; a ``bash`` block in a list section gives one item per
-blank-line-separated group; ``### Immediate Fix (10 mins)`` without a title gets the title
-"Immediate Fix". Unknown sections, unknown subsections and stray text raise ``InvalidInput``
-rather than being dropped silently; the one exception is unknown ``**Key**: value`` lines above
-the first section (store metadata such as an owner, which is not runbook content), which are
-ignored.
+may replace ``**Symptoms**:``; a ``### Timeline Analysis`` under Diagnosis Steps (the seed's and
+the older format) is read as the history; a ``### Tried, Did Not Work`` list of
+``**title**: `command``` bullets is read as failed attempts; a ``bash`` block in a list section
+gives one item per blank-line-separated group; ``### Immediate Fix (10 mins)`` without a title
+gets the title "Immediate Fix". Unknown sections, unknown subsections and stray text raise
+``InvalidInput`` rather than being dropped silently; the one exception is unknown
+``**Key**: value`` lines above the first section (store metadata such as an owner, which is not
+runbook content), which are ignored.
 """
 
 from __future__ import annotations
@@ -143,6 +168,8 @@ from faultmaven.runbooks.schemas import (
     DiagnosisValidation,
     FailedAttempt,
     Fix,
+    FixOutcome,
+    ResolutionBasis,
     RunbookContent,
 )
 
@@ -187,8 +214,16 @@ _STATUS_MARK_RE = re.compile(
     re.IGNORECASE,
 )
 _FIX_HEADING_RE = re.compile(
-    r"^(?:(immediate|short[\s-]*term|long[\s-]*term|permanent)[ \t]+)?fix\b[ \t]*:?[ \t]*(.*)$",
+    r"^(?:(immediate|short[\s-]*term|long[\s-]*term|permanent)[ \t]+)?fix\b[ \t]*"
+    r"(?:\((proposed|unverified)\b[^()]*\))?[ \t]*:?[ \t]*(.*)$",
     re.IGNORECASE,
+)
+_FAILED_HEADING_RE = re.compile(
+    r"^tried[ \t]*,?[ \t]*(?:but[ \t]+)?did[ \t]+not[ \t]+work[ \t]*:[ \t]*(.+)$", re.IGNORECASE
+)
+_ITEM_LABEL_RE = re.compile(r"^\*\*(output|conclusion)(?::\*\*|\*\*[ \t]*:)[ \t]?(.*)$", re.I)
+_ROLLBACK_FIX_RE = re.compile(
+    r"\b(?:roll(?:ed|ing|s)?[ \t-]?back|revert(?:ed|ing|s)?|rollout[ \t]+undo)\b", re.IGNORECASE
 )
 _DURATION_LINE_RE = re.compile(r"^\*\*duration(?::\*\*|\*\*[ \t]*:)[ \t]*(.*)$", re.IGNORECASE)
 _TRAILING_PARENS_RE = re.compile(r"[ \t]*\(([^()]*)\)$")
@@ -205,6 +240,17 @@ _MARKERS = {
     HypothesisStatus.proposed: "(PROPOSED)",
 }
 _FIX_LABELS = {SolutionKind.immediate: "Immediate Fix", SolutionKind.long_term: "Long-term Fix"}
+_OUTCOME_LABELS = {
+    FixOutcome.applied: "",
+    FixOutcome.unverified: " (unverified: shipped, not confirmed working)",
+    FixOutcome.proposed: " (proposed: not carried out yet)",
+}
+_BASIS_LABELS = {
+    ResolutionBasis.incident_start: "from incident start",
+    ResolutionBasis.case_opened: "from case opened in FaultMaven; no incident start recorded",
+    ResolutionBasis.mixed: "from incident start where recorded, else from case opened",
+}
+_FAILED_LABEL = "Tried, Did Not Work"
 _COMMAND_MARK = "# Command:"
 
 _GAPS = {
@@ -213,6 +259,9 @@ _GAPS = {
     "fix": "no fix recorded — add the exact commands or changes that resolved the problem.",
     "verification": "no verification recorded — add how to confirm the fix worked.",
     "rollback": "no rollback recorded — add how to undo the fix.",
+    "fix_steps": "no steps or commands recorded for this fix — add what to do.",
+    "command": "no command recorded for this check — add the command you ran.",
+    "why_failed": "no reason recorded — add why this did not work.",
 }
 
 
@@ -359,13 +408,6 @@ def _hypothesis_item(number: int, hypothesis: DiagnosisHypothesis) -> str:
     return text
 
 
-def _failed_item(attempt: FailedAttempt) -> str:
-    text = f"**{attempt.title}**"
-    if attempt.commands:
-        text += ": " + ", ".join(_code_span(command) for command in attempt.commands)
-    return text
-
-
 def _comment(text: str) -> str:
     text = _escape(text, _is_comment_label)
     return f"# {text}" if text else "#"
@@ -397,11 +439,38 @@ def _reads_back(lines: list[str], expected: DiagnosisValidation) -> bool:
     return parsed == [expected]
 
 
+def _is_item_label(text: str) -> bool:
+    return bool(_ITEM_LABEL_RE.match(text))
+
+
+def _labelled_lines(label: str, text: str) -> list[str]:
+    first, *rest = text.split("\n")
+    lines = [f"**{label}**:" + (f" {first}" if first else "")]
+    return lines + [_escape(line, _is_item_label) for line in rest]
+
+
+def _commandless_validation(validation: DiagnosisValidation) -> list[str]:
+    """A check without a command: a list item (no comment-only code block) and a gap marker."""
+    lines = [_escape(line, _is_item_label) for line in validation.description.split("\n")]
+    if validation.output:
+        lines += _labelled_lines("Output", validation.output)
+    if validation.conclusion:
+        lines += _labelled_lines("Conclusion", validation.conclusion)
+    return [*_items(["\n".join(lines)]), _gap("command")]
+
+
 def _validation_blocks(validations: Sequence[DiagnosisValidation]) -> list[str]:
-    """Simple validations share one block; awkward ones get an explicit block of their own."""
+    """Simple validations share one block; awkward ones get an explicit block of their own;
+    checks with no command are list items with a gap marker."""
     blocks: list[list[str]] = []
     shared: list[list[str]] = []
     for validation in validations:
+        if not validation.command:
+            if shared:
+                blocks.append(_fence(_join_blocks(shared)))
+                shared = []
+            blocks.append(_commandless_validation(validation))
+            continue
         group = _validation_group(validation, explicit=False)
         if _reads_back(group, validation):
             shared.append(group)
@@ -429,7 +498,7 @@ def _command_blocks(commands: Sequence[str]) -> list[str]:
 
 
 def _fix_block(fix: Fix) -> list[str]:
-    label = _FIX_LABELS[fix.kind]
+    label = _FIX_LABELS[fix.kind] + _OUTCOME_LABELS[fix.outcome]
     title, duration = _one_line(fix.title), _one_line(fix.duration)
     heading = f"{title} ({duration})" if duration else title
     if _split_duration(heading) == (title, duration):
@@ -438,10 +507,31 @@ def _fix_block(fix: Fix) -> list[str]:
         lines = [f"### {label}: {title}", f"**Duration**:{f' {duration}' if duration else ''}"]
     if fix.steps:
         lines.extend(_items(fix.steps, numbered=True))
+    elif not fix.commands:
+        lines.append(_gap("fix_steps"))
     commands = _command_blocks(fix.commands)
     if commands:
         lines.extend(["", *commands] if len(lines) > 1 else commands)
     return lines
+
+
+def _failed_block(attempt: FailedAttempt) -> list[str]:
+    lines = [f"### {_FAILED_LABEL}: {_one_line(attempt.title)}"]
+    if attempt.steps:
+        lines.extend(_items(attempt.steps, numbered=True))
+    commands = _command_blocks(attempt.commands)
+    if commands:
+        lines.extend(["", *commands] if len(lines) > 1 else commands)
+    why = [_gap("why_failed")]
+    if attempt.why_failed:
+        why = ["**Why it failed**:", *_items([attempt.why_failed])]
+    return [*lines, "", *why] if len(lines) > 1 else [*lines, *why]
+
+
+def _is_rollback(fix: Fix) -> bool:
+    """A fix that is itself a rollback (nothing to undo it with but the release it undid)."""
+    texts = [fix.title, *fix.steps, *fix.commands]
+    return fix.outcome is not FixOutcome.proposed and any(_ROLLBACK_FIX_RE.search(t) for t in texts)
 
 
 # ---- rendering: sections --------------------------------------------------------------------
@@ -470,6 +560,9 @@ def _header_blocks(
     meta.append(f"**Severity**: {content.severity.value.capitalize()}")
     if content.average_resolution_minutes is not None:
         minutes = _format_minutes(content.average_resolution_minutes)
+        basis = content.resolution_time_basis
+        if basis is not None:
+            minutes += f" ({_BASIS_LABELS[basis]})"
         meta.append(f"**Average Resolution Time**: {minutes}")
     return [[f"# Runbook: {_one_line(content.title)}"], meta]
 
@@ -480,23 +573,23 @@ def _summary_blocks(content: RunbookContent) -> list[Block]:
         blocks.append(_paragraph(content.summary))
     blocks += _labelled_list("Symptoms", content.symptoms, "symptoms")
     blocks += _labelled_list("Affected Systems", content.affected_systems)
+    history = [_event_item(event) for event in content.diagnosis.timeline]
+    blocks += _labelled_list("History", history)
     return blocks
 
 
 def _diagnosis_blocks(content: RunbookContent) -> list[Block]:
     diagnosis = content.diagnosis
-    blocks: list[Block] = []
+    parts: list[tuple[str, list[str]]] = []
     if diagnosis.blast_radius:
         checks = [_check_item(check) for check in diagnosis.blast_radius]
-        blocks.append(["### 1. Blast Radius Assessment", *_items(checks)])
-    if diagnosis.timeline:
-        events = [_event_item(event) for event in diagnosis.timeline]
-        blocks.append(["### 2. Timeline Analysis", *_items(events)])
+        parts.append(("Blast Radius Assessment", _items(checks)))
     if diagnosis.hypotheses:
         theories = [_hypothesis_item(n, h) for n, h in enumerate(diagnosis.hypotheses, 1)]
-        blocks.append(["### 3. Hypothesis Formation", *_items(theories)])
+        parts.append(("Hypothesis Formation", _items(theories)))
     if diagnosis.validations:
-        blocks.append(["### 4. Validation", *_validation_blocks(diagnosis.validations)])
+        parts.append(("Validation", _validation_blocks(diagnosis.validations)))
+    blocks = [[f"### {n}. {title}", *body] for n, (title, body) in enumerate(parts, 1)]
     return [["## Diagnosis Steps"], *blocks] if blocks else []
 
 
@@ -518,9 +611,9 @@ def _solution_blocks(content: RunbookContent) -> list[Block]:
         blocks.append([_gap("fix")])
     blocks += [_fix_block(fix) for fix in solution.fixes]
     blocks += _sub_list("Verification", solution.validation, "verification")
-    blocks += _sub_list("Rollback", solution.rollback, "rollback")
-    failed = [_failed_item(attempt) for attempt in solution.tried_and_failed]
-    blocks += _sub_list("Tried, Did Not Work", failed)
+    undo_gap = None if any(_is_rollback(fix) for fix in solution.fixes) else "rollback"
+    blocks += _sub_list("Rollback", solution.rollback, undo_gap)
+    blocks += [_failed_block(attempt) for attempt in solution.tried_and_failed]
     return blocks
 
 
@@ -963,10 +1056,13 @@ def _split_duration(heading: str) -> tuple[str, str]:
     return heading[: match.start()], match.group(1).strip()
 
 
-def _parse_fix(part: _Part, kind_word: str | None, title_part: str) -> dict[str, Any]:
+def _parse_fix(
+    part: _Part, kind_word: str | None, outcome_word: str | None, title_part: str
+) -> dict[str, Any]:
     kind = (
         SolutionKind.long_term if kind_word and kind_word[0] in "lLpP" else SolutionKind.immediate
     )
+    outcome = FixOutcome(outcome_word.lower()) if outcome_word else FixOutcome.applied
     duration: str | None = None
     commands: list[str] = []
     rest: list[Token] = []
@@ -984,9 +1080,28 @@ def _parse_fix(part: _Part, kind_word: str | None, title_part: str) -> dict[str,
     return {
         "title": title.strip() or _FIX_LABELS[kind],
         "kind": kind,
+        "outcome": outcome,
         "duration": duration,
         "steps": _parse_items(rest, f"'### {part.title}'"),
         "commands": commands,
+    }
+
+
+def _parse_failed_section(part: _Part, title: str) -> dict[str, Any]:
+    intro, labelled = _split_labels(part.tokens, {"why it failed": "why_failed"})
+    commands: list[str] = []
+    rest: list[Token] = []
+    for token in intro:
+        if isinstance(token, _Fence):
+            commands.extend(_parse_command_block(token.body))
+        else:
+            rest.append(token)
+    why = _parse_items(labelled.get("why_failed", []), "'**Why it failed**'")
+    return {
+        "title": title.strip(),
+        "steps": _parse_items(rest, f"'### {part.title}'"),
+        "commands": commands,
+        "why_failed": "\n".join(why),
     }
 
 
@@ -1007,6 +1122,18 @@ def _parse_minutes(value: str, number: int) -> float:
         )
     seconds = sum(float(t.group(1)) * _UNIT_SECONDS[t.group(2)[0].lower()] for t in tokens)
     return seconds / 60
+
+
+def _split_basis(value: str) -> tuple[str, ResolutionBasis | None]:
+    """``15 minutes (from incident start)`` -> ("15 minutes", incident_start)."""
+    match = _TRAILING_PARENS_RE.search(value.strip())
+    if match is None:
+        return value, None
+    note = match.group(1).strip().lower()
+    for basis, label in sorted(_BASIS_LABELS.items(), key=lambda item: -len(item[1])):
+        if note.startswith(label.split(";")[0].split(",")[0].lower()):
+            return value.strip()[: match.start()], basis
+    return value, None
 
 
 def _parse_date(value: str, label: str, number: int) -> date:
@@ -1044,13 +1171,20 @@ def _parse_header(tokens: Sequence[Token], into: dict[str, Any]) -> tuple[date |
                 )
             into["severity"] = value.lower()
         elif "resolution time" in key:
+            value, basis = _split_basis(value)
             into["average_resolution_minutes"] = _parse_minutes(value, token.number)
+            if basis is not None:
+                into["resolution_time_basis"] = basis
     return created, updated
 
 
 def _parse_summary(section: _Part, into: dict[str, Any]) -> None:
-    labels = {"symptoms": "symptoms", "affected systems": "affected_systems"}
+    labels = {"symptoms": "symptoms", "affected systems": "affected_systems", "history": "history"}
     _paragraph_section(section, "summary", labels, into)
+    history = into.pop("history", [])
+    if history:
+        timeline = into.setdefault("diagnosis", {}).setdefault("timeline", [])
+        timeline.extend(_parse_event(item) for item in history)
 
 
 def _parse_root_cause(section: _Part, into: dict[str, Any]) -> None:
@@ -1071,6 +1205,24 @@ _ENTRY_PARSERS: dict[str, Callable[[str], dict[str, Any]]] = {
 }
 
 
+def _parse_validation_item(text: str) -> dict[str, str]:
+    """A check without a command: description, then ``**Output**:``/``**Conclusion**:``."""
+    fields: dict[str, list[str]] = {"description": [], "output": [], "conclusion": []}
+    current = "description"
+    for line in text.split("\n"):
+        label = _ITEM_LABEL_RE.match(line)
+        if (
+            label is not None
+            and not fields[label.group(1).lower()]
+            and (label.group(1).lower() == "conclusion" or current == "description")
+        ):
+            current = label.group(1).lower()
+            fields[current].append(label.group(2))
+        else:
+            fields[current].append(_unescape(line, _is_item_label))
+    return {key: "\n".join(lines) for key, lines in fields.items() if lines}
+
+
 def _parse_validations(part: _Part) -> list[dict[str, str]]:
     """``bash`` blocks of validations; plain bullets (hand-written) are descriptions only."""
     validations: list[dict[str, str]] = []
@@ -1078,7 +1230,7 @@ def _parse_validations(part: _Part) -> list[dict[str, str]]:
 
     def flush_bullets() -> None:
         items = _parse_items(pending, f"'### {part.title}'")
-        validations.extend({"description": item} for item in items)
+        validations.extend(_parse_validation_item(item) for item in items)
         pending.clear()
 
     for token in part.tokens:
@@ -1119,6 +1271,11 @@ def _parse_solution(section: _Part, into: dict[str, Any]) -> None:
         fix = _FIX_HEADING_RE.match(sub.title.strip())
         if fix is not None:
             solution.setdefault("fixes", []).append(_parse_fix(sub, *fix.groups()))
+            continue
+        failed = _FAILED_HEADING_RE.match(sub.title.strip())
+        if failed is not None:
+            attempt = _parse_failed_section(sub, failed.group(1))
+            solution.setdefault("tried_and_failed", []).append(attempt)
             continue
         key = _classify(sub, options, f"under '## {section.title}'")
         items = _parse_items(sub.tokens, f"'### {sub.title}'")

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from faultmaven.cases.schemas import HypothesisStatus, Severity, SolutionKind, TimelineKind
@@ -29,6 +30,15 @@ from faultmaven.kit.fields import (
     UTCTimestamp,
     Version,
 )
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", value)
+
+
+# Titles and durations are headings in the markdown: one line (line breaks read as spaces).
+OneLine = Annotated[Line, AfterValidator(_one_line)]
+OneLineShort = Annotated[ShortText, AfterValidator(_one_line)]
 
 
 class RunbookStatus(StrEnum):
@@ -78,12 +88,22 @@ class RootCauseSection(_Strict):
     contributing_factors: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
-class Fix(_Strict):
-    """A fix that was applied and worked."""
+class FixOutcome(StrEnum):
+    """applied: done and confirmed; unverified: shipped, not confirmed working; proposed: not
+    carried out yet (e.g. a long-term fix the case planned)."""
 
-    title: Line
+    applied = "applied"
+    unverified = "unverified"
+    proposed = "proposed"
+
+
+class Fix(_Strict):
+    """A fix: applied and confirmed, shipped but unverified, or proposed (labelled as such)."""
+
+    title: OneLine
     kind: SolutionKind = SolutionKind.immediate
-    duration: ShortText = ""
+    outcome: FixOutcome = FixOutcome.applied
+    duration: OneLineShort = ""
     steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
 
@@ -91,8 +111,10 @@ class Fix(_Strict):
 class FailedAttempt(_Strict):
     """Something tried during the case that did not work: listed, never presented as the fix."""
 
-    title: Line
+    title: OneLine
+    steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
+    why_failed: OptionalText = ""
 
 
 class SolutionSection(_Strict):
@@ -108,10 +130,18 @@ class PreventionSection(_Strict):
     process: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
+class ResolutionBasis(StrEnum):
+    """What the average resolution time is measured from."""
+
+    incident_start = "incident_start"  # the first timeline event of each case
+    case_opened = "case_opened"  # when the case was opened in FaultMaven
+    mixed = "mixed"  # incident start where the case recorded one, case opened otherwise
+
+
 class RunbookContent(_Strict):
     """Every section of the seed's runbook. Empty lists/strings mean "nothing recorded"."""
 
-    title: Line
+    title: OneLine
     summary: OptionalText = Field(default="", description="One-paragraph problem description.")
     severity: Severity = Severity.medium
     symptoms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -122,6 +152,9 @@ class RunbookContent(_Strict):
     prevention: PreventionSection = Field(default_factory=PreventionSection)
     average_resolution_minutes: Minutes | None = Field(
         default=None, description="Mean time to resolve, from the linked cases (at most 10 years)."
+    )
+    resolution_time_basis: ResolutionBasis | None = Field(
+        default=None, description="What the average resolution time is measured from."
     )
 
 
@@ -151,6 +184,8 @@ class RunbookImport(BaseModel):
 
 
 EDITABLE_FIELDS = tuple(RunbookCreate.model_fields)
+# Fields a PUT may leave out (they came after PUT clients were written; left out = default).
+PUT_OPTIONAL_FIELDS = ("resolution_time_basis",)
 # What GET /runbooks/{id} answers but the store keeps itself: a PUT may send them back (the
 # runbook as read, edited) and they are ignored (the URL says which runbook is edited).
 READ_ONLY_FIELDS = (
@@ -184,7 +219,11 @@ class RunbookUpdate(RunbookCreate):
 
     @model_validator(mode="after")
     def _whole_runbook(self) -> RunbookUpdate:
-        missing = [name for name in EDITABLE_FIELDS if name not in self.model_fields_set]
+        missing = [
+            name
+            for name in EDITABLE_FIELDS
+            if name not in self.model_fields_set and name not in PUT_OPTIONAL_FIELDS
+        ]
         if missing:
             raise PydanticCustomError(
                 "missing_fields",
