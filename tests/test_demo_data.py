@@ -99,13 +99,15 @@ def test_demo_case_drafts_a_runbook_with_symptoms_root_cause_and_a_fix(slug: str
 
     assert runbook.title == demo.case.title
     assert runbook.symptoms
-    assert runbook.root_cause.cause
-    assert runbook.root_cause.evidence
-    assert runbook.solution.fixes
-    assert all(f.commands for f in runbook.solution.fixes if f.outcome is FixOutcome.applied)
-    assert runbook.solution.validation
-    assert runbook.solution.tried_and_failed
-    assert runbook.diagnosis.timeline and runbook.diagnosis.validations
+    assert runbook.causes[0].root_cause.cause
+    assert runbook.causes[0].root_cause.evidence
+    assert runbook.causes[0].solution.fixes
+    assert all(
+        f.commands for f in runbook.causes[0].solution.fixes if f.outcome is FixOutcome.applied
+    )
+    assert runbook.causes[0].solution.validation
+    assert runbook.causes[0].solution.tried_and_failed
+    assert runbook.diagnosis.timeline and runbook.causes[0].checks
     start = incident_start(record)
     assert start is not None and record.resolved_at is not None
     assert runbook.resolution_time_basis is ResolutionBasis.incident_start
@@ -148,17 +150,17 @@ def test_redis_demo_matches_the_seed_example_runbook() -> None:
         "Insufficient memory limits": "refuted",
         "Session objects too large": "validated",
     }
-    commands = {v.command: v for v in runbook.diagnosis.validations}
+    commands = {v.command: v for v in runbook.causes[0].checks}
     assert "2.1Gi / 2Gi" in commands["kubectl top pod redis-0 -n production"].conclusion
     assert "serializedlength:5242880" in commands["redis-cli DEBUG OBJECT session:abc123"].output
-    fix = runbook.solution.fixes[0]
+    fix = runbook.causes[0].solution.fixes[0]
     assert fix.commands[0].startswith("kubectl patch statefulset redis -n production --patch")
     assert "memory: 8Gi" in fix.commands[0]
     assert fix.commands[1] == "kubectl rollout restart statefulset/redis -n production"
-    assert [(f.title, f.outcome) for f in runbook.solution.fixes] == [
+    assert [(f.title, f.outcome) for f in runbook.causes[0].solution.fixes] == [
         ("Increase Redis memory limit", FixOutcome.applied),
         ("Shrink session objects", FixOutcome.proposed),
     ]
-    assert runbook.solution.rollback
+    assert runbook.causes[0].solution.rollback
     assert runbook.prevention.monitoring and runbook.prevention.automation
     assert runbook.prevention.process

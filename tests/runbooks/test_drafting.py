@@ -179,7 +179,7 @@ def test_problem_summary_is_copied_from_the_case() -> None:
 
 
 def test_applied_fixes_come_first_and_proposed_ones_are_kept_labelled() -> None:
-    solution_section = draft_runbook(full_case()).solution
+    solution_section = draft_runbook(full_case()).causes[0].solution
 
     assert [(fix.title, fix.outcome) for fix in solution_section.fixes] == [
         ("Increase Redis memory limit", FixOutcome.applied),
@@ -194,7 +194,7 @@ def test_applied_fixes_come_first_and_proposed_ones_are_kept_labelled() -> None:
 
 
 def test_failed_solutions_are_tried_and_failed_never_fixes() -> None:
-    solution_section = draft_runbook(full_case()).solution
+    solution_section = draft_runbook(full_case()).causes[0].solution
 
     assert [(f.title, f.commands) for f in solution_section.tried_and_failed] == [
         ("Restart pods only", ["kubectl delete pod redis-0 -n production"])
@@ -209,7 +209,7 @@ def test_failed_solutions_are_tried_and_failed_never_fixes() -> None:
 
 def test_proposed_solutions_are_fixes_labelled_proposed_without_their_verification() -> None:
     runbook = draft_runbook(full_case())
-    proposed = [f for f in runbook.solution.fixes if f.outcome is FixOutcome.proposed]
+    proposed = [f for f in runbook.causes[0].solution.fixes if f.outcome is FixOutcome.proposed]
 
     assert [(f.title, f.commands) for f in proposed] == [
         ("Compress session fields", ["echo proposed"])
@@ -225,7 +225,7 @@ def test_unverified_solutions_are_fixes_labelled_unverified() -> None:
             solution(3, SolutionOutcome.applied),
         ]
     )
-    fixes = draft_runbook(case).solution
+    fixes = draft_runbook(case).causes[0].solution
 
     assert [(f.title, f.outcome) for f in fixes.fixes] == [
         ("solution 3", FixOutcome.applied),
@@ -247,7 +247,7 @@ def test_failed_attempts_keep_steps_commands_and_why() -> None:
             )
         ]
     )
-    (attempt,) = draft_runbook(case).solution.tried_and_failed
+    (attempt,) = draft_runbook(case).causes[0].solution.tried_and_failed
 
     assert attempt.steps == ["scale out"]
     assert attempt.commands == ["kubectl scale deploy/api --replicas=12"]
@@ -264,11 +264,11 @@ def test_near_duplicate_lines_are_folded_keeping_the_first_wording() -> None:
     )
     case = case.model_copy(update={"root_cause": RootCause(cause="c")})
 
-    assert draft_runbook(case).root_cause.evidence == ["Pods OOMKilled at 14:30"]
+    assert draft_runbook(case).causes[0].root_cause.evidence == ["Pods OOMKilled at 14:30"]
 
 
 def test_validation_and_rollback_are_the_ordered_union_of_applied_solutions() -> None:
-    solution_section = draft_runbook(full_case()).solution
+    solution_section = draft_runbook(full_case()).causes[0].solution
 
     assert solution_section.validation == [
         "kubectl get pods -n production -w",
@@ -284,9 +284,9 @@ def test_validation_and_rollback_are_the_ordered_union_of_applied_solutions() ->
 def test_commands_and_outputs_are_preserved_exactly() -> None:
     runbook = draft_runbook(full_case())
 
-    assert runbook.solution.fixes[0].commands[0] == PATCH
-    assert runbook.solution.fixes[0].commands[0].encode() == PATCH.encode()
-    validation = runbook.diagnosis.validations[0]
+    assert runbook.causes[0].solution.fixes[0].commands[0] == PATCH
+    assert runbook.causes[0].solution.fixes[0].commands[0].encode() == PATCH.encode()
+    validation = runbook.causes[0].checks[0]
     assert validation.description == "Check memory usage"
     assert validation.command == "kubectl top pod redis-0 -n production"
     assert validation.output.encode() == TOP_OUTPUT.encode()
@@ -303,7 +303,7 @@ def test_hypotheses_keep_their_status() -> None:
 
 
 def test_root_cause_evidence_merges_without_duplicates_or_ruled_out_evidence() -> None:
-    root_cause = draft_runbook(full_case()).root_cause
+    root_cause = draft_runbook(full_case()).causes[0].root_cause
 
     assert root_cause.cause == "Session objects grew from 100KB to 5MB"
     assert root_cause.contributing_factors == ["No TTL on session keys"]
@@ -326,7 +326,7 @@ def test_free_evidence_linked_to_the_validated_hypothesis_as_well_is_kept() -> N
         root_cause=RootCause(cause="B"),
     )
 
-    assert draft_runbook(case).root_cause.evidence == ["shared", "unlinked"]
+    assert draft_runbook(case).causes[0].root_cause.evidence == ["shared", "unlinked"]
 
 
 def test_timeline_is_sorted_when_every_event_has_a_time() -> None:
@@ -405,14 +405,15 @@ def test_equal_times_keep_their_recorded_order() -> None:
 def test_empty_case_drafts_empty_sections_and_invents_nothing() -> None:
     runbook = draft_runbook(make_case(title="Something broke"))
 
-    assert runbook == RunbookContent(title="Something broke")
+    seen = {"source_case_ids": ["case_000000000001"], "last_seen": OPENED.date()}
+    assert runbook == RunbookContent(title="Something broke", causes=[seen])
     assert runbook.summary == ""
     assert runbook.symptoms == []
     assert runbook.affected_systems == []
-    assert runbook.root_cause.cause == ""
-    assert runbook.root_cause.evidence == []
-    assert runbook.solution.fixes == []
-    assert runbook.solution.tried_and_failed == []
+    assert runbook.causes[0].root_cause.cause == ""
+    assert runbook.causes[0].root_cause.evidence == []
+    assert runbook.causes[0].solution.fixes == []
+    assert runbook.causes[0].solution.tried_and_failed == []
     assert runbook.average_resolution_minutes is None
 
 
@@ -422,7 +423,7 @@ def test_no_root_cause_means_an_empty_root_cause_section() -> None:
         hypotheses=[Hypothesis(id="h_0", statement="X", status="validated", evidence=["e"])],
     )
 
-    root_cause = draft_runbook(case).root_cause
+    root_cause = draft_runbook(case).causes[0].root_cause
 
     assert root_cause.cause == ""
     assert root_cause.evidence == []
@@ -437,7 +438,7 @@ def test_only_failed_or_proposed_solutions_draft_no_applied_fix() -> None:
         ]
     )
 
-    solution_section = draft_runbook(case).solution
+    solution_section = draft_runbook(case).causes[0].solution
 
     assert [f.outcome for f in solution_section.fixes] == [FixOutcome.proposed]
     assert solution_section.validation == []
@@ -562,8 +563,8 @@ def test_a_case_with_500_entries_in_every_phase_drafts() -> None:
     assert len(runbook.symptoms) == n
     assert len(runbook.diagnosis.timeline) == n
     assert runbook.diagnosis.timeline[0].event == f"event {n - 1}"
-    assert len(runbook.root_cause.evidence) == n + 1
-    assert len(runbook.solution.fixes) == 333
-    assert len(runbook.solution.tried_and_failed) == 167
-    assert len(runbook.solution.rollback) == 7
+    assert len(runbook.causes[0].root_cause.evidence) == n + 1
+    assert len(runbook.causes[0].solution.fixes) == 333
+    assert len(runbook.causes[0].solution.tried_and_failed) == 167
+    assert len(runbook.causes[0].solution.rollback) == 7
     assert len(runbook.prevention.process) == n

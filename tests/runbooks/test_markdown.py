@@ -226,7 +226,7 @@ def test_the_module_docstring_example_is_what_render_writes() -> None:
     doc = markdown_module.__doc__ or ""
     example = textwrap.dedent(doc.split("::\n\n", 1)[1].split("\nSections and fields", 1)[0])
     parsed = parse_markdown(example)
-    assert parsed.content.solution.rollback == []
+    assert parsed.content.causes[0].solution.rollback == []
     assert (
         render_markdown(parsed.content, created=parsed.created, last_updated=parsed.last_updated)
         == example.strip("\n") + "\n"
@@ -259,9 +259,9 @@ def test_gap_markers_are_not_parsed_as_content() -> None:
     assert "> _Gap: no rollback recorded — add how to undo the fix._" in markdown
     assert "> _Gap: no verification recorded" not in markdown
     parsed = parse_markdown(markdown).content
-    assert parsed.solution.fixes == []
-    assert parsed.solution.rollback == []
-    assert parsed.solution.validation == ["curl -f https://api/health"]
+    assert parsed.causes[0].solution.fixes == []
+    assert parsed.causes[0].solution.rollback == []
+    assert parsed.causes[0].solution.validation == ["curl -f https://api/health"]
     assert parsed == content
 
 
@@ -416,7 +416,10 @@ def test_line_breaks_in_titles_and_durations_become_spaces() -> None:
     assert "### Immediate Fix: Raise limit (10 mins)\n" in markdown
     parsed = parse_markdown(markdown).content
     assert parsed.title == "Redis OOM"
-    assert (parsed.solution.fixes[0].title, parsed.solution.fixes[0].duration) == (
+    assert (
+        parsed.causes[0].solution.fixes[0].title,
+        parsed.causes[0].solution.fixes[0].duration,
+    ) == (
         "Raise limit",
         "10 mins",
     )
@@ -590,7 +593,7 @@ free -m
 ```
 * asked the on-call
 """
-    validations = parse_markdown(text).content.diagnosis.validations
+    validations = parse_markdown(text).content.causes[0].checks
     assert [v.description for v in validations] == [
         "looked at the dashboard",
         "Check memory",
@@ -608,12 +611,12 @@ def test_the_seed_example_itself_parses() -> None:
     assert len(content.symptoms) == 3 and len(content.affected_systems) == 3
     assert content.diagnosis.blast_radius[0].check.startswith("Checked pod status: `kubectl")
     assert [h.status for h in content.diagnosis.hypotheses] == ["proposed"] * 2 + ["validated"]
-    first, second = content.diagnosis.validations
+    first, second = content.causes[0].checks
     assert first.description == "Check memory usage"
     assert first.output == "2.1Gi / 2Gi (105% - OOM threshold)"
     assert second.command.count("\n") == 1
-    assert content.root_cause.cause.count("\n") == 1
-    immediate, long_term = content.solution.fixes
+    assert content.causes[0].root_cause.cause.count("\n") == 1
+    immediate, long_term = content.causes[0].solution.fixes
     assert (immediate.title, immediate.kind, immediate.duration) == (
         "Immediate Fix",
         "immediate",
@@ -622,7 +625,7 @@ def test_the_seed_example_itself_parses() -> None:
     assert len(immediate.commands) == 2
     assert immediate.commands[1].endswith("kubectl rollout restart statefulset/redis -n production")
     assert (long_term.kind, long_term.duration, len(long_term.steps)) == ("long_term", "1 day", 3)
-    assert len(content.solution.validation) == 2
+    assert len(content.causes[0].solution.validation) == 2
     assert content.prevention.monitoring[0].startswith("# Alert on high memory usage\nalert:")
     assert len(content.prevention.process) == 2
     # and what it parsed to renders and parses back unchanged
@@ -696,3 +699,75 @@ def test_no_comment_only_code_blocks() -> None:
     assert "```" not in markdown
     assert "no command recorded for this check" in markdown
     _round_trip(content)
+
+
+# ---- known causes -----------------------------------------------------------------------------
+
+
+def _two_causes() -> RunbookContent:
+    oom = _redis_oom()
+    second = {
+        "checks": [
+            {
+                "description": "Check the eviction policy",
+                "command": "redis-cli CONFIG GET maxmemory-policy",
+                "output": "noeviction",
+                "conclusion": "keys are never evicted",
+            }
+        ],
+        "root_cause": {"cause": "maxmemory-policy was noeviction", "evidence": ["noeviction"]},
+        "solution": {
+            "fixes": [{"title": "Set allkeys-lru", "commands": ["redis-cli CONFIG SET x y"]}],
+            "tried_and_failed": [{"title": "Flush", "why_failed": "came back"}],
+        },
+    }
+    data = oom.model_dump()
+    return RunbookContent.model_validate({**data, "causes": [*data["causes"], second, {}]})
+
+
+def test_one_cause_reads_like_the_seed_without_cause_headings() -> None:
+    markdown = render_markdown(_redis_oom())
+    assert "Cause 1" not in markdown
+    assert "Which Cause" not in markdown
+
+
+def test_several_causes_end_diagnosis_in_a_decision_and_split_root_cause_and_solution() -> None:
+    markdown = render_markdown(_two_causes())
+    lines = markdown.splitlines()
+    for heading in (
+        "### 3. Cause 1 — Validation",
+        "### 4. Cause 2 — Validation",
+        "### 5. Cause 3 — Validation",
+        "### 6. Which Cause Is It?",
+        "### Cause 1",
+        "### Cause 2",
+        "### Cause 2 — Immediate Fix: Set allkeys-lru",
+        "### Cause 2 — Tried, Did Not Work: Flush",
+        "### Cause 3",
+    ):
+        assert heading in lines, heading
+    assert (
+        "- If `redis-cli CONFIG GET maxmemory-policy` shows keys are never evicted → "
+        "**Cause 2**: maxmemory-policy was noeviction"
+    ) in lines
+    assert "no check recorded that tells this cause apart" in markdown
+    _round_trip(_two_causes())
+
+
+def test_older_shape_is_read_as_one_cause() -> None:
+    content = RunbookContent.model_validate(
+        {
+            "title": "T",
+            "diagnosis": {"validations": [{"description": "d", "command": "ls"}]},
+            "root_cause": {"cause": "c"},
+            "solution": {"fixes": [{"title": "f"}]},
+        }
+    )
+    (cause,) = content.causes
+    assert (cause.checks[0].command, cause.root_cause.cause, cause.solution.fixes[0].title) == (
+        "ls",
+        "c",
+        "f",
+    )
+    with pytest.raises(ValueError, match="not both"):
+        RunbookContent.model_validate({"title": "T", "root_cause": {"cause": "c"}, "causes": [{}]})

@@ -25,6 +25,9 @@ What goes where, and the judgement calls behind it:
 - **Hypotheses** keep their status (the validated one is marked by ``validated``, refuted ones
   stay in the record as ruled out). **Validations** keep description, command, output and
   conclusion exactly; the hypothesis index has no place in the runbook and is dropped.
+- **One known cause** (``causes[0]``): the case's validations become the cause's checks (what
+  tells it apart), with its root cause, solution and failed attempts; its source is the case,
+  seen once, last seen on the day of the incident start (else the day the case was opened).
 - **Root cause**: cause and contributing factors from ``case.root_cause``. Evidence is, in order
   and without duplicates: ``root_cause.evidence``, then the evidence linked to validated
   hypotheses, then the case's free ``evidence`` items. The runbook's evidence is "data that
@@ -90,24 +93,36 @@ def draft_runbook(case: CaseRecord, *, related_cases: Sequence[CaseRecord] = ())
             "hypotheses": [
                 {"statement": item.statement, "status": item.status} for item in case.hypotheses
             ],
-            "validations": [
-                {
-                    "description": item.description,
-                    "command": item.command,
-                    "output": item.output,
-                    "conclusion": item.conclusion,
-                }
-                for item in case.validations
-            ],
         },
-        "root_cause": _root_cause(case),
-        "solution": _solution(case),
+        "causes": [draft_cause(case)],
         "prevention": _prevention(case),
     }
     minutes, basis = resolution_time([case, *related_cases])
     content["average_resolution_minutes"] = minutes
     content["resolution_time_basis"] = basis
     return RunbookContent.model_validate(content)
+
+
+def draft_cause(case: CaseRecord) -> dict[str, Any]:
+    """The case's known cause: its checks, root cause, fix and failed attempts, and where it
+    was seen (this case, once, on the day of its incident start or else when it was opened)."""
+    seen = incident_start(case) or as_utc(case.opened_at)
+    return {
+        "checks": [
+            {
+                "description": item.description,
+                "command": item.command,
+                "output": item.output,
+                "conclusion": item.conclusion,
+            }
+            for item in case.validations
+        ],
+        "root_cause": _root_cause(case),
+        "solution": _solution(case),
+        "source_case_ids": [case.id],
+        "times_seen": 1,
+        "last_seen": seen.date(),
+    }
 
 
 def average_resolution_minutes(cases: Sequence[CaseRecord]) -> float | None:

@@ -169,8 +169,10 @@ from faultmaven.runbooks.schemas import (
     FailedAttempt,
     Fix,
     FixOutcome,
+    KnownCause,
     ResolutionBasis,
     RunbookContent,
+    SolutionSection,
 )
 
 
@@ -251,6 +253,8 @@ _BASIS_LABELS = {
     ResolutionBasis.mixed: "from incident start where recorded, else from case opened",
 }
 _FAILED_LABEL = "Tried, Did Not Work"
+_DECISION_HEADING = "Which Cause Is It?"
+_CAUSE_PREFIX_RE = re.compile(r"^cause[ \t]+(\d{1,3})\b[ \t]*(?:(?:—|–|--|-|:)[ \t]*(.*))?$", re.I)
 _COMMAND_MARK = "# Command:"
 
 _GAPS = {
@@ -259,6 +263,9 @@ _GAPS = {
     "fix": "no fix recorded — add the exact commands or changes that resolved the problem.",
     "verification": "no verification recorded — add how to confirm the fix worked.",
     "rollback": "no rollback recorded — add how to undo the fix.",
+    "checks": "no check recorded that tells this cause apart — add the check and the output "
+    "that points to it.",
+    "tell_apart": "_no check recorded that tells this cause apart: add one._",
     "fix_steps": "no steps or commands recorded for this fix — add what to do.",
     "command": "no command recorded for this check — add the command you ran.",
     "why_failed": "no reason recorded — add why this did not work.",
@@ -497,8 +504,8 @@ def _command_blocks(commands: Sequence[str]) -> list[str]:
     return _join_blocks(blocks)
 
 
-def _fix_block(fix: Fix) -> list[str]:
-    label = _FIX_LABELS[fix.kind] + _OUTCOME_LABELS[fix.outcome]
+def _fix_block(fix: Fix, prefix: str = "") -> list[str]:
+    label = prefix + _FIX_LABELS[fix.kind] + _OUTCOME_LABELS[fix.outcome]
     title, duration = _one_line(fix.title), _one_line(fix.duration)
     heading = f"{title} ({duration})" if duration else title
     if _split_duration(heading) == (title, duration):
@@ -515,8 +522,8 @@ def _fix_block(fix: Fix) -> list[str]:
     return lines
 
 
-def _failed_block(attempt: FailedAttempt) -> list[str]:
-    lines = [f"### {_FAILED_LABEL}: {_one_line(attempt.title)}"]
+def _failed_block(attempt: FailedAttempt, prefix: str = "") -> list[str]:
+    lines = [f"### {prefix}{_FAILED_LABEL}: {_one_line(attempt.title)}"]
     if attempt.steps:
         lines.extend(_items(attempt.steps, numbered=True))
     commands = _command_blocks(attempt.commands)
@@ -578,6 +585,39 @@ def _summary_blocks(content: RunbookContent) -> list[Block]:
     return blocks
 
 
+def _prefix(number: int | None) -> str:
+    """``Cause 2 — `` before the subsection headings of a cause, when there are several."""
+    return "" if number is None else f"Cause {number} — "
+
+
+def _numbered_causes(content: RunbookContent) -> list[tuple[int | None, KnownCause]]:
+    causes = content.causes
+    if len(causes) == 1:
+        return [(None, causes[0])]
+    return list(enumerate(causes, 1))
+
+
+def _first_line(text: str) -> str:
+    return text.split("\n", 1)[0].strip()
+
+
+def _decision_items(content: RunbookContent) -> list[str]:
+    """ "If the check shows X -> Cause N": each cause's checks with the output that points to it."""
+    lines: list[str] = []
+    for number, cause in enumerate(content.causes, 1):
+        name = _first_line(cause.root_cause.cause) or "cause not recorded"
+        pointers = [
+            f"If {_code_span(_first_line(check.command))} shows "
+            f"{_first_line(check.conclusion or check.output)} → **Cause {number}**: {name}"
+            for check in cause.checks
+            if check.command and (check.output or check.conclusion)
+        ]
+        if not pointers:
+            pointers = [f"**Cause {number}**: {name} — {_GAPS['tell_apart']}"]
+        lines += pointers
+    return lines
+
+
 def _diagnosis_blocks(content: RunbookContent) -> list[Block]:
     diagnosis = content.diagnosis
     parts: list[tuple[str, list[str]]] = []
@@ -587,33 +627,62 @@ def _diagnosis_blocks(content: RunbookContent) -> list[Block]:
     if diagnosis.hypotheses:
         theories = [_hypothesis_item(n, h) for n, h in enumerate(diagnosis.hypotheses, 1)]
         parts.append(("Hypothesis Formation", _items(theories)))
-    if diagnosis.validations:
-        parts.append(("Validation", _validation_blocks(diagnosis.validations)))
+    several = len(content.causes) > 1
+    for number, cause in _numbered_causes(content):
+        if cause.checks:
+            parts.append((f"{_prefix(number)}Validation", _validation_blocks(cause.checks)))
+        elif several:
+            parts.append((f"{_prefix(number)}Validation", [_gap("checks")]))
+    if several:
+        parts.append((_DECISION_HEADING, _items(_decision_items(content))))
     blocks = [[f"### {n}. {title}", *body] for n, (title, body) in enumerate(parts, 1)]
     return [["## Diagnosis Steps"], *blocks] if blocks else []
 
 
-def _root_cause_blocks(content: RunbookContent) -> list[Block]:
-    root = content.root_cause
-    cause = _paragraph(root.cause) if root.cause else [_gap("root_cause")]
+def _seen_line(cause: KnownCause) -> str:
+    text = f"{cause.times_seen} time{'' if cause.times_seen == 1 else 's'}"
+    if cause.last_seen is not None:
+        text += f", last on {cause.last_seen.isoformat()}"
+    if cause.source_case_ids:
+        text += f" ({', '.join(cause.source_case_ids)})"
+    return f"**Seen**: {text}"
+
+
+def _cause_blocks(cause: KnownCause) -> list[Block]:
+    root = cause.root_cause
     return [
-        ["## Root Cause"],
-        cause,
+        _paragraph(root.cause) if root.cause else [_gap("root_cause")],
         *_labelled_list("Evidence", root.evidence),
         *_labelled_list("Contributing Factors", root.contributing_factors),
     ]
 
 
-def _solution_blocks(content: RunbookContent) -> list[Block]:
-    solution = content.solution
-    blocks: list[Block] = [["## Solution"]]
+def _root_cause_blocks(content: RunbookContent) -> list[Block]:
+    if len(content.causes) == 1:
+        return [["## Root Cause"], *_cause_blocks(content.causes[0])]
+    blocks: list[Block] = [["## Root Cause"]]
+    for number, cause in enumerate(content.causes, 1):
+        blocks += [[f"### Cause {number}"], *_cause_blocks(cause), [_seen_line(cause)]]
+    return blocks
+
+
+def _fix_blocks(number: int | None, solution: SolutionSection) -> list[Block]:
+    prefix = _prefix(number)
+    blocks: list[Block] = []
     if not solution.fixes:
-        blocks.append([_gap("fix")])
-    blocks += [_fix_block(fix) for fix in solution.fixes]
-    blocks += _sub_list("Verification", solution.validation, "verification")
+        blocks.append([_gap("fix")] if number is None else [f"### Cause {number}", _gap("fix")])
+    blocks += [_fix_block(fix, prefix) for fix in solution.fixes]
+    blocks += _sub_list(f"{prefix}Verification", solution.validation, "verification")
     undo_gap = None if any(_is_rollback(fix) for fix in solution.fixes) else "rollback"
-    blocks += _sub_list("Rollback", solution.rollback, undo_gap)
-    blocks += [_failed_block(attempt) for attempt in solution.tried_and_failed]
+    blocks += _sub_list(f"{prefix}Rollback", solution.rollback, undo_gap)
+    blocks += [_failed_block(attempt, prefix) for attempt in solution.tried_and_failed]
+    return blocks
+
+
+def _solution_blocks(content: RunbookContent) -> list[Block]:
+    blocks: list[Block] = [["## Solution"]]
+    for number, cause in _numbered_causes(content):
+        blocks += _fix_blocks(number, cause.solution)
     return blocks
 
 
@@ -1187,9 +1256,49 @@ def _parse_summary(section: _Part, into: dict[str, Any]) -> None:
         timeline.extend(_parse_event(item) for item in history)
 
 
+def _cause(into: dict[str, Any], number: int) -> dict[str, Any]:
+    """The parsed cause ``number`` (1-based), created (with those before it) when new."""
+    causes: list[dict[str, Any]] = into.setdefault("causes", [])
+    while len(causes) < number:
+        causes.append({})
+    return causes[number - 1]
+
+
+def _cause_part(part: _Part) -> tuple[int, _Part] | None:
+    """``Cause 2 — Verification`` -> (2, the part titled ``Verification``); ``Cause 2`` ->
+    (2, the part titled ""); None without a cause prefix."""
+    title = re.sub(r"^\d+[.)]?[ \t]*", "", part.title.strip())
+    match = _CAUSE_PREFIX_RE.match(title)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    if number < 1:
+        raise MarkdownError(part.number, "causes are numbered from 1")
+    rest = (match.group(2) or "").strip()
+    return number, _Part(rest, part.number, part.tokens, part.subsections)
+
+
+_ROOT_LABELS = {"evidence": "evidence", "contributing factors": "contributing_factors", "seen": "_"}
+
+
+def _parse_one_root_cause(part: _Part, cause: dict[str, Any]) -> None:
+    root = cause.setdefault("root_cause", {})
+    _paragraph_section(part, "cause", _ROOT_LABELS, root)
+    root.pop("_", None)  # "**Seen**:" is written for people; the front matter carries it
+
+
 def _parse_root_cause(section: _Part, into: dict[str, Any]) -> None:
-    labels = {"evidence": "evidence", "contributing factors": "contributing_factors"}
-    _paragraph_section(section, "cause", labels, into.setdefault("root_cause", {}))
+    numbered = [_cause_part(sub) for sub in section.subsections]
+    if not any(n is not None and not n[1].title for n in numbered):
+        _parse_one_root_cause(section, _cause(into, 1))
+        return
+    _reject_text(section.tokens, f"'## {section.title}'")
+    for sub, found in zip(section.subsections, numbered, strict=True):
+        if found is None or found[1].title:
+            raise MarkdownError(
+                sub.number, f"unexpected heading {sub.title!r}; expected '### Cause <n>'"
+            )
+        _parse_one_root_cause(found[1], _cause(into, found[0]))
 
 
 _DIAGNOSIS_PARTS = (
@@ -1197,6 +1306,7 @@ _DIAGNOSIS_PARTS = (
     ("timeline", ("timeline",)),
     ("hypotheses", ("hypothes", "theor")),
     ("validations", ("validation", "test")),
+    ("decision", ("which cause",)),
 )
 _ENTRY_PARSERS: dict[str, Callable[[str], dict[str, Any]]] = {
     "blast_radius": _parse_check,
@@ -1247,13 +1357,15 @@ def _parse_diagnosis(section: _Part, into: dict[str, Any]) -> None:
     _reject_text(section.tokens, f"'## {section.title}'")
     diagnosis = into.setdefault("diagnosis", {})
     for sub in section.subsections:
-        key = _classify(sub, _DIAGNOSIS_PARTS, f"under '## {section.title}'")
+        number, part = _cause_part(sub) or (1, sub)
+        key = _classify(part, _DIAGNOSIS_PARTS, f"under '## {section.title}'")
+        if key == "decision":
+            continue  # written from the causes' checks, for people
         if key == "validations":
-            entries = _parse_validations(sub)
-        else:
-            items = _parse_items(sub.tokens, f"'### {sub.title}'")
-            entries = [_ENTRY_PARSERS[key](item) for item in items]
-        diagnosis.setdefault(key, []).extend(entries)
+            _cause(into, number).setdefault("checks", []).extend(_parse_validations(part))
+            continue
+        items = _parse_items(part.tokens, f"'### {part.title}'")
+        diagnosis.setdefault(key, []).extend(_ENTRY_PARSERS[key](item) for item in items)
 
 
 _SOLUTION_PARTS = (
@@ -1265,9 +1377,13 @@ _SOLUTION_PARTS = (
 
 def _parse_solution(section: _Part, into: dict[str, Any]) -> None:
     _reject_text(section.tokens, f"'## {section.title}'")
-    solution = into.setdefault("solution", {})
     options = [("fixes", ("immediate fix: <title>", "long-term fix: <title>")), *_SOLUTION_PARTS]
-    for sub in section.subsections:
+    for part in section.subsections:
+        number, sub = _cause_part(part) or (1, part)
+        solution = _cause(into, number).setdefault("solution", {})
+        if not sub.title:
+            _reject_text(sub.tokens, f"'### {part.title}'")
+            continue
         fix = _FIX_HEADING_RE.match(sub.title.strip())
         if fix is not None:
             solution.setdefault("fixes", []).append(_parse_fix(sub, *fix.groups()))

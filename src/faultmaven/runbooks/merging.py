@@ -15,26 +15,20 @@ from faultmaven.runbooks.schemas import RunbookContent
 def merge_case_draft(
     existing: RunbookContent, addition: RunbookContent, *, average_resolution_minutes: float | None
 ) -> RunbookContent:
-    known_commands = {v.command for v in existing.diagnosis.validations if v.command}
-    new_validations = [
-        v for v in addition.diagnosis.validations if v.command and v.command not in known_commands
-    ]
-    diagnosis = existing.diagnosis.model_copy(
-        update={"validations": [*existing.diagnosis.validations, *new_validations]}
+    cause, added = existing.causes[0], addition.causes[0]
+    known_commands = {v.command for v in cause.checks if v.command}
+    new_checks = [v for v in added.checks if v.command and v.command not in known_commands]
+    solution = cause.solution.model_copy(
+        update={"validation": unique_strings(cause.solution.validation, added.solution.validation)}
     )
-    solution = existing.solution.model_copy(
-        update={
-            "validation": unique_strings(existing.solution.validation, addition.solution.validation)
-        }
-    )
+    merged = cause.model_copy(update={"checks": [*cause.checks, *new_checks], "solution": solution})
     return existing.model_copy(
         update={
             "symptoms": unique_strings(existing.symptoms, addition.symptoms),
             "affected_systems": unique_strings(
                 existing.affected_systems, addition.affected_systems
             ),
-            "diagnosis": diagnosis,
-            "solution": solution,
+            "causes": [merged, *existing.causes[1:]],
             "average_resolution_minutes": average_resolution_minutes,
         }
     )

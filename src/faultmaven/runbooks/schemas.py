@@ -2,6 +2,14 @@
 
 ``RunbookContent`` is what a version holds and what markdown renders/parses;
 ``Runbook`` adds the identity and lifecycle metadata that the store keeps.
+
+A runbook describes one problem (summary, symptoms, blast radius, history, hypotheses,
+prevention) and holds one or more **known causes** (``causes``): each with the checks that tell
+it apart (their output points to it), its root cause and evidence, its fix (immediate and
+long-term, validation, rollback), what was tried and failed, and where it was seen (source
+cases, times seen, last seen). Content in the shape used before causes (``root_cause``,
+``solution`` and ``diagnosis.validations`` at the top) is still accepted on input and read as
+one cause.
 """
 
 from __future__ import annotations
@@ -76,10 +84,13 @@ class DiagnosisValidation(_Strict):
 
 
 class Diagnosis(_Strict):
+    """What is common to every cause: the blast-radius checks, the short history (``timeline``:
+    when it started, what changed) and the hypotheses considered. The checks that tell the
+    causes apart belong to each cause (``KnownCause.checks``)."""
+
     blast_radius: list[DiagnosisCheck] = Field(default_factory=list, max_length=MAX_ITEMS)
     timeline: list[DiagnosisEvent] = Field(default_factory=list, max_length=MAX_ITEMS)
     hypotheses: list[DiagnosisHypothesis] = Field(default_factory=list, max_length=MAX_ITEMS)
-    validations: list[DiagnosisValidation] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class RootCauseSection(_Strict):
@@ -124,6 +135,53 @@ class SolutionSection(_Strict):
     tried_and_failed: list[FailedAttempt] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
+MAX_CAUSES = 50
+MAX_SEEN = 1_000_000
+
+
+class KnownCause(_Strict):
+    """One cause of the problem and everything known about it."""
+
+    checks: list[DiagnosisValidation] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="How to tell this cause apart: checks with the output that points to it.",
+    )
+    root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
+    solution: SolutionSection = Field(default_factory=SolutionSection)
+    source_case_ids: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+    times_seen: int = Field(default=1, ge=0, le=MAX_SEEN)
+    last_seen: Day | None = Field(default=None, description="When it was last seen (UTC day).")
+
+
+_LEGACY_KEYS = ("root_cause", "solution")
+
+
+def _from_legacy(data: Any) -> Any:
+    """Content in the shape before causes (root_cause, solution, diagnosis.validations) -> one
+    cause."""
+    if not isinstance(data, dict):
+        return data
+    legacy = [key for key in _LEGACY_KEYS if key in data]
+    diagnosis = data.get("diagnosis")
+    checks = diagnosis.get("validations") if isinstance(diagnosis, dict) else None
+    if not legacy and checks is None:
+        return data
+    if "causes" in data:
+        raise PydanticCustomError(
+            "mixed_shapes",
+            "send either causes or the older root_cause/solution/diagnosis.validations, not both",
+        )
+    data = dict(data)
+    cause: dict[str, Any] = {key: data.pop(key) for key in legacy}
+    if checks is not None:
+        assert isinstance(diagnosis, dict)
+        data["diagnosis"] = {k: v for k, v in diagnosis.items() if k != "validations"}
+        cause["checks"] = checks
+    data["causes"] = [cause]
+    return data
+
+
 class PreventionSection(_Strict):
     monitoring: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     automation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
@@ -147,8 +205,12 @@ class RunbookContent(_Strict):
     symptoms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
-    root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
-    solution: SolutionSection = Field(default_factory=SolutionSection)
+    causes: list[KnownCause] = Field(
+        default_factory=lambda: [KnownCause()],
+        min_length=1,
+        max_length=MAX_CAUSES,
+        description="The known causes of this problem (at least one; an empty one is a gap).",
+    )
     prevention: PreventionSection = Field(default_factory=PreventionSection)
     average_resolution_minutes: Minutes | None = Field(
         default=None, description="Mean time to resolve, from the linked cases (at most 10 years)."
@@ -156,6 +218,11 @@ class RunbookContent(_Strict):
     resolution_time_basis: ResolutionBasis | None = Field(
         default=None, description="What the average resolution time is measured from."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_shape(cls, data: Any) -> Any:
+        return _from_legacy(data)
 
 
 class RunbookMetadata(_Strict):
