@@ -25,9 +25,9 @@ from faultmaven.kit.ids import new_id
 from faultmaven.kit.merge_patch import merge_patch
 from faultmaven.kit.pagination import Page, PageRequest
 from faultmaven.runbooks import repository
-from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook
+from faultmaven.runbooks.drafting import draft_runbook, resolution_time
 from faultmaven.runbooks.indexing import search_document
-from faultmaven.runbooks.merging import merge_case_draft
+from faultmaven.runbooks.merging import matching_cause, merge_case_draft
 from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
 from faultmaven.runbooks.redacting import redact_content
 from faultmaven.runbooks.schemas import (
@@ -545,22 +545,41 @@ def check_can_make_runbook(session: Session, *, case_id: str) -> CaseRecord:
     return case
 
 
-def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, actor: str) -> Runbook:
-    """A new version of the runbook that adds the resolved case as a source: its new symptoms
-    and validation commands, and an average resolution time that counts it."""
+def add_case_to_runbook(
+    session: Session,
+    *,
+    runbook_id: str,
+    case_id: str,
+    actor: str,
+    cause: int | None = None,
+    new_cause: bool = False,
+) -> Runbook:
+    """A new version of the runbook that adds the resolved case as a source (see
+    ``runbooks.merging``): as another known cause (``new_cause``), into cause number ``cause``
+    (1-based), or, with neither, into the cause with the same root cause or else as a new one.
+    Its average resolution time counts the case."""
     case = _resolved_case(session, case_id)
     row = _lock(session, runbook_id)
     if case_id in row.source_case_ids:
         raise Conflict(
             f"Case {case_id} is already a source of runbook {runbook_id}.", code="CASE_HAS_RUNBOOK"
         )
+    existing = _content(row)
+    if cause is not None and not 1 <= cause <= len(existing.causes):
+        raise InvalidInput(
+            f"Runbook {runbook_id} has {len(existing.causes)} known cause(s); "
+            f"there is no cause {cause}.",
+            details={"field": "cause", "causes": len(existing.causes)},
+        )
+    target: int | None | str = None if new_cause else "auto" if cause is None else cause - 1
     sources = [*row.source_case_ids, case_id]
+    minutes, basis = resolution_time(cases_service.get_cases(session, case_ids=sources))
     merged = merge_case_draft(
-        _content(row),
+        existing,
         draft_runbook(case),
-        average_resolution_minutes=average_resolution_minutes(
-            cases_service.get_cases(session, case_ids=sources)
-        ),
+        cause=target,
+        average_resolution_minutes=minutes,
+        resolution_time_basis=basis,
     )
     _set_content(session, row, merged)
     row.source_case_ids = sources
@@ -569,6 +588,15 @@ def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, acto
     _flush_new_version(session, row, actor=actor, change_note=f"added case {case_id}")
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook_id)
     return _to_runbook(row)
+
+
+def cause_for_case(session: Session, *, runbook_id: str, case_id: str) -> tuple[int | None, int]:
+    """(the 1-based number of the runbook's known cause with the case's root cause, or None;
+    how many causes the runbook has): what the duplicate question offers to update."""
+    case = cases_service.get_case(session, case_id=case_id)
+    content = _content(_load(session, runbook_id))
+    index = matching_cause(content, draft_runbook(case).causes[0])
+    return (None if index is None else index + 1), len(content.causes)
 
 
 def reindex_all(session: Session) -> int:
