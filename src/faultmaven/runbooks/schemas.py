@@ -27,6 +27,7 @@ from faultmaven.kit.fields import (
     MAX_ITEMS,
     Command,
     Day,
+    EntityId,
     Line,
     Minutes,
     Name,
@@ -237,13 +238,21 @@ class RunbookCreate(RunbookContent, RunbookMetadata):
     """Body of ``POST /runbooks``: content plus metadata."""
 
 
+class RunbookImportItem(RunbookCreate):
+    """One runbook of an import: a new runbook, or one exported from FaultMaven coming back —
+    then it keeps its id and source cases (an id already in use is refused)."""
+
+    id: EntityId | None = Field(default=None, description="Keep this id (rb_<12 hex>).")
+    source_case_ids: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
 MAX_IMPORT = 1000  # runbooks per import request
 
 
 class RunbookImport(BaseModel):
     """Body of ``POST /runbooks/import``: several new runbooks, saved together or not at all."""
 
-    items: list[RunbookCreate] = Field(
+    items: list[RunbookImportItem] = Field(
         min_length=1,
         max_length=MAX_IMPORT,
         description=f"1 to {MAX_IMPORT} runbooks, each as the body of POST /runbooks.",

@@ -6,6 +6,7 @@ Services take keyword-only arguments, raise FaultMavenError subclasses and never
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ from faultmaven.runbooks.schemas import (
     Runbook,
     RunbookContent,
     RunbookCreate,
+    RunbookImportItem,
     RunbookPatch,
     RunbookStatus,
     RunbookSummary,
@@ -237,6 +239,12 @@ def _search_filter(filters: RunbookFilters) -> SearchFilter:
     return SearchFilter(facets=facets, sql=_filtered_ids(filters))
 
 
+def all_runbooks(session: Session) -> list[Runbook]:
+    """Every runbook, archived ones too, oldest first (an export of the whole store)."""
+    rows = session.scalars(select(RunbookRow).order_by(RunbookRow.created_at, RunbookRow.id))
+    return [_to_runbook(row) for row in rows]
+
+
 def find_by_title(session: Session, *, title: str) -> Runbook | None:
     """The active runbook with exactly this title (published first, then newest)."""
     row = repository.by_title(session, title, statuses=ACTIVE_STATUSES)
@@ -361,14 +369,16 @@ def _insert_new(
     now = utcnow()
     rows: list[RunbookRow] = []
     documents: list[tuple[SearchDocument, int]] = []
+    _check_ids_free(session, items)
     for data in items:
+        kept = data if isinstance(data, RunbookImportItem) else None
         row = RunbookRow(
-            id=new_id("rb"),
+            id=(kept and kept.id) or new_id("rb"),
             status=data.status.value,
             version=1,
             services=list(data.services),
             tags=list(data.tags),
-            source_case_ids=list(source_case_ids),
+            source_case_ids=list(kept.source_case_ids if kept else source_case_ids),
             author=actor,
             owner=data.owner or actor,
             review_by=data.review_by,
@@ -382,6 +392,23 @@ def _insert_new(
     repository.add_new(session, rows, change_note="created")
     search_service.index_documents(session, documents)
     return rows
+
+
+def _check_ids_free(session: Session, items: Sequence[RunbookCreate]) -> None:
+    """Imported runbooks that keep their id: each id once, and not in use (409 otherwise)."""
+    ids = [item.id for item in items if isinstance(item, RunbookImportItem) and item.id]
+    taken = (
+        set(session.scalars(select(RunbookRow.id).where(RunbookRow.id.in_(ids)))) if ids else set()
+    )
+    repeated = {i for i, n in Counter(ids).items() if n > 1}
+    if taken or repeated:
+        clash = sorted(taken | repeated)
+        raise Conflict(
+            f"Runbook id(s) already in use: {', '.join(clash[:10])}; import them into another "
+            "store or remove the id to make new runbooks.",
+            code="RUNBOOK_EXISTS",
+            details={"ids": clash},
+        )
 
 
 def update_runbook(
