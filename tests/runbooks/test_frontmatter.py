@@ -169,3 +169,13 @@ def test_a_markdown_error_below_the_front_matter_names_the_file_line() -> None:
     document = "---\nstatus: draft\n---\n# Runbook: T\n\n## Nonsense\n"
     with pytest.raises(InvalidInput, match="line 6"):
         parse_document(document, default_status=RunbookStatus.draft)
+
+
+def test_services_and_tags_are_shown_to_people_in_the_header() -> None:
+    runbook = _runbook(
+        {"title": "T", "status": "draft", "services": ["redis", "api"], "tags": ["memory"]}
+    )
+    document = render_document(runbook)
+    assert "**Services**: redis, api\n**Tags**: memory\n" in document
+    item = parse_document(document, default_status=RunbookStatus.draft)
+    assert (item.services, item.tags) == (["redis", "api"], ["memory"])

@@ -46,6 +46,7 @@ from faultmaven.runbooks.schemas import (
     Fix,
     FixOutcome,
     KnownCause,
+    Runbook,
     RunbookContent,
     SolutionSection,
 )
@@ -293,6 +294,10 @@ def _header_blocks(
         if basis is not None:
             minutes += f" ({_BASIS_LABELS[basis]})"
         meta.append(f"**Average Resolution Time**: {minutes}")
+    if isinstance(content, Runbook):  # store metadata, for people (the front matter carries it)
+        for label, names in (("Services", content.services), ("Tags", content.tags)):
+            if names:
+                meta.append(f"**{label}**: {', '.join(names)}")
     return [[f"# Runbook: {_one_line(content.title)}"], meta]
 
 
