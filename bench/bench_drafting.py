@@ -250,7 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     case = build_case(args.records)
     runbook = draft_runbook(case)
     markdown = render_markdown(runbook)
-    round_trip = parse_markdown(markdown).content == runbook
+    # the causes' history (source cases, times seen, last seen) rides in the front matter of an
+    # exported file, not in the markdown body
+    history = {"source_case_ids", "times_seen", "last_seen"}
+    body = {"causes": {"__all__": history}}
+    round_trip = parse_markdown(markdown).content.model_dump(exclude=body) == runbook.model_dump(
+        exclude=body
+    )
     print(
         f"python {platform.python_version()}, {args.records} records per phase, "
         f"case JSON {len(case.model_dump_json()) / 1024:.0f} KiB, "

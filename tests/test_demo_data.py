@@ -22,7 +22,8 @@ from faultmaven.cases.schemas import (
     Validation,
 )
 from faultmaven.demo import DemoCase, load_demo_cases
-from faultmaven.runbooks.drafting import draft_runbook
+from faultmaven.runbooks.drafting import draft_runbook, incident_start
+from faultmaven.runbooks.schemas import FixOutcome, ResolutionBasis
 
 EXPECTED_SLUGS = ["bad_deploy_rollback", "disk_full", "redis_oom", "tls_cert_expiry"]
 DEMOS = load_demo_cases()
@@ -98,14 +99,20 @@ def test_demo_case_drafts_a_runbook_with_symptoms_root_cause_and_a_fix(slug: str
 
     assert runbook.title == demo.case.title
     assert runbook.symptoms
-    assert runbook.root_cause.cause
-    assert runbook.root_cause.evidence
-    assert runbook.solution.fixes
-    assert all(fix.commands for fix in runbook.solution.fixes)
-    assert runbook.solution.validation
-    assert runbook.solution.tried_and_failed
-    assert runbook.diagnosis.timeline and runbook.diagnosis.validations
-    assert runbook.average_resolution_minutes == pytest.approx(record.resolution_minutes)
+    assert runbook.causes[0].root_cause.cause
+    assert runbook.causes[0].root_cause.evidence
+    assert runbook.causes[0].solution.fixes
+    assert all(
+        f.commands for f in runbook.causes[0].solution.fixes if f.outcome is FixOutcome.applied
+    )
+    assert runbook.causes[0].solution.validation
+    assert runbook.causes[0].solution.tried_and_failed
+    assert runbook.diagnosis.timeline and runbook.causes[0].checks
+    start = incident_start(record)
+    assert start is not None and record.resolved_at is not None
+    assert runbook.resolution_time_basis is ResolutionBasis.incident_start
+    minutes = (record.resolved_at - start).total_seconds() / 60
+    assert runbook.average_resolution_minutes == pytest.approx(minutes)
 
 
 def test_demo_runbooks_draft_together_with_an_average() -> None:
@@ -113,7 +120,11 @@ def test_demo_runbooks_draft_together_with_an_average() -> None:
 
     runbook = draft_runbook(records[0], related_cases=records[1:])
 
-    expected = sum(r.resolution_minutes or 0 for r in records) / len(records)
+    expected = sum(
+        (r.resolved_at - start).total_seconds() / 60
+        for r in records
+        if r.resolved_at is not None and (start := incident_start(r)) is not None
+    ) / len(records)
     assert runbook.average_resolution_minutes == pytest.approx(expected)
 
 
@@ -139,14 +150,17 @@ def test_redis_demo_matches_the_seed_example_runbook() -> None:
         "Insufficient memory limits": "refuted",
         "Session objects too large": "validated",
     }
-    commands = {v.command: v for v in runbook.diagnosis.validations}
+    commands = {v.command: v for v in runbook.causes[0].checks}
     assert "2.1Gi / 2Gi" in commands["kubectl top pod redis-0 -n production"].conclusion
     assert "serializedlength:5242880" in commands["redis-cli DEBUG OBJECT session:abc123"].output
-    fix = runbook.solution.fixes[0]
+    fix = runbook.causes[0].solution.fixes[0]
     assert fix.commands[0].startswith("kubectl patch statefulset redis -n production --patch")
     assert "memory: 8Gi" in fix.commands[0]
     assert fix.commands[1] == "kubectl rollout restart statefulset/redis -n production"
-    assert [f.title for f in runbook.solution.fixes] == ["Increase Redis memory limit"]
-    assert runbook.solution.rollback
+    assert [(f.title, f.outcome) for f in runbook.causes[0].solution.fixes] == [
+        ("Increase Redis memory limit", FixOutcome.applied),
+        ("Shrink session objects", FixOutcome.proposed),
+    ]
+    assert runbook.causes[0].solution.rollback
     assert runbook.prevention.monitoring and runbook.prevention.automation
     assert runbook.prevention.process

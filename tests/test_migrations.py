@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from faultmaven.app import create_app
 from faultmaven.config import Settings
@@ -45,8 +47,11 @@ def test_sqlite_down_and_up(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
-    schema = f"fm_migrate_{os.getpid()}"
+@contextmanager
+def _fresh_postgres_schema(postgres_schema_url: str, name: str) -> Iterator[tuple[Engine, str]]:
+    """An engine on a new, empty schema of the test database, and the schema's name; the
+    schema is dropped after."""
+    schema = f"{name}_{os.getpid()}"
     admin = make_engine(postgres_schema_url)
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -54,14 +59,20 @@ def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
     url = postgres_schema_url.rsplit("options=", 1)[0] + f"options=-csearch_path%3D{schema}"
     engine = make_engine(url)
     try:
-        upgrade(engine)
-        assert EXPECTED | {"search_terms"} <= set(inspect(engine).get_table_names(schema=schema))
-        assert current_revision(engine) == head_revision()
+        yield engine, schema
     finally:
         engine.dispose()
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
+    with _fresh_postgres_schema(postgres_schema_url, "fm_migrate") as (engine, schema):
+        upgrade(engine)
+        tables = set(inspect(engine).get_table_names(schema=schema))
+        assert EXPECTED | {"search_terms"} <= tables
+        assert current_revision(engine) == head_revision()
 
 
 def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
@@ -126,3 +137,91 @@ def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
             seen = runbooks.search_runbooks(session, query="oomkilled", mode=mode)
             assert [hit.runbook.id for hit in seen.items] == ["rb_0123456789ab"]
     engine.dispose()
+
+
+_OLD_CONTENT = {
+    "title": "Redis OOM",
+    "diagnosis": {"validations": [{"description": "mem", "command": "kubectl top pod"}]},
+    "root_cause": {"cause": "sessions grew", "evidence": ["5MB"]},
+    "solution": {"fixes": [{"title": "Raise limit", "commands": ["kubectl patch"]}]},
+}
+
+
+def _known_causes_round(engine: Engine) -> None:
+    """0008: an old runbook and its versions get one known cause; down keeps it as it was."""
+    from alembic import command
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from faultmaven.kit.clock import utcnow
+    from faultmaven.migrations import alembic_config
+    from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
+    from faultmaven.runbooks.schemas import RunbookContent
+
+    upgrade(engine, "0005")
+    now = utcnow()
+    # Core inserts of the columns that exist at 0005 (the ORM rows map later columns too)
+    common = {"title": "Redis OOM", "author": "t", "generated_by": "manual", "created_at": now}
+    with Session(engine) as session:
+        session.execute(
+            insert(RunbookRow.__table__).values(
+                id="rb_0123456789ab",
+                severity="medium",
+                status="published",
+                version=2,
+                content=_OLD_CONTENT,
+                services=[],
+                tags=[],
+                source_case_ids=["case_a", "case_b"],
+                owner=None,
+                redaction={},
+                updated_at=now,
+                **common,
+            )
+        )
+        for version, sources in ((1, None), (2, ["case_a", "case_b"])):
+            session.execute(
+                insert(RunbookVersionRow.__table__).values(
+                    runbook_id="rb_0123456789ab",
+                    version=version,
+                    content=_OLD_CONTENT,
+                    source_case_ids=sources,
+                    change_note="",
+                    **common,
+                )
+            )
+        session.commit()
+    upgrade(engine)
+    with Session(engine) as session:
+        row = session.get(RunbookRow, "rb_0123456789ab")
+        assert row is not None
+        content = RunbookContent.model_validate(row.content)
+        (cause,) = content.causes
+        assert cause.root_cause.cause == "sessions grew"
+        assert cause.checks[0].command == "kubectl top pod"
+        assert cause.solution.fixes[0].commands == ["kubectl patch"]
+        assert (cause.source_case_ids, cause.times_seen) == (["case_a", "case_b"], 2)
+        versions = session.query(RunbookVersionRow).order_by(RunbookVersionRow.version).all()
+        assert all("causes" in v.content and "root_cause" not in v.content for v in versions)
+        assert versions[0].content["causes"][0]["source_case_ids"] == ["case_a", "case_b"]
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")  # undo the known causes only
+    with Session(engine) as session:
+        row = session.get(RunbookRow, "rb_0123456789ab")
+        assert row is not None
+        assert row.content == {**_OLD_CONTENT, "diagnosis": _OLD_CONTENT["diagnosis"]}
+
+
+def test_known_causes_migration_sqlite(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        _known_causes_round(engine)
+    finally:
+        engine.dispose()
+
+
+def test_known_causes_migration_postgres(postgres_schema_url: str) -> None:
+    with _fresh_postgres_schema(postgres_schema_url, "fm_causes") as (engine, _schema):
+        _known_causes_round(engine)

@@ -102,7 +102,9 @@ def test_accepting_the_offer_saves_a_runbook_from_the_case(
     assert runbook["source_case_ids"] == [case["id"]]
     assert runbook["generated_by"] == "deterministic"
     assert runbook["average_resolution_minutes"] == 15
-    assert [f["title"] for f in runbook["solution"]["fixes"]] == ["Increase Redis memory limit"]
+    assert [f["title"] for f in runbook["causes"][0]["solution"]["fixes"]] == [
+        "Increase Redis memory limit"
+    ]
     assert body["case"]["runbook_ids"] == [runbook["id"]]
     assert body["case"]["runbook_offer"] == "accepted"
     stored = client.get(f"/api/v1/runbooks/{runbook['id']}")

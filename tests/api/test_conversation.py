@@ -142,20 +142,52 @@ def test_a_duplicate_is_named_and_can_be_updated(client: TestClient, store: dict
     assert body["runbook"] is None
     assert body["duplicate_of"]["runbook"]["id"] == redis["id"]
     assert redis["title"] in body["assistant"]["answer"]
+    assert body["matching_cause"] == 1
     assert [a["payload"] for a in body["assistant"]["suggested_actions"]] == [
-        "Update the existing runbook",
-        "Create a new runbook anyway",
+        f"Add as another cause of {redis['title']}",
+        "Update cause 1",
+        "Create a new runbook",
     ]
     assert body["case"]["runbook_offer"] == "offered"
     updated = client.post(
-        f"/api/v1/cases/{case_id}/messages", json={"content": "Update the existing runbook"}
+        f"/api/v1/cases/{case_id}/messages", json={"content": "Update cause 1"}
     ).json()
     assert updated["case"]["runbook_ids"] == [redis["id"]]
     runbook = client.get(f"/api/v1/runbooks/{redis['id']}").json()
     assert runbook["version"] == 2
     assert case_id in runbook["source_case_ids"]
     assert "Sentinel failover loop" in runbook["symptoms"]
+    (cause,) = runbook["causes"]
+    assert cause["times_seen"] == 2 and case_id in cause["source_case_ids"]
     assert client.get("/api/v1/runbooks").json()["total_count"] == len(DEMOS)
+
+
+def test_a_recurrence_with_another_root_cause_becomes_another_cause(
+    client: TestClient, store: dict
+) -> None:
+    demo = DEMOS["redis_oom"].case
+    other = demo.model_copy(
+        update={
+            "root_cause": demo.root_cause.model_copy(
+                update={"cause": "maxmemory-policy was noeviction after a config reload"}
+            )
+        }
+    )
+    case_id = client.post("/api/v1/cases", json=other.model_dump(mode="json")).json()["case"]["id"]
+    client.post(f"/api/v1/cases/{case_id}/resolve")
+    asked = client.post(f"/api/v1/cases/{case_id}/runbook-offer", json={"decision": "accept"})
+    assert asked.json()["matching_cause"] is None
+    redis = store["redis_oom"]
+    added = client.post(
+        f"/api/v1/cases/{case_id}/messages",
+        json={"content": f"Add as another cause of {redis['title']}"},
+    ).json()
+    assert added["case"]["runbook_ids"] == [redis["id"]]
+    runbook = client.get(f"/api/v1/runbooks/{redis['id']}").json()
+    causes = [c["root_cause"]["cause"] for c in runbook["causes"]]
+    assert causes == [redis["causes"][0]["root_cause"]["cause"], other.root_cause.cause]
+    markdown = client.get(f"/api/v1/runbooks/{redis['id']}", headers={"Accept": "text/markdown"})
+    assert "Which Cause Is It?" in markdown.text
 
 
 def test_runbook_endpoint_refuses_a_duplicate_unless_told(client: TestClient, store: dict) -> None:

@@ -180,7 +180,7 @@ def test_secrets_never_reach_a_stored_runbook(client: TestClient) -> None:
     )
     runbook = _create(client, payload)
     assert secret not in str(runbook) and "ops@example.com" not in runbook["summary"]
-    command = runbook["solution"]["fixes"][0]["commands"][0]
+    command = runbook["causes"][0]["solution"]["fixes"][0]["commands"][0]
     assert command.startswith("psql postgresql://app:[REDACTED:password]@db:5432/app")
     assert runbook["redaction"] == {"email": 1, "password": 1}
     versions = client.get(f"/api/v1/runbooks/{runbook['id']}/versions/1").json()

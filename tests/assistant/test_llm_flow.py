@@ -66,9 +66,12 @@ def _sections(case: dict) -> list[dict]:
     )
     return [
         summary,
-        draft.diagnosis.model_dump(mode="json"),
-        draft.root_cause.model_dump(mode="json"),
-        draft.solution.model_dump(mode="json"),
+        {
+            **draft.diagnosis.model_dump(mode="json"),
+            "validations": [c.model_dump(mode="json") for c in draft.causes[0].checks],
+        },
+        draft.causes[0].root_cause.model_dump(mode="json"),
+        draft.causes[0].solution.model_dump(mode="json"),
         draft.prevention.model_dump(mode="json"),
     ]
 
@@ -141,7 +144,9 @@ def test_conversation_to_llm_written_runbook(llm_client, database_url: str) -> N
     assert job["status"] == "succeeded", job
     runbook = client.get(f"/api/v1/runbooks/{job['result']['runbook_id']}").json()
     assert runbook["generated_by"] == "llm:fake-model"
-    assert runbook["solution"]["fixes"][0]["commands"] == ["helm rollback checkout 41 -n shop"]
+    assert runbook["causes"][0]["solution"]["fixes"][0]["commands"] == [
+        "helm rollback checkout 41 -n shop"
+    ]
     case = client.get(f"/api/v1/cases/{case_id}").json()
     assert case["runbook_ids"] == [runbook["id"]] and case["status"] == "closed"
     assert [m["content"] for m in case["messages"]].count(OFFER) == 1

@@ -12,12 +12,11 @@ from llm_servers import FakeOpenAIServer
 
 from faultmaven.assistant.llm import LLMError
 from faultmaven.assistant.llm.openai_provider import OpenAICompatibleProvider
-from faultmaven.assistant.llm.runbook_writer import ProblemSummary, write_runbook
+from faultmaven.assistant.llm.runbook_writer import DiagnosisDraft, ProblemSummary, write_runbook
 from faultmaven.assistant.prompts import runbook_writer_prompt
 from faultmaven.cases.schemas import CaseRecord, Message
 from faultmaven.runbooks.drafting import draft_runbook
 from faultmaven.runbooks.schemas import (
-    Diagnosis,
     PreventionSection,
     RootCauseSection,
     RunbookContent,
@@ -114,10 +113,13 @@ def make_case() -> CaseRecord:
 
 def grounded_answers(draft: RunbookContent) -> list[dict[str, Any]]:
     """What a well-behaved LLM returns for the five sections: better words, same facts."""
-    diagnosis = draft.diagnosis.model_dump(mode="json")
+    diagnosis = {
+        **draft.diagnosis.model_dump(mode="json"),
+        "validations": [c.model_dump(mode="json") for c in draft.causes[0].checks],
+    }
     diagnosis["blast_radius"][0]["finding"] = "All 3 Redis pods were restarting."
     diagnosis["validations"][0]["conclusion"] = "Each session takes 5MB."
-    solution = draft.solution.model_dump(mode="json")
+    solution = draft.causes[0].solution.model_dump(mode="json")
     solution["fixes"][0]["steps"] = [
         "Raise the memory limit with `kubectl patch statefulset redis -n production`.",
         f"Restart the pods: {RESTART}, then watch them come back.",
@@ -165,7 +167,7 @@ def test_grounded_wording_is_accepted(case, draft, scripted) -> None:
     assert runbook.title == "Redis Cluster OOM Kills"
     assert "5MB" in runbook.summary
     assert runbook.diagnosis.blast_radius[0].finding == "All 3 Redis pods were restarting."
-    assert runbook.root_cause.contributing_factors == ["No alert on Redis memory"]
+    assert runbook.causes[0].root_cause.contributing_factors == ["No alert on Redis memory"]
     assert runbook.prevention.monitoring == ["Alert when Redis memory exceeds 80% of its limit."]
     # Facts the LLM was not asked about stay as drafted.
     assert runbook.severity == draft.severity
@@ -179,7 +181,7 @@ def test_one_call_per_section_with_its_schema_and_prompt(case, draft, scripted) 
 
     assert [call["schema"] for call in provider.calls] == [
         ProblemSummary,
-        Diagnosis,
+        DiagnosisDraft,
         RootCauseSection,
         SolutionSection,
         PreventionSection,
@@ -203,13 +205,13 @@ def test_commands_stay_byte_identical_whatever_the_llm_writes(case, draft, scrip
 
     runbook = write_runbook(scripted(answers), case, draft)
 
-    fix = runbook.solution.fixes[0]
+    fix = runbook.causes[0].solution.fixes[0]
     assert fix.commands == [PATCH, RESTART]
     assert fix.commands[0].encode() == PATCH.encode()
     assert fix.duration == "10 mins"
-    assert runbook.solution.tried_and_failed[0].commands == ["redis-cli FLUSHDB"]
-    assert runbook.diagnosis.validations[0].command == "redis-cli DEBUG OBJECT session:abc123"
-    assert runbook.diagnosis.validations[0].output == "serialized length: 5242880"
+    assert runbook.causes[0].solution.tried_and_failed[0].commands == ["redis-cli FLUSHDB"]
+    assert runbook.causes[0].checks[0].command == "redis-cli DEBUG OBJECT session:abc123"
+    assert runbook.causes[0].checks[0].output == "serialized length: 5242880"
     assert runbook.diagnosis.hypotheses[0].status.value == "refuted"
     assert runbook.diagnosis.timeline == draft.diagnosis.timeline
 
@@ -333,6 +335,6 @@ def test_write_runbook_through_the_openai_provider(
     runbook = write_runbook(provider, case, draft)
 
     assert runbook.title == "Redis Cluster OOM Kills"
-    assert runbook.solution.fixes[0].commands == [PATCH, RESTART]
+    assert runbook.causes[0].solution.fixes[0].commands == [PATCH, RESTART]
     assert len(openai_server.requests) == 5
     assert openai_server.pending() == 0

@@ -46,7 +46,8 @@ def test_case_to_runbook_through_the_cli(cli, tmp_path: Path, redis_case: dict) 
 
     exported = tmp_path / "rb.md"
     assert cli("runbooks", "export", runbook_id, "-o", str(exported)).exit_code == 0
-    assert exported.read_text().startswith("# Runbook:")
+    text = exported.read_text()
+    assert text.startswith(f"---\nid: {runbook_id}\n") and "\n# Runbook:" in text
 
     found = cli("runbooks", "search", "oomkilled", "--json")
     hits = json.loads(found.output)["items"]
@@ -54,6 +55,27 @@ def test_case_to_runbook_through_the_cli(cli, tmp_path: Path, redis_case: dict) 
 
     versions = cli("runbooks", "versions", runbook_id)
     assert "created" in versions.output
+
+
+def test_offer_duplicate_choices(cli, tmp_path: Path, redis_case: dict) -> None:
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(redis_case))
+    first = _case_id(cli("cases", "create", str(case_file)).output)
+    cli("cases", "resolve", first)
+    runbook_id = next(
+        w for w in cli("cases", "offer", first, "accept").output.split() if w.startswith("rb_")
+    ).rstrip(":.")
+    other = {**redis_case, "root_cause": {"cause": "maxmemory-policy noeviction after reload"}}
+    case_file.write_text(json.dumps(other))
+    second = _case_id(cli("cases", "create", str(case_file)).output)
+    cli("cases", "resolve", second)
+    asked = cli("cases", "offer", second, "accept")
+    assert "Add as another cause of" in asked.output and "Update cause 1" in asked.output
+    added = cli("cases", "offer", second, "accept", "--duplicate", "add-cause")
+    assert added.exit_code == 0, added.output
+    runbook = json.loads(cli("runbooks", "show", runbook_id, "--json").output)
+    assert len(runbook["causes"]) == 2
+    assert cli("cases", "offer", second, "accept", "--duplicate", "maybe").exit_code == 2
 
 
 def test_decline_then_create_from_case(cli, tmp_path: Path, redis_case: dict) -> None:

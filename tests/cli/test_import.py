@@ -46,7 +46,7 @@ def _write_library(root: Path) -> None:
     (root / "many.json").write_text(
         json.dumps([_runbook("Disk full on kafka brokers"), _runbook("DNS lookups time out")])
     )
-    lines = [json.dumps(_runbook(f"Batch job {n} stuck", status="draft")) for n in range(3)]
+    lines = [json.dumps(_runbook(f"Batch job {n} stuck", status="published")) for n in range(3)]
     (root / "export.jsonl").write_text("\n".join(lines) + "\n\n")
 
 
@@ -63,8 +63,8 @@ def test_import_a_directory_of_runbooks(cli, tmp_path: Path) -> None:
     listed = json.loads(cli("runbooks", "list", "--json").output)
     assert listed["total_count"] == 7
     statuses = {item["title"]: item["status"] for item in listed["items"]}
-    assert statuses["Redis Cluster OOM Kills"] == "published"  # the --status default
-    assert statuses["Batch job 0 stuck"] == "draft"  # a file may say otherwise
+    assert statuses["Redis Cluster OOM Kills"] == "draft"  # the --status default
+    assert statuses["Batch job 0 stuck"] == "published"  # a file may say otherwise
 
     found = json.loads(cli("runbooks", "search", "kafka disk", "--json").output)["items"]
     assert found[0]["runbook"]["title"] == "Disk full on kafka brokers"
@@ -184,3 +184,49 @@ def test_files_and_folders_without_permission_are_reported(
     ]
     assert rows["lib/private.json"][1].startswith("lib/private.json: permission denied")
     assert _titles(cli) == {"TLS certificate expired"}
+
+
+def test_export_all_then_import_into_an_empty_database_is_identical(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from faultmaven.cli.main import app
+
+    case = {
+        "title": "Redis OOM",
+        "symptoms": ["OOMKilled"],
+        "services": ["redis"],
+        "tags": ["memory"],
+        "validations": [{"description": "mem", "command": "kubectl top pod", "output": "2Gi"}],
+        "root_cause": {"cause": "sessions grew"},
+        "solutions": [{"title": "Raise limit", "outcome": "applied", "commands": ["kubectl x"]}],
+    }
+    (tmp_path / "case.json").write_text(json.dumps(case))
+    case_id = json.loads(cli("cases", "create", "case.json", "--json").output)["id"]
+    assert cli("cases", "resolve", case_id).exit_code == 0
+    done = cli("runbooks", "from-case", case_id)
+    assert done.exit_code == 0, done.output
+    (tmp_path / "manual.json").write_text(
+        json.dumps(_runbook("Disk full", status="in_review", owner="sre", tags=["disk"]))
+    )
+    assert cli("runbooks", "create", "manual.json").exit_code == 0
+    exported = cli("runbooks", "export", "--all", "out")
+    assert exported.exit_code == 0, exported.output
+    before = {
+        item["id"]: json.loads(cli("runbooks", "show", item["id"], "--json").output)
+        for item in json.loads(cli("runbooks", "list", "--json").output)["items"]
+    }
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    runner = CliRunner()
+    imported = runner.invoke(app, ["--database-url", empty, "runbooks", "import", "out"])
+    assert imported.exit_code == 0, imported.output
+    kept = ("version", "author", "created_at", "updated_at", "redaction", "generated_by")
+    for runbook_id, original in before.items():
+        shown = runner.invoke(
+            app, ["--database-url", empty, "runbooks", "show", runbook_id, "--json"]
+        )
+        again = json.loads(shown.output)
+        assert {k: v for k, v in again.items() if k not in kept} == {
+            k: v for k, v in original.items() if k not in kept
+        }

@@ -22,8 +22,8 @@ from faultmaven.cases.schemas import (
     TimelineKind,
     Validation,
 )
-from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook
-from faultmaven.runbooks.schemas import RunbookContent
+from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook, resolution_time
+from faultmaven.runbooks.schemas import FixOutcome, ResolutionBasis, RunbookContent
 
 OPENED = datetime(2025, 10, 5, 14, 30, tzinfo=UTC)
 
@@ -178,12 +178,13 @@ def test_problem_summary_is_copied_from_the_case() -> None:
     assert runbook.prevention.process == ["Memory impact review"]
 
 
-def test_only_applied_solutions_become_fixes() -> None:
-    solution_section = draft_runbook(full_case()).solution
+def test_applied_fixes_come_first_and_proposed_ones_are_kept_labelled() -> None:
+    solution_section = draft_runbook(full_case()).causes[0].solution
 
-    assert [fix.title for fix in solution_section.fixes] == [
-        "Increase Redis memory limit",
-        "Add TTL to session keys",
+    assert [(fix.title, fix.outcome) for fix in solution_section.fixes] == [
+        ("Increase Redis memory limit", FixOutcome.applied),
+        ("Add TTL to session keys", FixOutcome.applied),
+        ("Compress session fields", FixOutcome.proposed),
     ]
     first = solution_section.fixes[0]
     assert first.kind is SolutionKind.immediate
@@ -193,7 +194,7 @@ def test_only_applied_solutions_become_fixes() -> None:
 
 
 def test_failed_solutions_are_tried_and_failed_never_fixes() -> None:
-    solution_section = draft_runbook(full_case()).solution
+    solution_section = draft_runbook(full_case()).causes[0].solution
 
     assert [(f.title, f.commands) for f in solution_section.tried_and_failed] == [
         ("Restart pods only", ["kubectl delete pod redis-0 -n production"])
@@ -206,17 +207,68 @@ def test_failed_solutions_are_tried_and_failed_never_fixes() -> None:
     assert "failed rollback" not in solution_section.rollback
 
 
-def test_proposed_solutions_are_left_out_everywhere() -> None:
+def test_proposed_solutions_are_fixes_labelled_proposed_without_their_verification() -> None:
     runbook = draft_runbook(full_case())
-    dumped = runbook.model_dump_json()
+    proposed = [f for f in runbook.causes[0].solution.fixes if f.outcome is FixOutcome.proposed]
 
-    assert "Compress session fields" not in dumped
-    assert "echo proposed" not in dumped
-    assert "proposed validation" not in dumped
+    assert [(f.title, f.commands) for f in proposed] == [
+        ("Compress session fields", ["echo proposed"])
+    ]
+    assert "proposed validation" not in runbook.model_dump_json()
+
+
+def test_unverified_solutions_are_fixes_labelled_unverified() -> None:
+    case = make_case(
+        solutions=[
+            solution(1, SolutionOutcome.proposed, kind=SolutionKind.long_term),
+            solution(2, SolutionOutcome.unverified, validation=["check it"]),
+            solution(3, SolutionOutcome.applied),
+        ]
+    )
+    fixes = draft_runbook(case).causes[0].solution
+
+    assert [(f.title, f.outcome) for f in fixes.fixes] == [
+        ("solution 3", FixOutcome.applied),
+        ("solution 2", FixOutcome.unverified),
+        ("solution 1", FixOutcome.proposed),
+    ]
+    assert fixes.validation == ["check it"]
+
+
+def test_failed_attempts_keep_steps_commands_and_why() -> None:
+    case = make_case(
+        solutions=[
+            solution(
+                1,
+                SolutionOutcome.failed,
+                steps=["scale out"],
+                commands=["kubectl scale deploy/api --replicas=12"],
+                why_failed="errors were in every request, not load",
+            )
+        ]
+    )
+    (attempt,) = draft_runbook(case).causes[0].solution.tried_and_failed
+
+    assert attempt.steps == ["scale out"]
+    assert attempt.commands == ["kubectl scale deploy/api --replicas=12"]
+    assert attempt.why_failed == "errors were in every request, not load"
+
+
+def test_near_duplicate_lines_are_folded_keeping_the_first_wording() -> None:
+    case = make_case(
+        evidence=[
+            "Pods OOMKilled at 14:30",
+            "pods oomkilled at 14:30.",
+            "`Pods  OOMKilled` at 14:30",
+        ]
+    )
+    case = case.model_copy(update={"root_cause": RootCause(cause="c")})
+
+    assert draft_runbook(case).causes[0].root_cause.evidence == ["Pods OOMKilled at 14:30"]
 
 
 def test_validation_and_rollback_are_the_ordered_union_of_applied_solutions() -> None:
-    solution_section = draft_runbook(full_case()).solution
+    solution_section = draft_runbook(full_case()).causes[0].solution
 
     assert solution_section.validation == [
         "kubectl get pods -n production -w",
@@ -232,9 +284,9 @@ def test_validation_and_rollback_are_the_ordered_union_of_applied_solutions() ->
 def test_commands_and_outputs_are_preserved_exactly() -> None:
     runbook = draft_runbook(full_case())
 
-    assert runbook.solution.fixes[0].commands[0] == PATCH
-    assert runbook.solution.fixes[0].commands[0].encode() == PATCH.encode()
-    validation = runbook.diagnosis.validations[0]
+    assert runbook.causes[0].solution.fixes[0].commands[0] == PATCH
+    assert runbook.causes[0].solution.fixes[0].commands[0].encode() == PATCH.encode()
+    validation = runbook.causes[0].checks[0]
     assert validation.description == "Check memory usage"
     assert validation.command == "kubectl top pod redis-0 -n production"
     assert validation.output.encode() == TOP_OUTPUT.encode()
@@ -251,7 +303,7 @@ def test_hypotheses_keep_their_status() -> None:
 
 
 def test_root_cause_evidence_merges_without_duplicates_or_ruled_out_evidence() -> None:
-    root_cause = draft_runbook(full_case()).root_cause
+    root_cause = draft_runbook(full_case()).causes[0].root_cause
 
     assert root_cause.cause == "Session objects grew from 100KB to 5MB"
     assert root_cause.contributing_factors == ["No TTL on session keys"]
@@ -274,7 +326,7 @@ def test_free_evidence_linked_to_the_validated_hypothesis_as_well_is_kept() -> N
         root_cause=RootCause(cause="B"),
     )
 
-    assert draft_runbook(case).root_cause.evidence == ["shared", "unlinked"]
+    assert draft_runbook(case).causes[0].root_cause.evidence == ["shared", "unlinked"]
 
 
 def test_timeline_is_sorted_when_every_event_has_a_time() -> None:
@@ -291,8 +343,8 @@ def test_timeline_is_sorted_when_every_event_has_a_time() -> None:
 def test_timeline_keeps_recorded_order_when_a_time_is_missing() -> None:
     case = make_case(
         timeline=[
-            TimelineEvent(id="t_1", at=OPENED, event="later"),
-            TimelineEvent(id="t_2", event="undated"),
+            TimelineEvent(id="t_1", at=OPENED, event="later", kind=TimelineKind.change),
+            TimelineEvent(id="t_2", event="undated", kind=TimelineKind.deploy),
             TimelineEvent(id="t_3", at=OPENED - timedelta(hours=1), event="earlier"),
         ]
     )
@@ -304,11 +356,46 @@ def test_timeline_keeps_recorded_order_when_a_time_is_missing() -> None:
     ]
 
 
+def test_history_keeps_when_it_started_and_what_changed_not_the_incident_log() -> None:
+    case = make_case(
+        timeline=[
+            TimelineEvent(id="t_1", at=OPENED - timedelta(days=3), event="PR", kind="change"),
+            TimelineEvent(id="t_2", at=OPENED, event="alert fired", kind="alert"),
+            TimelineEvent(id="t_3", at=OPENED + timedelta(minutes=1), event="errors seen"),
+            TimelineEvent(
+                id="t_4", at=OPENED + timedelta(minutes=2), event="scaled", kind="action"
+            ),
+        ]
+    )
+
+    assert [e.event for e in draft_runbook(case).diagnosis.timeline] == ["PR", "alert fired"]
+
+
+def test_resolution_time_counts_from_the_incident_start_and_says_so() -> None:
+    started = OPENED - timedelta(hours=2)
+    case = make_case(
+        timeline=[
+            TimelineEvent(id="t_0", at=started - timedelta(days=4), event="PR", kind="change"),
+            TimelineEvent(id="t_1", at=started, event="alert", kind="alert"),
+        ],
+        resolved_after=15,
+    )
+    runbook = draft_runbook(case)
+
+    assert runbook.average_resolution_minutes == 135
+    assert runbook.resolution_time_basis is ResolutionBasis.incident_start
+    fallback = draft_runbook(make_case(resolved_after=15))
+    assert fallback.average_resolution_minutes == 15
+    assert fallback.resolution_time_basis is ResolutionBasis.case_opened
+    both = resolution_time([case, make_case(case_id="case_2", resolved_after=0)])
+    assert both == (67.5, ResolutionBasis.mixed)
+
+
 def test_equal_times_keep_their_recorded_order() -> None:
     case = make_case(
         timeline=[
-            TimelineEvent(id="t_1", at=OPENED, event="first"),
-            TimelineEvent(id="t_2", at=OPENED, event="second"),
+            TimelineEvent(id="t_1", at=OPENED, event="first", kind="deploy"),
+            TimelineEvent(id="t_2", at=OPENED, event="second", kind="change"),
         ]
     )
 
@@ -318,14 +405,15 @@ def test_equal_times_keep_their_recorded_order() -> None:
 def test_empty_case_drafts_empty_sections_and_invents_nothing() -> None:
     runbook = draft_runbook(make_case(title="Something broke"))
 
-    assert runbook == RunbookContent(title="Something broke")
+    seen = {"source_case_ids": ["case_000000000001"], "last_seen": OPENED.date()}
+    assert runbook == RunbookContent(title="Something broke", causes=[seen])
     assert runbook.summary == ""
     assert runbook.symptoms == []
     assert runbook.affected_systems == []
-    assert runbook.root_cause.cause == ""
-    assert runbook.root_cause.evidence == []
-    assert runbook.solution.fixes == []
-    assert runbook.solution.tried_and_failed == []
+    assert runbook.causes[0].root_cause.cause == ""
+    assert runbook.causes[0].root_cause.evidence == []
+    assert runbook.causes[0].solution.fixes == []
+    assert runbook.causes[0].solution.tried_and_failed == []
     assert runbook.average_resolution_minutes is None
 
 
@@ -335,14 +423,14 @@ def test_no_root_cause_means_an_empty_root_cause_section() -> None:
         hypotheses=[Hypothesis(id="h_0", statement="X", status="validated", evidence=["e"])],
     )
 
-    root_cause = draft_runbook(case).root_cause
+    root_cause = draft_runbook(case).causes[0].root_cause
 
     assert root_cause.cause == ""
     assert root_cause.evidence == []
     assert root_cause.contributing_factors == []
 
 
-def test_only_failed_or_proposed_solutions_draft_no_fix() -> None:
+def test_only_failed_or_proposed_solutions_draft_no_applied_fix() -> None:
     case = make_case(
         solutions=[
             solution(1, SolutionOutcome.failed, commands=["systemctl restart redis"]),
@@ -350,9 +438,9 @@ def test_only_failed_or_proposed_solutions_draft_no_fix() -> None:
         ]
     )
 
-    solution_section = draft_runbook(case).solution
+    solution_section = draft_runbook(case).causes[0].solution
 
-    assert solution_section.fixes == []
+    assert [f.outcome for f in solution_section.fixes] == [FixOutcome.proposed]
     assert solution_section.validation == []
     assert solution_section.rollback == []
     assert [f.title for f in solution_section.tried_and_failed] == ["solution 1"]
@@ -425,7 +513,12 @@ def test_a_case_with_500_entries_in_every_phase_drafts() -> None:
         affected_systems=[f"system {i}" for i in range(n)],
         blast_radius=[BlastRadiusFinding(id=f"b{i}", check=f"check {i}") for i in range(n)],
         timeline=[
-            TimelineEvent(id=f"t{i}", at=OPENED + timedelta(seconds=n - i), event=f"event {i}")
+            TimelineEvent(
+                id=f"t{i}",
+                at=OPENED + timedelta(seconds=n - i),
+                event=f"event {i}",
+                kind="change",
+            )
             for i in range(n)
         ],
         hypotheses=[
@@ -470,8 +563,8 @@ def test_a_case_with_500_entries_in_every_phase_drafts() -> None:
     assert len(runbook.symptoms) == n
     assert len(runbook.diagnosis.timeline) == n
     assert runbook.diagnosis.timeline[0].event == f"event {n - 1}"
-    assert len(runbook.root_cause.evidence) == n + 1
-    assert len(runbook.solution.fixes) == 167
-    assert len(runbook.solution.tried_and_failed) == 167
-    assert len(runbook.solution.rollback) == 7
+    assert len(runbook.causes[0].root_cause.evidence) == n + 1
+    assert len(runbook.causes[0].solution.fixes) == 333
+    assert len(runbook.causes[0].solution.tried_and_failed) == 167
+    assert len(runbook.causes[0].solution.rollback) == 7
     assert len(runbook.prevention.process) == n

@@ -109,7 +109,11 @@ def _redis_oom(**overrides: Any) -> RunbookContent:
             ],
             "rollback": ["kubectl rollout undo statefulset/redis -n production"],
             "tried_and_failed": [
-                {"title": "Restart the pods only", "commands": ["kubectl delete pod redis-0"]}
+                {
+                    "title": "Restart the pods only",
+                    "commands": ["kubectl delete pod redis-0"],
+                    "why_failed": "the pods were OOMKilled again within minutes",
+                }
             ],
         },
         "prevention": {
@@ -145,16 +149,18 @@ SEED_HEADINGS = [
     "## Problem Summary",
     "**Symptoms**:",
     "**Affected Systems**:",
+    "**History**:",
     "## Diagnosis Steps",
     "### 1. Blast Radius Assessment",
-    "### 2. Timeline Analysis",
-    "### 3. Hypothesis Formation",
-    "### 4. Validation",
+    "### 2. Hypothesis Formation",
+    "### 3. Validation",
     "## Root Cause",
     "## Solution",
     "### Immediate Fix: Increase Redis memory limit (10 mins)",
     "### Long-term Fix: Shrink sessions (1 day)",
     "### Verification",
+    "### Rollback",
+    "### Tried, Did Not Work: Restart the pods only",
     "## Prevention",
     "### Monitoring",
     "### Automation",
@@ -175,7 +181,9 @@ def test_render_follows_the_seed_layout() -> None:
     assert "- `kubectl get pods -n production` — 3/3 redis pods restarting" in lines
     assert "# Output: 2.1Gi / 2Gi (105% - OOM threshold)" in lines
     assert "1. Optimize session serialization (compress large fields)" in lines
-    assert "- **Restart the pods only**: `kubectl delete pod redis-0`" in lines
+    assert "kubectl delete pod redis-0" in lines
+    assert "**Why it failed**:" in lines
+    assert "- the pods were OOMKilled again within minutes" in lines
     assert "Gap" not in markdown
     assert markdown.endswith("\n") and not markdown.endswith("\n\n")
 
@@ -218,7 +226,7 @@ def test_the_module_docstring_example_is_what_render_writes() -> None:
     doc = markdown_module.__doc__ or ""
     example = textwrap.dedent(doc.split("::\n\n", 1)[1].split("\nSections and fields", 1)[0])
     parsed = parse_markdown(example)
-    assert parsed.content.solution.rollback == []
+    assert parsed.content.causes[0].solution.rollback == []
     assert (
         render_markdown(parsed.content, created=parsed.created, last_updated=parsed.last_updated)
         == example.strip("\n") + "\n"
@@ -251,9 +259,9 @@ def test_gap_markers_are_not_parsed_as_content() -> None:
     assert "> _Gap: no rollback recorded — add how to undo the fix._" in markdown
     assert "> _Gap: no verification recorded" not in markdown
     parsed = parse_markdown(markdown).content
-    assert parsed.solution.fixes == []
-    assert parsed.solution.rollback == []
-    assert parsed.solution.validation == ["curl -f https://api/health"]
+    assert parsed.causes[0].solution.fixes == []
+    assert parsed.causes[0].solution.rollback == []
+    assert parsed.causes[0].solution.validation == ["curl -f https://api/health"]
     assert parsed == content
 
 
@@ -326,17 +334,22 @@ def _everywhere(text: str) -> RunbookContent:
                         "commands": [text, "echo ok"],
                     },
                     {"title": one_line, "kind": "long_term", "commands": [text]},
-                    {"title": one_line, "commands": ["ls", "pwd"]},
+                    {"title": one_line, "commands": ["ls", "pwd"], "outcome": "unverified"},
+                    {"title": short, "kind": "long_term", "outcome": "proposed", "steps": [text]},
+                    {"title": short, "outcome": "proposed"},
                 ],
                 "validation": [text],
                 "rollback": [text],
                 "tried_and_failed": [
                     {"title": one_line, "commands": [text, "ls"]},
                     {"title": short},
+                    {"title": short, "steps": [text], "commands": ["ls"], "why_failed": text},
+                    {"title": short, "why_failed": text},
                 ],
             },
             "prevention": {"monitoring": [text], "automation": [text], "process": [text]},
             "average_resolution_minutes": 42,
+            "resolution_time_basis": "mixed",
         }
     )
 
@@ -365,8 +378,11 @@ def test_awkward_validation_commands_get_their_own_block() -> None:
     )
     markdown = render_markdown(content)
     assert "# script\n# Command:\n#!/bin/sh\n\necho hi\n# Output: hi\n# Conclusion:\n" in markdown
-    assert "# no command at all\n# Conclusion: looked at graphs\n" in markdown
-    assert markdown.count("```bash") == 3
+    assert (
+        "- no command at all\n  **Conclusion**: looked at graphs\n"
+        "> _Gap: no command recorded for this check — add the command you ran._\n"
+    ) in markdown
+    assert markdown.count("```bash") == 2
     _round_trip(content)
 
 
@@ -400,7 +416,10 @@ def test_line_breaks_in_titles_and_durations_become_spaces() -> None:
     assert "### Immediate Fix: Raise limit (10 mins)\n" in markdown
     parsed = parse_markdown(markdown).content
     assert parsed.title == "Redis OOM"
-    assert (parsed.solution.fixes[0].title, parsed.solution.fixes[0].duration) == (
+    assert (
+        parsed.causes[0].solution.fixes[0].title,
+        parsed.causes[0].solution.fixes[0].duration,
+    ) == (
         "Raise limit",
         "10 mins",
     )
@@ -574,7 +593,7 @@ free -m
 ```
 * asked the on-call
 """
-    validations = parse_markdown(text).content.diagnosis.validations
+    validations = parse_markdown(text).content.causes[0].checks
     assert [v.description for v in validations] == [
         "looked at the dashboard",
         "Check memory",
@@ -592,12 +611,12 @@ def test_the_seed_example_itself_parses() -> None:
     assert len(content.symptoms) == 3 and len(content.affected_systems) == 3
     assert content.diagnosis.blast_radius[0].check.startswith("Checked pod status: `kubectl")
     assert [h.status for h in content.diagnosis.hypotheses] == ["proposed"] * 2 + ["validated"]
-    first, second = content.diagnosis.validations
+    first, second = content.causes[0].checks
     assert first.description == "Check memory usage"
     assert first.output == "2.1Gi / 2Gi (105% - OOM threshold)"
     assert second.command.count("\n") == 1
-    assert content.root_cause.cause.count("\n") == 1
-    immediate, long_term = content.solution.fixes
+    assert content.causes[0].root_cause.cause.count("\n") == 1
+    immediate, long_term = content.causes[0].solution.fixes
     assert (immediate.title, immediate.kind, immediate.duration) == (
         "Immediate Fix",
         "immediate",
@@ -606,7 +625,7 @@ def test_the_seed_example_itself_parses() -> None:
     assert len(immediate.commands) == 2
     assert immediate.commands[1].endswith("kubectl rollout restart statefulset/redis -n production")
     assert (long_term.kind, long_term.duration, len(long_term.steps)) == ("long_term", "1 day", 3)
-    assert len(content.solution.validation) == 2
+    assert len(content.causes[0].solution.validation) == 2
     assert content.prevention.monitoring[0].startswith("# Alert on high memory usage\nalert:")
     assert len(content.prevention.process) == 2
     # and what it parsed to renders and parses back unchanged
@@ -650,3 +669,105 @@ def test_a_syntax_error_carries_its_line_number() -> None:
         parse_markdown("# Runbook: T\n\n**Severity**: apocalyptic\n")
     assert (caught.value.line, caught.value.message) == (3, f"line 3: {caught.value.problem}")
     assert "unknown severity 'apocalyptic'" in caught.value.problem
+
+
+# ---- a procedure, not the incident log ------------------------------------------------------
+
+
+def test_diagnosis_numbering_starts_at_1_over_the_subsections_present() -> None:
+    content = RunbookContent.model_validate(
+        {"title": "T", "diagnosis": {"validations": [{"description": "d", "command": "ls"}]}}
+    )
+    markdown = render_markdown(content)
+    assert "### 1. Validation" in markdown
+    assert "### 2." not in markdown
+
+
+def test_no_rollback_gap_when_the_fix_is_itself_a_rollback() -> None:
+    fix = {"title": "Roll back to revision 41", "commands": ["helm rollback api 41"]}
+    content = RunbookContent.model_validate({"title": "T", "solution": {"fixes": [fix]}})
+    assert "no rollback recorded" not in render_markdown(content)
+    other = RunbookContent.model_validate({"title": "T", "solution": {"fixes": [{"title": "x"}]}})
+    assert "no rollback recorded" in render_markdown(other)
+
+
+def test_no_comment_only_code_blocks() -> None:
+    content = RunbookContent.model_validate(
+        {"title": "T", "diagnosis": {"validations": [{"description": "looked at the graphs"}]}}
+    )
+    markdown = render_markdown(content)
+    assert "```" not in markdown
+    assert "no command recorded for this check" in markdown
+    _round_trip(content)
+
+
+# ---- known causes -----------------------------------------------------------------------------
+
+
+def _two_causes() -> RunbookContent:
+    oom = _redis_oom()
+    second = {
+        "checks": [
+            {
+                "description": "Check the eviction policy",
+                "command": "redis-cli CONFIG GET maxmemory-policy",
+                "output": "noeviction",
+                "conclusion": "keys are never evicted",
+            }
+        ],
+        "root_cause": {"cause": "maxmemory-policy was noeviction", "evidence": ["noeviction"]},
+        "solution": {
+            "fixes": [{"title": "Set allkeys-lru", "commands": ["redis-cli CONFIG SET x y"]}],
+            "tried_and_failed": [{"title": "Flush", "why_failed": "came back"}],
+        },
+    }
+    data = oom.model_dump()
+    return RunbookContent.model_validate({**data, "causes": [*data["causes"], second, {}]})
+
+
+def test_one_cause_reads_like_the_seed_without_cause_headings() -> None:
+    markdown = render_markdown(_redis_oom())
+    assert "Cause 1" not in markdown
+    assert "Which Cause" not in markdown
+
+
+def test_several_causes_end_diagnosis_in_a_decision_and_split_root_cause_and_solution() -> None:
+    markdown = render_markdown(_two_causes())
+    lines = markdown.splitlines()
+    for heading in (
+        "### 3. Cause 1 — Validation",
+        "### 4. Cause 2 — Validation",
+        "### 5. Cause 3 — Validation",
+        "### 6. Which Cause Is It?",
+        "### Cause 1",
+        "### Cause 2",
+        "### Cause 2 — Immediate Fix: Set allkeys-lru",
+        "### Cause 2 — Tried, Did Not Work: Flush",
+        "### Cause 3",
+    ):
+        assert heading in lines, heading
+    assert (
+        "- If `redis-cli CONFIG GET maxmemory-policy` shows keys are never evicted → "
+        "**Cause 2**: maxmemory-policy was noeviction"
+    ) in lines
+    assert "no check recorded that tells this cause apart" in markdown
+    _round_trip(_two_causes())
+
+
+def test_older_shape_is_read_as_one_cause() -> None:
+    content = RunbookContent.model_validate(
+        {
+            "title": "T",
+            "diagnosis": {"validations": [{"description": "d", "command": "ls"}]},
+            "root_cause": {"cause": "c"},
+            "solution": {"fixes": [{"title": "f"}]},
+        }
+    )
+    (cause,) = content.causes
+    assert (cause.checks[0].command, cause.root_cause.cause, cause.solution.fixes[0].title) == (
+        "ls",
+        "c",
+        "f",
+    )
+    with pytest.raises(ValueError, match="not both"):
+        RunbookContent.model_validate({"title": "T", "root_cause": {"cause": "c"}, "causes": [{}]})

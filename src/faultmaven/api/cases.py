@@ -37,7 +37,7 @@ from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.jobs.service import Job
 from faultmaven.kit.fields import EntityId
 from faultmaven.kit.pagination import Page
-from faultmaven.runbooks.schemas import Runbook
+from faultmaven.runbooks.schemas import MAX_CAUSES, Runbook
 from faultmaven.suggestions.service import Suggestion, suggestions_for
 
 router = APIRouter(prefix="/cases", tags=["cases"], route_class=FaultMavenRoute)
@@ -59,10 +59,15 @@ class OfferDecisionIn(BaseModel):
     decision: OfferDecision
     duplicate: DuplicateChoice = Field(
         default=DuplicateChoice.ask,
-        description="If a similar runbook exists: ask (answer names it), update it, or new.",
+        description="If a similar runbook exists: ask (answer names it), add_cause (the case "
+        "becomes another known cause of it), update (one of its causes: `cause`, else the one "
+        "with the case's root cause, else a new cause), or new.",
     )
     runbook_id: EntityId | None = Field(
-        default=None, description="With duplicate=update: the runbook to update."
+        default=None, description="With add_cause/update: the runbook (default: the similar one)."
+    )
+    cause: int | None = Field(
+        default=None, ge=1, le=MAX_CAUSES, description="With update: the cause number to update."
     )
 
 
@@ -70,6 +75,7 @@ class RunbookFromCaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     duplicate: DuplicateChoice = DuplicateChoice.ask
     runbook_id: EntityId | None = None
+    cause: int | None = Field(default=None, ge=1, le=MAX_CAUSES)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseTurn)
@@ -125,7 +131,8 @@ def get_suggestions(case_id: CaseId, session: SessionDep):
 def post_message(case_id: CaseId, body: MessageIn, session: SessionDep, actor: ActorDep):
     """Say something in the case's conversation; the assistant answers. Understands the
     payloads FaultMaven suggests: "Show me runbook: <title>", the runbook offer's "Yes, create a
-    runbook" / "No thanks", and "Update the existing runbook" / "Create a new runbook anyway"."""
+    runbook" / "No thanks", and "Add as another cause of <title>" / "Update cause N" / "Create a
+    new runbook"."""
     return conversation.handle_message(session, case_id=case_id, content=body.content, actor=actor)
 
 
@@ -162,6 +169,7 @@ def answer_runbook_offer(
         actor=actor,
         duplicate=body.duplicate,
         runbook_id=body.runbook_id,
+        cause=body.cause,
     )
 
 
@@ -180,8 +188,9 @@ def create_runbook_from_case(
 ):
     """Make the runbook from the case history, any time after the case was resolved (also after
     the offer was declined). If a similar runbook exists: 409 DUPLICATE_RUNBOOK naming it,
-    unless `duplicate` is `update` (adds the case to it: 200) or `new`. With an LLM configured
-    the runbook is written by a job: 202 with the job (Location: /api/v1/jobs/{id})."""
+    unless `duplicate` is `add_cause` or `update` (adds the case to it: 200) or `new`. With an
+    LLM configured the runbook is written by a job: 202 with the job (Location:
+    /api/v1/jobs/{id})."""
     choice = body or RunbookFromCaseIn()
     outcome = make_runbook(
         session,
@@ -189,6 +198,7 @@ def create_runbook_from_case(
         actor=actor,
         duplicate=choice.duplicate,
         runbook_id=choice.runbook_id,
+        cause=choice.cause,
     )
     if outcome.job is not None:
         response.status_code = status.HTTP_202_ACCEPTED

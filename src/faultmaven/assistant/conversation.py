@@ -8,17 +8,24 @@ troubleshooting needs an LLM configured.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
 from faultmaven.assistant.llm_access import provider_for
 from faultmaven.assistant.llm_conversation import llm_reply
+from faultmaven.assistant.offer_text import (
+    ADD_CAUSE_PREFIX,
+    OLD_NEW_PAYLOAD,
+    UPDATE_CAUSE_PREFIX,
+    UPDATE_PAYLOAD,
+)
 from faultmaven.assistant.runbook_offer import (
     ACCEPT_PAYLOAD,
     DECLINE_PAYLOAD,
     NEW_PAYLOAD,
-    UPDATE_PAYLOAD,
     DuplicateChoice,
     OfferDecision,
     answer_offer,
@@ -113,13 +120,11 @@ def handle_message(session: Session, *, case_id: str, content: str, actor: str) 
 def _answer(session: Session, *, case_id: str, content: str, actor: str) -> LLMResponse:
     if content.lower().startswith(SHOW_RUNBOOK_PREFIX.lower()):
         return _show_runbook(session, case_id=case_id, title=content[len(SHOW_RUNBOOK_PREFIX) :])
-    choices = {
-        ACCEPT_PAYLOAD: DuplicateChoice.ask,
-        UPDATE_PAYLOAD: DuplicateChoice.update,
-        NEW_PAYLOAD: DuplicateChoice.new,
-    }
-    if content in choices:
-        return _runbook_choice(session, case_id=case_id, choice=choices[content], actor=actor)
+    choice = _runbook_choice_of(content)
+    if choice is not None:
+        return _runbook_choice(
+            session, case_id=case_id, choice=choice[0], cause=choice[1], actor=actor
+        )
     if content == DECLINE_PAYLOAD:
         return answer_offer(
             session, case_id=case_id, decision=OfferDecision.decline, actor=actor
@@ -130,15 +135,42 @@ def _answer(session: Session, *, case_id: str, content: str, actor: str) -> LLMR
     return llm_reply(session, case_id=case_id, provider=provider, actor=actor)
 
 
+_CHOICES = {
+    ACCEPT_PAYLOAD: DuplicateChoice.ask,
+    UPDATE_PAYLOAD: DuplicateChoice.update,
+    NEW_PAYLOAD: DuplicateChoice.new,
+    OLD_NEW_PAYLOAD: DuplicateChoice.new,
+}
+_UPDATE_CAUSE_RE = re.compile(rf"^{re.escape(UPDATE_CAUSE_PREFIX)}(\d{{1,3}})\b", re.IGNORECASE)
+
+
+def _runbook_choice_of(content: str) -> tuple[DuplicateChoice, int | None] | None:
+    """The offer's and the duplicate question's answers (their payloads), else None."""
+    if content in _CHOICES:
+        return _CHOICES[content], None
+    if content.startswith(ADD_CAUSE_PREFIX):
+        return DuplicateChoice.add_cause, None
+    update = _UPDATE_CAUSE_RE.match(content)
+    if update is not None:
+        return DuplicateChoice.update, int(update.group(1))
+    return None
+
+
 def _runbook_choice(
-    session: Session, *, case_id: str, choice: DuplicateChoice, actor: str
+    session: Session, *, case_id: str, choice: DuplicateChoice, cause: int | None, actor: str
 ) -> LLMResponse:
     case = cases_service.get_case(session, case_id=case_id)
     if case.runbook_offer is RunbookOfferState.offered:
         return answer_offer(
-            session, case_id=case_id, decision=OfferDecision.accept, actor=actor, duplicate=choice
+            session,
+            case_id=case_id,
+            decision=OfferDecision.accept,
+            actor=actor,
+            duplicate=choice,
+            cause=cause,
         ).assistant
-    return outcome_turn(make_runbook(session, case_id=case_id, actor=actor, duplicate=choice))
+    outcome = make_runbook(session, case_id=case_id, actor=actor, duplicate=choice, cause=cause)
+    return outcome_turn(outcome)
 
 
 def _show_runbook(session: Session, *, case_id: str, title: str) -> LLMResponse:

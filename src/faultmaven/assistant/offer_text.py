@@ -7,6 +7,9 @@ from enum import StrEnum
 
 __all__ = [
     "ACCEPT_PAYLOAD",
+    "ADD_CAUSE_PREFIX",
+    "OLD_NEW_PAYLOAD",
+    "UPDATE_CAUSE_PREFIX",
     "DECLINED_ANSWER",
     "DECLINE_PAYLOAD",
     "NEW_PAYLOAD",
@@ -21,8 +24,12 @@ OFFER_SENTENCE = (
 )
 ACCEPT_PAYLOAD = "Yes, create a runbook"
 DECLINE_PAYLOAD = "No thanks"
+ADD_CAUSE_PREFIX = "Add as another cause of "
+UPDATE_CAUSE_PREFIX = "Update cause "
+NEW_PAYLOAD = "Create a new runbook"
+# the answers of the duplicate question before runbooks had known causes, still understood
 UPDATE_PAYLOAD = "Update the existing runbook"
-NEW_PAYLOAD = "Create a new runbook anyway"
+OLD_NEW_PAYLOAD = "Create a new runbook anyway"
 DECLINED_ANSWER = "No problem. The case is closed; you can still create a runbook from it later."
 
 

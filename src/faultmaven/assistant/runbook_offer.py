@@ -5,8 +5,10 @@ actions; accept drafts and saves the runbook; decline closes the case without on
 runbook can still be made later from the case history (``make_runbook``).
 
 No duplicate runbooks: before a runbook is made from a case, FaultMaven looks for one that
-already covers the problem. If there is one, the answer names it and offers "Update the existing
-runbook" (a new version that adds this case as a source) or "Create a new runbook anyway".
+already covers the problem. If there is one, the answer names it and offers "Add as another
+cause of <title>" (the case's root cause becomes a new known cause), "Update cause N" (the
+cause with the same root cause, or cause 1 when none has it: the case's evidence, checks, fixes
+and failed attempts are added to it) or "Create a new runbook".
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, Suggest
 from faultmaven.assistant.llm_access import provider_for
 from faultmaven.assistant.offer_text import (
     ACCEPT_PAYLOAD,
+    ADD_CAUSE_PREFIX,
     DECLINE_PAYLOAD,
     DECLINED_ANSWER,
     NEW_PAYLOAD,
     OFFER_SENTENCE,
-    UPDATE_PAYLOAD,
+    UPDATE_CAUSE_PREFIX,
     OfferDecision,
 )
 from faultmaven.assistant.runbook_writing import WRITE_RUNBOOK, save_runbook
@@ -41,9 +44,12 @@ from faultmaven.suggestions.service import duplicate_of
 
 
 class DuplicateChoice(StrEnum):
-    """What to do when a similar runbook exists: ask (default), update it, or make a new one."""
+    """What to do when a similar runbook exists: ask (default); add the case as another cause
+    of it; update one of its causes (``cause``, or the one with the case's root cause, else a
+    new cause); or make a new runbook."""
 
     ask = "ask"
+    add_cause = "add_cause"
     update = "update"
     new = "new"
 
@@ -57,6 +63,11 @@ class OfferOutcome(BaseModel):
     case: CaseRecord
     runbook: Runbook | None
     duplicate_of: SearchHit | None = None
+    matching_cause: int | None = Field(
+        default=None,
+        description="With duplicate_of: the number of its known cause with this case's root "
+        "cause (None: none has it).",
+    )
     job: Job | None = Field(default=None, description="The LLM is writing it: poll this job.")
     assistant: LLMResponse
 
@@ -64,6 +75,7 @@ class OfferOutcome(BaseModel):
 class RunbookOutcome(BaseModel):
     runbook: Runbook | None
     duplicate_of: SearchHit | None = None
+    matching_cause: int | None = None
     updated_existing: bool = False
     job: Job | None = Field(default=None, description="The LLM is writing it: poll this job.")
 
@@ -89,19 +101,35 @@ def offer_turn(case_id: str) -> LLMResponse:
     )
 
 
-def duplicate_turn(hit: SearchHit) -> LLMResponse:
+def duplicate_turn(hit: SearchHit, matching_cause: int | None) -> LLMResponse:
     runbook = hit.runbook
+    if matching_cause is None:
+        cause_note = "None of its known causes has this case's root cause."
+    else:
+        cause_note = f"Its cause {matching_cause} has the same root cause as this case."
+    update = matching_cause or 1
     return LLMResponse(
         answer=(
             f'This looks like the problem in runbook {runbook.id} "{runbook.title}". '
-            "Should I update that runbook with this case, or create a new runbook anyway?"
+            f"{cause_note} Should I add this case as another cause of that runbook, update "
+            f"its cause {update}, or create a new runbook?"
         ),
         suggested_actions=[
             SuggestedAction(
-                label=UPDATE_PAYLOAD,
+                label=f"{ADD_CAUSE_PREFIX}{runbook.title}",
                 type=ActionType.CREATE_RUNBOOK,
-                payload=UPDATE_PAYLOAD,
-                metadata={"runbook_id": runbook.id, "duplicate": DuplicateChoice.update.value},
+                payload=f"{ADD_CAUSE_PREFIX}{runbook.title}",
+                metadata={"runbook_id": runbook.id, "duplicate": DuplicateChoice.add_cause.value},
+            ),
+            SuggestedAction(
+                label=f"{UPDATE_CAUSE_PREFIX}{update}",
+                type=ActionType.CREATE_RUNBOOK,
+                payload=f"{UPDATE_CAUSE_PREFIX}{update}",
+                metadata={
+                    "runbook_id": runbook.id,
+                    "duplicate": DuplicateChoice.update.value,
+                    "cause": update,
+                },
             ),
             SuggestedAction(
                 label=NEW_PAYLOAD,
@@ -139,23 +167,34 @@ def make_runbook(
     actor: str,
     duplicate: DuplicateChoice = DuplicateChoice.ask,
     runbook_id: str | None = None,
+    cause: int | None = None,
     via_offer: bool = False,
 ) -> RunbookOutcome:
     """Make the runbook for a resolved case, unless (with ``ask``) a similar one exists. With
     an LLM configured a new runbook is written by a job (``outcome.job``); otherwise, and when
     adding the case to an existing runbook, the work is done now."""
     case = cases_service.get_case(session, case_id=case_id)
-    if duplicate is DuplicateChoice.update:
+    if duplicate in (DuplicateChoice.update, DuplicateChoice.add_cause):
         target = runbook_id or _duplicate_id(session, case)
         runbook = runbooks_service.add_case_to_runbook(
-            session, runbook_id=target, case_id=case_id, actor=actor
+            session,
+            runbook_id=target,
+            case_id=case_id,
+            actor=actor,
+            cause=cause if duplicate is DuplicateChoice.update else None,
+            new_cause=duplicate is DuplicateChoice.add_cause,
         )
         return RunbookOutcome(runbook=runbook, updated_existing=True)
+    if cause is not None:
+        raise InvalidInput("'cause' goes with duplicate=update (the cause to update).")
     runbooks_service.check_can_make_runbook(session, case_id=case_id)
     if duplicate is DuplicateChoice.ask:
         hit = duplicate_of(session, case=case)
         if hit is not None:
-            return RunbookOutcome(runbook=None, duplicate_of=hit)
+            number, _count = runbooks_service.cause_for_case(
+                session, runbook_id=hit.runbook.id, case_id=case_id
+            )
+            return RunbookOutcome(runbook=None, duplicate_of=hit, matching_cause=number)
     if provider_for(session) is not None:
         job = jobs_service.enqueue(
             session,
@@ -187,6 +226,7 @@ def decide_offer(
     actor: str,
     duplicate: DuplicateChoice = DuplicateChoice.ask,
     runbook_id: str | None = None,
+    cause: int | None = None,
 ) -> OfferOutcome:
     """Answer the offer; the assistant's reply is recorded in the transcript."""
     outcome = answer_offer(
@@ -196,6 +236,7 @@ def decide_offer(
         actor=actor,
         duplicate=duplicate,
         runbook_id=runbook_id,
+        cause=cause,
     )
     case = cases_service.record_assistant_turn(
         session, case_id=case_id, text=outcome.assistant.answer
@@ -211,6 +252,7 @@ def answer_offer(
     actor: str,
     duplicate: DuplicateChoice = DuplicateChoice.ask,
     runbook_id: str | None = None,
+    cause: int | None = None,
 ) -> OfferOutcome:
     """Answer the offer without recording the reply (the caller records the turn)."""
     case = cases_service.get_case(session, case_id=case_id)
@@ -232,6 +274,7 @@ def answer_offer(
         actor=actor,
         duplicate=duplicate,
         runbook_id=runbook_id,
+        cause=cause,
         via_offer=True,
     )
     if outcome.duplicate_of is not None:
@@ -239,7 +282,8 @@ def answer_offer(
             case=case,
             runbook=None,
             duplicate_of=outcome.duplicate_of,
-            assistant=duplicate_turn(outcome.duplicate_of),
+            matching_cause=outcome.matching_cause,
+            assistant=duplicate_turn(outcome.duplicate_of, outcome.matching_cause),
         )
     if outcome.job is not None:
         case = cases_service.set_runbook_offer(
@@ -271,7 +315,7 @@ def job_turn(job: Job) -> LLMResponse:
 def outcome_turn(outcome: RunbookOutcome) -> LLMResponse:
     """What the assistant says about a runbook made outside the offer."""
     if outcome.duplicate_of is not None:
-        return duplicate_turn(outcome.duplicate_of)
+        return duplicate_turn(outcome.duplicate_of, outcome.matching_cause)
     if outcome.job is not None:
         return job_turn(outcome.job)
     assert outcome.runbook is not None

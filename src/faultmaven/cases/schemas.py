@@ -61,7 +61,11 @@ class SolutionKind(StrEnum):
 
 
 class SolutionOutcome(StrEnum):
+    """applied: done and confirmed working; unverified: shipped but not (yet) confirmed;
+    failed: tried, did not work; proposed: not carried out."""
+
     applied = "applied"
+    unverified = "unverified"
     failed = "failed"
     proposed = "proposed"
 
@@ -133,6 +137,9 @@ class SolutionIn(_Strict):
     validation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     rollback: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     duration: ShortText = Field(default="", description="How long the fix took, e.g. '10 mins'.")
+    why_failed: OptionalText = Field(
+        default="", description="For a failed solution: why it did not work."
+    )
 
 
 class Prevention(_Strict):

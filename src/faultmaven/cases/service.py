@@ -130,6 +130,7 @@ class SolutionPatch(_Patch):
     validation: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
     rollback: list[Text] | None = Field(default=None, max_length=MAX_ITEMS)
     duration: ShortText | None = None
+    why_failed: OptionalText | None = None
 
 
 ENTRY_PATCH_MODELS: dict[Phase, type[_Patch]] = {

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from faultmaven.assistant import conversation
-from faultmaven.assistant.runbook_offer import OfferDecision, decide_offer, resolve_with_offer
+from faultmaven.assistant.runbook_offer import (
+    DuplicateChoice,
+    OfferDecision,
+    decide_offer,
+    resolve_with_offer,
+)
 from faultmaven.cases import service
 from faultmaven.cases.schemas import CaseCreate, CaseStatus, CloseRequest, ResolveRequest, Severity
 from faultmaven.cases.service import Phase
@@ -150,15 +156,47 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+class DuplicateOption(StrEnum):
+    """``--duplicate``: what accepting does when a similar runbook exists."""
+
+    ask = "ask"
+    add_cause = "add-cause"
+    update = "update"
+    new = "new"
+
+
 @app.command("offer")
 def offer(
     ctx: typer.Context,
     case_id: CaseIdArg,
     decision: Annotated[OfferDecision, typer.Argument(help="accept or decline.")],
+    duplicate: Annotated[
+        DuplicateOption,
+        typer.Option(
+            help="If a similar runbook exists: ask (name it), add-cause (the case becomes "
+            "another known cause of it), update (one of its causes: --cause, else the one with "
+            "the case's root cause), or new (make a new runbook).",
+        ),
+    ] = DuplicateOption.ask,
+    runbook: Annotated[
+        str | None,
+        typer.Option(help="With add-cause/update: the runbook (default: the similar one)."),
+    ] = None,
+    cause: Annotated[
+        int | None, typer.Option(min=1, help="With update: the number of the cause to update.")
+    ] = None,
 ) -> None:
     """Answer the runbook offer: accept saves a runbook, decline closes the case."""
     with session_scope(ctx) as session:
-        outcome = decide_offer(session, case_id=case_id, decision=decision, actor="cli")
+        outcome = decide_offer(
+            session,
+            case_id=case_id,
+            decision=decision,
+            actor="cli",
+            duplicate=DuplicateChoice(duplicate.name),
+            runbook_id=runbook,
+            cause=cause,
+        )
     render.assistant_turn(outcome.assistant)
     if outcome.runbook is not None:
         console.print(f"Show it with: faultmaven runbooks show {outcome.runbook.id}")

@@ -22,18 +22,24 @@ from faultmaven.cli.context import (
     validated,
 )
 from faultmaven.errors import InvalidInput
-from faultmaven.runbooks.markdown import MarkdownError, parse_markdown
-from faultmaven.runbooks.schemas import RunbookContent, RunbookCreate, RunbookStatus
+from faultmaven.runbooks.frontmatter import parse_document
+from faultmaven.runbooks.markdown import MarkdownError
+from faultmaven.runbooks.schemas import RunbookImportItem, RunbookStatus
 
 IMPORTABLE = (".md", ".markdown", ".json", ".jsonl")
 
 
-def read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[RunbookCreate]:
-    """The runbooks of one file: markdown in the runbook format, a JSON runbook (``many``: or
-    a JSON list of them), or JSON lines (``many``). A problem names the file (and line or item)."""
+def read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[RunbookImportItem]:
+    """The runbooks of one file: markdown in the runbook format (with or without front matter),
+    a JSON runbook (``many``: or a JSON list of them), or JSON lines (``many``). A problem names
+    the file (and line or item).
+
+    The status rule, the same for ``runbooks create`` and ``runbooks import``: the status the
+    file states (front matter ``status:``, JSON ``"status"``) wins; ``status`` (the ``--status``
+    option, default draft) is for files that state none."""
     suffix = file.suffix.lower()
     if suffix in (".md", ".markdown"):
-        return [RunbookCreate(**_read_markdown(file).model_dump(), status=status)]
+        return [_read_markdown(file, status)]
     if suffix == ".jsonl" and many:
         lines = enumerate(read_text_file(file).splitlines(), 1)
         raws = [
@@ -51,14 +57,14 @@ def read_runbooks(file: Path, status: RunbookStatus, *, many: bool) -> list[Runb
     for where, raw in raws:
         if isinstance(raw, dict):
             raw.setdefault("status", status.value)
-        runbooks.append(validated(RunbookCreate, raw, where))
+        runbooks.append(validated(RunbookImportItem, raw, where))
     return runbooks
 
 
-def _read_markdown(file: Path) -> RunbookContent:
+def _read_markdown(file: Path, status: RunbookStatus) -> RunbookImportItem:
     text = read_text_file(file)
     try:
-        return parse_markdown(text).content
+        return parse_document(text, default_status=status)
     except MarkdownError as error:
         raise InvalidInput(f"{file}:{error.line}: {error.problem}") from None
     except InvalidInput as error:
@@ -71,7 +77,7 @@ class FileImport:
     (``skipped``) or could not be imported (``problem``)."""
 
     file: Path
-    runbooks: list[RunbookCreate] = field(default_factory=list)
+    runbooks: list[RunbookImportItem] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     problem: str | None = None
     skipped: bool = False

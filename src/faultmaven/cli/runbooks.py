@@ -22,6 +22,7 @@ from faultmaven.cli.context import (
 from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.runbooks import service
+from faultmaven.runbooks.frontmatter import render_document
 from faultmaven.runbooks.markdown import render_markdown
 from faultmaven.runbooks.schemas import Runbook, RunbookRestore, RunbookStatus
 from faultmaven.runbooks.service import RunbookFilters
@@ -62,11 +63,12 @@ def create(
             help="Runbook as JSON, or markdown in the runbook format (.md).", readable=False
         ),
     ],
-    status: Annotated[RunbookStatus, typer.Option(help="Status of the new runbook.")] = (
-        RunbookStatus.draft
-    ),
+    status: Annotated[
+        RunbookStatus, typer.Option(help="Status when the file states none (default draft).")
+    ] = RunbookStatus.draft,
 ) -> None:
-    """Create a runbook from a JSON or markdown file."""
+    """Create a runbook from a JSON or markdown file. Status rule (as for import): the status
+    the file states wins, else --status."""
     (data,) = runbook_files.read_runbooks(file, status, many=False)
     with session_scope(ctx) as session:
         runbook = service.create_runbook(session, data=data, actor="cli")
@@ -108,14 +110,17 @@ def import_(
         ),
     ],
     status: Annotated[
-        RunbookStatus, typer.Option(help="Status of runbooks that don't say.")
-    ] = RunbookStatus.published,
+        RunbookStatus, typer.Option(help="Status of runbooks whose file states none.")
+    ] = RunbookStatus.draft,
     atomic: Annotated[
         bool, typer.Option("--atomic", help="All or nothing: save nothing if any file fails.")
     ] = False,
 ) -> None:
     """Import many runbooks at once, with a report per file: the runbook ids, or why not (with
-    file:line). Good files are saved even when others fail (exit code 1 then), unless --atomic."""
+    file:line). Good files are saved even when others fail (exit code 1 then), unless --atomic.
+    Status rule (as for create): the status the file states wins, else --status (default
+    draft). A file exported by FaultMaven (front matter) keeps its id, status, services, tags,
+    owner, source cases and causes' history."""
     files = [item.read(status) for item in runbook_files.files_to_import(paths)]
     failed = sum(item.failed for item in files)
     if not (atomic and failed):
@@ -165,20 +170,43 @@ def show(ctx: typer.Context, runbook_id: RunbookIdArg, as_json: JsonFlag = False
 @app.command("export")
 def export(
     ctx: typer.Context,
-    runbook_id: RunbookIdArg,
+    runbook_id: Annotated[
+        str | None, typer.Argument(help="Runbook id, e.g. rb_3f9a1c0b7d2e (or use --all).")
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output", "-o", help="Write to this file (default: stdout).", readable=False
         ),
     ] = None,
+    all_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--all",
+            help="Export every runbook (archived too) into this directory, one <id>.md each.",
+            file_okay=False,
+            readable=False,
+        ),
+    ] = None,
 ) -> None:
-    """Export a runbook as markdown."""
+    """Export runbooks as markdown with YAML front matter; `runbooks import` reads them back
+    as they were (id, status, services, tags, owner, source cases, every cause)."""
+    if (runbook_id is None) == (all_to is None):
+        raise InvalidInput("Name one runbook to export, or use --all DIR.")
+    if all_to is not None:
+        all_to.mkdir(parents=True, exist_ok=True)
+        with session_scope(ctx) as session:
+            runbooks = service.all_runbooks(session)
+        for runbook in runbooks:
+            (all_to / f"{runbook.id}.md").write_text(render_document(runbook), encoding="utf-8")
+        console.print(f"Wrote {runbook_files.n_runbooks(len(runbooks))} to {all_to}")
+        return
+    assert runbook_id is not None
     with session_scope(ctx) as session:
         runbook = service.get_runbook(session, runbook_id=runbook_id)
-    text = _markdown(runbook)
+    text = render_document(runbook)
     if output is None:
-        typer.echo(text)
+        typer.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
     console.print(f"Wrote {output}")

@@ -16,12 +16,18 @@ What goes where, and the judgement calls behind it:
   so the services the engineer named are recorded data of the right kind, not an invention.
   When affected systems are recorded they win and services are not mixed in (services travel
   with the runbook's metadata anyway).
-- **Timeline**: when every event has a timestamp the events are sorted by it (stable, so equal
-  times keep their recorded order). If any event lacks a time the recorded order is kept as is:
-  placing undated events among sorted dated ones would claim an order nobody recorded.
+- **History** (``diagnosis.timeline``): the incident log is not a procedure, so only a short
+  history is kept — when it started (the first observation or alert) and what changed
+  (``change`` and ``deploy`` events). When every event has a timestamp the events are sorted
+  by it (stable, so equal times keep their recorded order); if any event lacks a time the
+  recorded order is kept (placing undated events among dated ones would claim an order nobody
+  recorded).
 - **Hypotheses** keep their status (the validated one is marked by ``validated``, refuted ones
   stay in the record as ruled out). **Validations** keep description, command, output and
   conclusion exactly; the hypothesis index has no place in the runbook and is dropped.
+- **One known cause** (``causes[0]``): the case's validations become the cause's checks (what
+  tells it apart), with its root cause, solution and failed attempts; its source is the case,
+  seen once, last seen on the day of the incident start (else the day the case was opened).
 - **Root cause**: cause and contributing factors from ``case.root_cause``. Evidence is, in order
   and without duplicates: ``root_cause.evidence``, then the evidence linked to validated
   hypotheses, then the case's free ``evidence`` items. The runbook's evidence is "data that
@@ -30,24 +36,28 @@ What goes where, and the judgement calls behind it:
   a theory that was ruled out, and listing it under the root cause would mislabel it. With no
   root cause recorded the whole section stays empty (evidence under a blank cause would be
   presented as confirming something nobody identified).
-- **Solution**: only solutions whose outcome is ``applied`` become fixes (title, kind, duration,
-  steps, commands — commands in their recorded order, repeats kept). Validation and rollback are
-  the union of the applied solutions' lists, in order, without duplicates. ``failed`` solutions
-  are listed under ``tried_and_failed`` (title and commands), never as a fix. ``proposed``
-  solutions are left out entirely, long-term ones included: they were not done, so they are
-  neither a fix nor a failed attempt, and moving their titles into another section (prevention)
-  would change what the engineer recorded.
+- **Solution**: ``applied`` solutions become fixes; ``unverified`` ones (shipped, not confirmed)
+  and ``proposed`` ones (long-term fixes included) are kept as fixes labelled with that outcome,
+  never presented as confirmed. Fixes are ordered immediate before long-term, then applied,
+  unverified, proposed, otherwise as recorded. Validation and rollback are the union of the
+  applied and unverified solutions' lists (a proposed fix's are left out: nothing was done to
+  verify or undo). ``failed`` solutions are listed under ``tried_and_failed`` with their steps,
+  commands and why they failed, never as a fix.
 - **Prevention** is copied from ``case.prevention``.
 - **Average resolution time** is the mean over the case and its related cases (each case id
-  counted once) that have ``resolved_at``; ``None`` when none do.
+  counted once) that have ``resolved_at``, each measured from the incident start (its first
+  timed observation or alert, when that is not after the resolution) or else from when the case was
+  opened in FaultMaven; ``resolution_time_basis`` says which. ``None`` when no case is resolved.
 
-Duplicates are removed with dicts keyed by the exact string (first occurrence wins), so drafting
-is linear in the size of the case.
+Duplicates are removed with dicts keyed by a folded form of the string (case, punctuation and
+spacing ignored: near-duplicate lines are folded, the first occurrence wins), so drafting is
+linear in the size of the case. Commands are never folded.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -55,13 +65,16 @@ from typing import Any
 from faultmaven.cases.schemas import (
     CaseRecord,
     HypothesisStatus,
+    Solution,
+    SolutionKind,
     SolutionOutcome,
     TimelineEvent,
+    TimelineKind,
 )
 from faultmaven.kit.clock import as_utc
-from faultmaven.runbooks.schemas import RunbookContent
+from faultmaven.runbooks.schemas import FixOutcome, ResolutionBasis, RunbookContent
 
-__all__ = ["average_resolution_minutes", "draft_runbook"]
+__all__ = ["average_resolution_minutes", "draft_runbook", "resolution_time"]
 
 
 def draft_runbook(case: CaseRecord, *, related_cases: Sequence[CaseRecord] = ()) -> RunbookContent:
@@ -80,52 +93,101 @@ def draft_runbook(case: CaseRecord, *, related_cases: Sequence[CaseRecord] = ())
             "hypotheses": [
                 {"statement": item.statement, "status": item.status} for item in case.hypotheses
             ],
-            "validations": [
-                {
-                    "description": item.description,
-                    "command": item.command,
-                    "output": item.output,
-                    "conclusion": item.conclusion,
-                }
-                for item in case.validations
-            ],
         },
-        "root_cause": _root_cause(case),
-        "solution": _solution(case),
+        "causes": [draft_cause(case)],
         "prevention": _prevention(case),
-        "average_resolution_minutes": average_resolution_minutes([case, *related_cases]),
     }
+    minutes, basis = resolution_time([case, *related_cases])
+    content["average_resolution_minutes"] = minutes
+    content["resolution_time_basis"] = basis
     return RunbookContent.model_validate(content)
 
 
-def average_resolution_minutes(cases: Sequence[CaseRecord]) -> float | None:
-    """Mean minutes from ``opened_at`` to ``resolved_at`` over the resolved cases, else ``None``.
+def draft_cause(case: CaseRecord) -> dict[str, Any]:
+    """The case's known cause: its checks, root cause, fix and failed attempts, and where it
+    was seen (this case, once, on the day of its incident start or else when it was opened)."""
+    seen = incident_start(case) or as_utc(case.opened_at)
+    return {
+        "checks": [
+            {
+                "description": item.description,
+                "command": item.command,
+                "output": item.output,
+                "conclusion": item.conclusion,
+            }
+            for item in case.validations
+        ],
+        "root_cause": _root_cause(case),
+        "solution": _solution(case),
+        "source_case_ids": [case.id],
+        "times_seen": 1,
+        "last_seen": seen.date(),
+    }
 
-    A case id that appears more than once is counted once. Naive datetimes are read as UTC.
+
+def average_resolution_minutes(cases: Sequence[CaseRecord]) -> float | None:
+    """Mean resolution minutes over the resolved cases (see :func:`resolution_time`)."""
+    return resolution_time(cases)[0]
+
+
+def incident_start(case: CaseRecord) -> datetime | None:
+    """When the problem was first seen: the earliest timed observation or alert of the
+    timeline (changes and deploys may precede the incident by days), when it is not after the
+    resolution; else ``None``."""
+    times = [as_utc(e.at) for e in case.timeline if e.at is not None and e.kind in _SIGNS]
+    if not times:
+        return None
+    start = min(times)
+    if case.resolved_at is not None and start > as_utc(case.resolved_at):
+        return None
+    return start
+
+
+def resolution_time(cases: Sequence[CaseRecord]) -> tuple[float | None, ResolutionBasis | None]:
+    """(mean minutes to resolve, what they are measured from) over the resolved cases.
+
+    Each case counts from its incident start (:func:`incident_start`), falling back to when it
+    was opened in FaultMaven. A case id that appears more than once is counted once. Naive
+    datetimes are read as UTC. ``(None, None)`` when no case is resolved.
     """
     seen: set[str] = set()
     minutes: list[float] = []
+    bases: set[ResolutionBasis] = set()
     for case in cases:
         if case.id in seen:
             continue
         seen.add(case.id)
         if case.resolved_at is None:
             continue
-        elapsed = (as_utc(case.resolved_at) - as_utc(case.opened_at)).total_seconds() / 60
+        start = incident_start(case)
+        if start is None:
+            start = as_utc(case.opened_at)
+            bases.add(ResolutionBasis.case_opened)
+        else:
+            bases.add(ResolutionBasis.incident_start)
+        elapsed = (as_utc(case.resolved_at) - start).total_seconds() / 60
         minutes.append(max(0.0, elapsed))
     if not minutes:
-        return None
-    return math.fsum(minutes) / len(minutes)
+        return None, None
+    basis = bases.pop() if len(bases) == 1 else ResolutionBasis.mixed
+    return math.fsum(minutes) / len(minutes), basis
 
 
 # ---- sections ---------------------------------------------------------------------------------
 
 
+_CHANGES = (TimelineKind.change, TimelineKind.deploy)
+_SIGNS = (TimelineKind.observation, TimelineKind.alert)  # the problem showing itself
+
+
 def _timeline(case: CaseRecord) -> list[dict[str, Any]]:
+    """The short history: the first event (when it started) and what changed."""
     events = list(case.timeline)
     if events and all(event.at is not None for event in events):
         events.sort(key=_event_time)
-    return [{"at": event.at, "event": event.event, "kind": event.kind} for event in events]
+    first = next((e for e in events if e.kind in _SIGNS), None)
+    history = [e for e in events if e is first or e.kind in _CHANGES]
+    return [{"at": event.at, "event": event.event, "kind": event.kind} for event in history]
 
 
 def _event_time(event: TimelineEvent) -> datetime:
@@ -159,24 +221,45 @@ def _root_cause(case: CaseRecord) -> dict[str, Any]:
     }
 
 
+_KEPT = {
+    SolutionOutcome.applied: FixOutcome.applied,
+    SolutionOutcome.unverified: FixOutcome.unverified,
+    SolutionOutcome.proposed: FixOutcome.proposed,
+}
+_ORDER = {FixOutcome.applied: 0, FixOutcome.unverified: 1, FixOutcome.proposed: 2}
+
+
+def _fix_order(solution: Solution) -> tuple[int, int]:
+    return (solution.kind is not SolutionKind.immediate, _ORDER[_KEPT[solution.outcome]])
+
+
 def _solution(case: CaseRecord) -> dict[str, Any]:
-    applied = [s for s in case.solutions if s.outcome is SolutionOutcome.applied]
+    fixes = sorted((s for s in case.solutions if s.outcome in _KEPT), key=_fix_order)
+    done = [s for s in fixes if s.outcome is not SolutionOutcome.proposed]
     failed = [s for s in case.solutions if s.outcome is SolutionOutcome.failed]
-    # Proposed solutions are deliberately absent: they were never carried out.
     return {
         "fixes": [
             {
                 "title": s.title,
                 "kind": s.kind,
+                "outcome": _KEPT[s.outcome],
                 "duration": s.duration,
                 "steps": _nonblank(s.steps),
                 "commands": _nonblank(s.commands),
             }
-            for s in applied
+            for s in fixes
         ],
-        "validation": unique_strings(*(s.validation for s in applied)),
-        "rollback": unique_strings(*(s.rollback for s in applied)),
-        "tried_and_failed": [{"title": s.title, "commands": _nonblank(s.commands)} for s in failed],
+        "validation": unique_strings(*(s.validation for s in done)),
+        "rollback": unique_strings(*(s.rollback for s in done)),
+        "tried_and_failed": [
+            {
+                "title": s.title,
+                "steps": _nonblank(s.steps),
+                "commands": _nonblank(s.commands),
+                "why_failed": s.why_failed,
+            }
+            for s in failed
+        ],
     }
 
 
@@ -198,13 +281,22 @@ def _nonblank(items: Iterable[str]) -> list[str]:
     return [item for item in items if item.strip()]
 
 
+_FOLD_RE = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """The form near-duplicates share: case, punctuation and spacing ignored."""
+    return _FOLD_RE.sub(" ", text.casefold()).strip() or text.strip()
+
+
 def unique_strings(*lists: Iterable[str]) -> list[str]:
-    """Concatenate, dropping blanks and exact repeats; first occurrence keeps its place."""
-    seen: dict[str, None] = {}
+    """Concatenate, dropping blanks and near-duplicates (same :func:`fold`); the first
+    occurrence keeps its place and its exact wording."""
+    seen: dict[str, str] = {}
     for items in lists:
         for item in items:
             # The runbook schema strips surrounding whitespace, so compare what it will keep.
             text = item.strip()
             if text:
-                seen.setdefault(text, None)
-    return list(seen)
+                seen.setdefault(fold(text), text)
+    return list(seen.values())

@@ -6,12 +6,28 @@ from collections.abc import Iterable, Sequence
 
 from faultmaven.kit.access import ORGANIZATION
 from faultmaven.runbooks.repository import label_value
-from faultmaven.runbooks.schemas import RunbookContent
+from faultmaven.runbooks.schemas import KnownCause, RunbookContent
 from faultmaven.search.keyword import SearchDocument
 
 
 def _lines(parts: Iterable[str]) -> str:
     return "\n".join(part for part in parts if part)
+
+
+def _cause_text(cause: KnownCause) -> str:
+    root, solution = cause.root_cause, cause.solution
+    return _lines(
+        [
+            *(f"{v.description} {v.command} {v.output} {v.conclusion}" for v in cause.checks),
+            root.cause,
+            *root.evidence,
+            *root.contributing_factors,
+            *(_lines([fix.title, *fix.steps, *fix.commands]) for fix in solution.fixes),
+            *solution.validation,
+            *solution.rollback,
+            *(attempt.title for attempt in solution.tried_and_failed),
+        ]
+    )
 
 
 def search_document(
@@ -25,24 +41,14 @@ def search_document(
 ) -> SearchDocument:
     """Title; symptoms with affected systems, services and tags (what a new case describes);
     everything else as body. Facets: what the search filters match (``RunbookFilters``)."""
-    diagnosis, solution = content.diagnosis, content.solution
+    diagnosis = content.diagnosis
     body = _lines(
         [
             content.summary,
             *(f"{c.check} {c.finding}" for c in diagnosis.blast_radius),
             *(e.event for e in diagnosis.timeline),
             *(h.statement for h in diagnosis.hypotheses),
-            *(
-                f"{v.description} {v.command} {v.output} {v.conclusion}"
-                for v in diagnosis.validations
-            ),
-            content.root_cause.cause,
-            *content.root_cause.evidence,
-            *content.root_cause.contributing_factors,
-            *(_lines([fix.title, *fix.steps, *fix.commands]) for fix in solution.fixes),
-            *solution.validation,
-            *solution.rollback,
-            *(attempt.title for attempt in solution.tried_and_failed),
+            *(_cause_text(cause) for cause in content.causes),
             *content.prevention.monitoring,
             *content.prevention.automation,
             *content.prevention.process,

@@ -2,15 +2,24 @@
 
 ``RunbookContent`` is what a version holds and what markdown renders/parses;
 ``Runbook`` adds the identity and lifecycle metadata that the store keeps.
+
+A runbook describes one problem (summary, symptoms, blast radius, history, hypotheses,
+prevention) and holds one or more **known causes** (``causes``): each with the checks that tell
+it apart (their output points to it), its root cause and evidence, its fix (immediate and
+long-term, validation, rollback), what was tried and failed, and where it was seen (source
+cases, times seen, last seen). Content in the shape used before causes (``root_cause``,
+``solution`` and ``diagnosis.validations`` at the top) is still accepted on input and read as
+one cause.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from faultmaven.accounts.schemas import Visibility
@@ -19,6 +28,7 @@ from faultmaven.kit.fields import (
     MAX_ITEMS,
     Command,
     Day,
+    EntityId,
     Line,
     Minutes,
     Name,
@@ -30,6 +40,15 @@ from faultmaven.kit.fields import (
     UTCTimestamp,
     Version,
 )
+
+
+def _one_line(value: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", value)
+
+
+# Titles and durations are headings in the markdown: one line (line breaks read as spaces).
+OneLine = Annotated[Line, AfterValidator(_one_line)]
+OneLineShort = Annotated[ShortText, AfterValidator(_one_line)]
 
 
 class RunbookStatus(StrEnum):
@@ -67,10 +86,13 @@ class DiagnosisValidation(_Strict):
 
 
 class Diagnosis(_Strict):
+    """What is common to every cause: the blast-radius checks, the short history (``timeline``:
+    when it started, what changed) and the hypotheses considered. The checks that tell the
+    causes apart belong to each cause (``KnownCause.checks``)."""
+
     blast_radius: list[DiagnosisCheck] = Field(default_factory=list, max_length=MAX_ITEMS)
     timeline: list[DiagnosisEvent] = Field(default_factory=list, max_length=MAX_ITEMS)
     hypotheses: list[DiagnosisHypothesis] = Field(default_factory=list, max_length=MAX_ITEMS)
-    validations: list[DiagnosisValidation] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class RootCauseSection(_Strict):
@@ -79,12 +101,22 @@ class RootCauseSection(_Strict):
     contributing_factors: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
-class Fix(_Strict):
-    """A fix that was applied and worked."""
+class FixOutcome(StrEnum):
+    """applied: done and confirmed; unverified: shipped, not confirmed working; proposed: not
+    carried out yet (e.g. a long-term fix the case planned)."""
 
-    title: Line
+    applied = "applied"
+    unverified = "unverified"
+    proposed = "proposed"
+
+
+class Fix(_Strict):
+    """A fix: applied and confirmed, shipped but unverified, or proposed (labelled as such)."""
+
+    title: OneLine
     kind: SolutionKind = SolutionKind.immediate
-    duration: ShortText = ""
+    outcome: FixOutcome = FixOutcome.applied
+    duration: OneLineShort = ""
     steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
 
@@ -92,8 +124,10 @@ class Fix(_Strict):
 class FailedAttempt(_Strict):
     """Something tried during the case that did not work: listed, never presented as the fix."""
 
-    title: Line
+    title: OneLine
+    steps: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     commands: list[Command] = Field(default_factory=list, max_length=MAX_ITEMS)
+    why_failed: OptionalText = ""
 
 
 class SolutionSection(_Strict):
@@ -103,27 +137,94 @@ class SolutionSection(_Strict):
     tried_and_failed: list[FailedAttempt] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
+MAX_CAUSES = 50
+MAX_SEEN = 1_000_000
+
+
+class KnownCause(_Strict):
+    """One cause of the problem and everything known about it."""
+
+    checks: list[DiagnosisValidation] = Field(
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="How to tell this cause apart: checks with the output that points to it.",
+    )
+    root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
+    solution: SolutionSection = Field(default_factory=SolutionSection)
+    source_case_ids: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+    times_seen: int = Field(default=1, ge=0, le=MAX_SEEN)
+    last_seen: Day | None = Field(default=None, description="When it was last seen (UTC day).")
+
+
+_LEGACY_KEYS = ("root_cause", "solution")
+
+
+def _from_legacy(data: Any) -> Any:
+    """Content in the shape before causes (root_cause, solution, diagnosis.validations) -> one
+    cause."""
+    if not isinstance(data, dict):
+        return data
+    legacy = [key for key in _LEGACY_KEYS if key in data]
+    diagnosis = data.get("diagnosis")
+    checks = diagnosis.get("validations") if isinstance(diagnosis, dict) else None
+    if not legacy and checks is None:
+        return data
+    if "causes" in data:
+        raise PydanticCustomError(
+            "mixed_shapes",
+            "send either causes or the older root_cause/solution/diagnosis.validations, not both",
+        )
+    data = dict(data)
+    cause: dict[str, Any] = {key: data.pop(key) for key in legacy}
+    if checks is not None:
+        assert isinstance(diagnosis, dict)
+        data["diagnosis"] = {k: v for k, v in diagnosis.items() if k != "validations"}
+        cause["checks"] = checks
+    data["causes"] = [cause]
+    return data
+
+
 class PreventionSection(_Strict):
     monitoring: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     automation: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     process: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
+class ResolutionBasis(StrEnum):
+    """What the average resolution time is measured from."""
+
+    incident_start = "incident_start"  # the first timeline event of each case
+    case_opened = "case_opened"  # when the case was opened in FaultMaven
+    mixed = "mixed"  # incident start where the case recorded one, case opened otherwise
+
+
 class RunbookContent(_Strict):
     """Every section of the seed's runbook. Empty lists/strings mean "nothing recorded"."""
 
-    title: Line
+    title: OneLine
     summary: OptionalText = Field(default="", description="One-paragraph problem description.")
     severity: Severity = Severity.medium
     symptoms: list[Text] = Field(default_factory=list, max_length=MAX_ITEMS)
     affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
     diagnosis: Diagnosis = Field(default_factory=Diagnosis)
-    root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
-    solution: SolutionSection = Field(default_factory=SolutionSection)
+    causes: list[KnownCause] = Field(
+        default_factory=lambda: [KnownCause()],
+        min_length=1,
+        max_length=MAX_CAUSES,
+        description="The known causes of this problem (at least one; an empty one is a gap).",
+    )
     prevention: PreventionSection = Field(default_factory=PreventionSection)
     average_resolution_minutes: Minutes | None = Field(
         default=None, description="Mean time to resolve, from the linked cases (at most 10 years)."
     )
+    resolution_time_basis: ResolutionBasis | None = Field(
+        default=None, description="What the average resolution time is measured from."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_shape(cls, data: Any) -> Any:
+        return _from_legacy(data)
 
 
 class RunbookMetadata(_Strict):
@@ -143,21 +244,31 @@ class RunbookCreate(RunbookContent, RunbookMetadata):
     """Body of ``POST /runbooks``: content plus metadata."""
 
 
+class RunbookImportItem(RunbookCreate):
+    """One runbook of an import: a new runbook, or one exported from FaultMaven coming back —
+    then it keeps its id and source cases (an id already in use is refused)."""
+
+    id: EntityId | None = Field(default=None, description="Keep this id (rb_<12 hex>).")
+    source_case_ids: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
 MAX_IMPORT = 1000  # runbooks per import request
 
 
 class RunbookImport(BaseModel):
     """Body of ``POST /runbooks/import``: several new runbooks, saved together or not at all."""
 
-    items: list[RunbookCreate] = Field(
+    items: list[RunbookImportItem] = Field(
         min_length=1,
         max_length=MAX_IMPORT,
         description=f"1 to {MAX_IMPORT} runbooks, each as the body of POST /runbooks.",
     )
 
 
-# (visibility may be left out of a PUT: unchanged; clients from before accounts do not send it)
-EDITABLE_FIELDS = tuple(name for name in RunbookCreate.model_fields if name != "visibility")
+EDITABLE_FIELDS = tuple(RunbookCreate.model_fields)
+# Fields a PUT may leave out (they came after PUT clients were written; left out = default /
+# unchanged): visibility (clients from before accounts do not send it), resolution_time_basis.
+PUT_OPTIONAL_FIELDS = ("visibility", "resolution_time_basis")
 # What GET /runbooks/{id} answers but the store keeps itself: a PUT may send them back (the
 # runbook as read, edited) and they are ignored (the URL says which runbook is edited).
 READ_ONLY_FIELDS = (
@@ -192,7 +303,11 @@ class RunbookUpdate(RunbookCreate):
 
     @model_validator(mode="after")
     def _whole_runbook(self) -> RunbookUpdate:
-        missing = [name for name in EDITABLE_FIELDS if name not in self.model_fields_set]
+        missing = [
+            name
+            for name in EDITABLE_FIELDS
+            if name not in self.model_fields_set and name not in PUT_OPTIONAL_FIELDS
+        ]
         if missing:
             raise PydanticCustomError(
                 "missing_fields",

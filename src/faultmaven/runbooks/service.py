@@ -6,6 +6,7 @@ Services take keyword-only arguments, raise FaultMavenError subclasses and never
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -34,9 +35,9 @@ from faultmaven.kit.ids import new_id
 from faultmaven.kit.merge_patch import merge_patch
 from faultmaven.kit.pagination import Page, PageRequest
 from faultmaven.runbooks import history, repository
-from faultmaven.runbooks.drafting import average_resolution_minutes, draft_runbook
+from faultmaven.runbooks.drafting import draft_runbook, resolution_time
 from faultmaven.runbooks.indexing import search_document
-from faultmaven.runbooks.merging import merge_case_draft
+from faultmaven.runbooks.merging import matching_cause, merge_case_draft
 from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
 from faultmaven.runbooks.redacting import redact_content
 from faultmaven.runbooks.schemas import (
@@ -44,6 +45,7 @@ from faultmaven.runbooks.schemas import (
     RunbookContent,
     RunbookCreate,
     RunbookDiff,
+    RunbookImportItem,
     RunbookMetadata,
     RunbookPatch,
     RunbookRestore,
@@ -285,6 +287,12 @@ def _search_filter(filters: RunbookFilters, viewer: Viewer) -> SearchFilter:
     return SearchFilter(facets=facets, sql=_filtered_ids(filters, viewer))
 
 
+def all_runbooks(session: Session) -> list[Runbook]:
+    """Every runbook, archived ones too, oldest first (an export of the whole store)."""
+    rows = session.scalars(select(RunbookRow).order_by(RunbookRow.created_at, RunbookRow.id))
+    return [_to_runbook(row) for row in rows]
+
+
 def find_by_title(session: Session, *, title: str) -> Runbook | None:
     """The active runbook with exactly this title (published first, then newest)."""
     row = repository.by_title(
@@ -442,14 +450,16 @@ def _insert_new(
     viewer = viewer_of(session)
     rows: list[RunbookRow] = []
     documents: list[tuple[SearchDocument, int]] = []
+    _check_ids_free(session, items)
     for data in items:
+        kept = data if isinstance(data, RunbookImportItem) else None
         row = RunbookRow(
-            id=new_id("rb"),
+            id=(kept and kept.id) or new_id("rb"),
             status=data.status.value,
             version=1,
             services=list(data.services),
             tags=list(data.tags),
-            source_case_ids=list(source_case_ids),
+            source_case_ids=list(kept.source_case_ids if kept else source_case_ids),
             author=actor,
             owner=data.owner or actor,
             review_by=data.review_by,
@@ -466,6 +476,23 @@ def _insert_new(
     repository.add_new(session, rows, change_note="created")
     search_service.index_documents(session, documents)
     return rows
+
+
+def _check_ids_free(session: Session, items: Sequence[RunbookCreate]) -> None:
+    """Imported runbooks that keep their id: each id once, and not in use (409 otherwise)."""
+    ids = [item.id for item in items if isinstance(item, RunbookImportItem) and item.id]
+    taken = (
+        set(session.scalars(select(RunbookRow.id).where(RunbookRow.id.in_(ids)))) if ids else set()
+    )
+    repeated = {i for i, n in Counter(ids).items() if n > 1}
+    if taken or repeated:
+        clash = sorted(taken | repeated)
+        raise Conflict(
+            f"Runbook id(s) already in use: {', '.join(clash[:10])}; import them into another "
+            "store or remove the id to make new runbooks.",
+            code="RUNBOOK_EXISTS",
+            details={"ids": clash},
+        )
 
 
 def update_runbook(
@@ -673,22 +700,41 @@ def check_can_make_runbook(session: Session, *, case_id: str) -> CaseRecord:
     return case
 
 
-def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, actor: str) -> Runbook:
-    """A new version of the runbook that adds the resolved case as a source: its new symptoms
-    and validation commands, and an average resolution time that counts it."""
+def add_case_to_runbook(
+    session: Session,
+    *,
+    runbook_id: str,
+    case_id: str,
+    actor: str,
+    cause: int | None = None,
+    new_cause: bool = False,
+) -> Runbook:
+    """A new version of the runbook that adds the resolved case as a source (see
+    ``runbooks.merging``): as another known cause (``new_cause``), into cause number ``cause``
+    (1-based), or, with neither, into the cause with the same root cause or else as a new one.
+    Its average resolution time counts the case."""
     case = _resolved_case(session, case_id)
     row = _lock(session, runbook_id)
     if case_id in row.source_case_ids:
         raise Conflict(
             f"Case {case_id} is already a source of runbook {runbook_id}.", code="CASE_HAS_RUNBOOK"
         )
+    existing = _content(row)
+    if cause is not None and not 1 <= cause <= len(existing.causes):
+        raise InvalidInput(
+            f"Runbook {runbook_id} has {len(existing.causes)} known cause(s); "
+            f"there is no cause {cause}.",
+            details={"field": "cause", "causes": len(existing.causes)},
+        )
+    target: int | None | str = None if new_cause else "auto" if cause is None else cause - 1
     sources = [*row.source_case_ids, case_id]
+    minutes, basis = resolution_time(cases_service.get_cases(session, case_ids=sources))
     merged = merge_case_draft(
-        _content(row),
+        existing,
         draft_runbook(case),
-        average_resolution_minutes=average_resolution_minutes(
-            cases_service.get_cases(session, case_ids=sources)
-        ),
+        cause=target,
+        average_resolution_minutes=minutes,
+        resolution_time_basis=basis,
     )
     _set_content(session, row, merged)
     row.source_case_ids = sources
@@ -697,6 +743,15 @@ def add_case_to_runbook(session: Session, *, runbook_id: str, case_id: str, acto
     _flush_new_version(session, row, actor=actor, change_note=f"added case {case_id}")
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook_id)
     return _to_runbook(row)
+
+
+def cause_for_case(session: Session, *, runbook_id: str, case_id: str) -> tuple[int | None, int]:
+    """(the 1-based number of the runbook's known cause with the case's root cause, or None;
+    how many causes the runbook has): what the duplicate question offers to update."""
+    case = cases_service.get_case(session, case_id=case_id)
+    content = _content(_load(session, runbook_id))
+    index = matching_cause(content, draft_runbook(case).causes[0])
+    return (None if index is None else index + 1), len(content.causes)
 
 
 def reindex_all(session: Session) -> int:

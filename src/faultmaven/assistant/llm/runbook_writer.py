@@ -5,10 +5,10 @@ gaps, one section at a time (problem summary, diagnosis, root cause, solution, p
 answer validated against that section's schema from ``runbooks.schemas``. Then:
 
 - **Facts are pinned to the draft.** Commands (fix, failed-attempt and validation commands,
-  blast-radius checks), command output, hypothesis statuses, timeline times and kinds, fix kinds
-  and durations, severity and the average resolution time are copied from the draft, so exact
-  commands stay byte-identical whatever the LLM wrote. Lists of such objects must keep the
-  draft's length, else the section is rejected.
+  blast-radius checks), command output, hypothesis statuses, timeline times and kinds, fix
+  kinds, durations and outcomes, severity and the average resolution time are copied from the
+  draft, so exact commands stay byte-identical whatever the LLM wrote. Lists of such objects
+  must keep the draft's length, else the section is rejected.
 - **Text is checked for inventions** (``grounding``): every command, version and number in the
   written text must occur in the case record (the assistant's own messages do not count: a
   suggestion is not a fact).
@@ -38,6 +38,7 @@ from faultmaven.cases.schemas import (
 )
 from faultmaven.runbooks.schemas import (
     Diagnosis,
+    DiagnosisValidation,
     PreventionSection,
     RootCauseSection,
     RunbookContent,
@@ -59,6 +60,13 @@ class ProblemSummary(BaseModel):
     affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
+class DiagnosisDraft(Diagnosis):
+    """The Diagnosis Steps section as the LLM sees it: the common checks, and the checks of the
+    draft's (one) cause as ``validations``."""
+
+    validations: list[DiagnosisValidation] = Field(default_factory=list, max_length=MAX_ITEMS)
+
+
 def write_runbook(provider: LLMProvider, case: CaseRecord, draft: RunbookContent) -> RunbookContent:
     """The draft, reworded and completed by the LLM; raises ``LLMError`` (see module doc)."""
     case_json = case.model_dump_json(exclude=_NOT_SENT & set(CaseRecord.model_fields))
@@ -74,10 +82,19 @@ def write_runbook(provider: LLMProvider, case: CaseRecord, draft: RunbookContent
         _check(key, section, corpus)
         written[key] = section
     summary: ProblemSummary = written.pop("summary")
+    diagnosis = written.pop("diagnosis").model_dump()
+    cause = {
+        **draft.causes[0].model_dump(),
+        "checks": diagnosis.pop("validations"),
+        "root_cause": written.pop("root_cause").model_dump(),
+        "solution": written.pop("solution").model_dump(),
+    }
     return RunbookContent.model_validate(
         {
             **draft.model_dump(),
             **summary.model_dump(),
+            "diagnosis": diagnosis,
+            "causes": [cause, *draft.model_dump()["causes"][1:]],
             **{key: section.model_dump() for key, section in written.items()},
         }
     )
@@ -92,11 +109,13 @@ def _sections(draft: RunbookContent) -> list[tuple[str, type[BaseModel], BaseMod
     summary = ProblemSummary.model_validate(
         draft.model_dump(include=set(ProblemSummary.model_fields))
     )
+    cause = draft.causes[0]  # a draft from one case has one cause
+    diagnosis = DiagnosisDraft(**draft.diagnosis.model_dump(), validations=cause.checks)
     return [
         ("summary", ProblemSummary, summary, _keep_text),
-        ("diagnosis", Diagnosis, draft.diagnosis, _pin_diagnosis),
-        ("root_cause", RootCauseSection, draft.root_cause, _keep_text),
-        ("solution", SolutionSection, draft.solution, _pin_solution),
+        ("diagnosis", DiagnosisDraft, diagnosis, _pin_diagnosis),
+        ("root_cause", RootCauseSection, cause.root_cause, _keep_text),
+        ("solution", SolutionSection, cause.solution, _pin_solution),
         ("prevention", PreventionSection, draft.prevention, _keep_text),
     ]
 
@@ -105,8 +124,8 @@ def _keep_text(answer: BaseModel, _draft: BaseModel) -> BaseModel:
     return answer
 
 
-def _pin_diagnosis(answer: Diagnosis, draft: Diagnosis) -> Diagnosis:
-    return Diagnosis(
+def _pin_diagnosis(answer: DiagnosisDraft, draft: DiagnosisDraft) -> DiagnosisDraft:
+    return DiagnosisDraft(
         blast_radius=_pinned(
             "diagnosis.blast_radius", answer.blast_radius, draft.blast_radius, "check"
         ),
@@ -120,7 +139,9 @@ def _pin_diagnosis(answer: Diagnosis, draft: Diagnosis) -> Diagnosis:
 
 def _pin_solution(answer: SolutionSection, draft: SolutionSection) -> SolutionSection:
     return SolutionSection(
-        fixes=_pinned("solution.fixes", answer.fixes, draft.fixes, "commands", "kind", "duration"),
+        fixes=_pinned(
+            "solution.fixes", answer.fixes, draft.fixes, "commands", "kind", "duration", "outcome"
+        ),
         validation=answer.validation,
         rollback=answer.rollback,
         tried_and_failed=_pinned(
@@ -179,5 +200,5 @@ def _recorded_commands(case: CaseRecord, draft: RunbookContent) -> list[str]:
     commands = [v.command for v in case.validations if v.command]
     commands += [c for s in case.solutions for c in s.commands]
     commands += [c.check for c in case.blast_radius]
-    commands += [c for fix in draft.solution.fixes for c in fix.commands]
+    commands += [c for cause in draft.causes for fix in cause.solution.fixes for c in fix.commands]
     return commands
