@@ -38,8 +38,8 @@ def test_a_postmortem_becomes_a_resolved_case_and_a_draft_runbook(client: TestCl
 
     runbook = client.get(f"/api/v1/runbooks/{report['runbook_id']}").json()
     assert runbook["status"] == "draft" and runbook["source_case_ids"] == [report["case_id"]]
-    assert runbook["root_cause"]["cause"].startswith("When the job config was")
-    assert runbook["solution"]["fixes"][0]["title"].startswith("Initially a revert")
+    assert runbook["causes"][0]["root_cause"]["cause"].startswith("When the job config was")
+    assert runbook["causes"][0]["solution"]["fixes"][0]["title"].startswith("Initially a revert")
     assert runbook["average_resolution_minutes"] is None
     markdown = client.get(f"/api/v1/runbooks/{report['runbook_id']}?format=markdown").text
     assert markdown.startswith("# Runbook: January 23rd, 2019 Prow Outage")
@@ -53,7 +53,7 @@ def test_without_a_resolution_section_the_draft_has_no_fix_and_a_warning(
     report = response.json()
     assert report["warnings"][0].startswith("2018-03-26-no-space-left.md:1: no resolution")
     runbook = client.get(f"/api/v1/runbooks/{report['runbook_id']}").json()
-    assert runbook["solution"]["fixes"] == []
+    assert runbook["causes"][0]["solution"]["fixes"] == []
 
 
 def test_what_cannot_be_imported_says_where_and_why(client: TestClient) -> None:

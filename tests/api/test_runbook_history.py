@@ -36,19 +36,14 @@ def _patch(client: TestClient, url: str, version: int, **changes) -> dict:
 def test_diff_shows_markdown_and_changed_fields(client: TestClient) -> None:
     runbook = _create(client, _runbook())
     url = f"/api/v1/runbooks/{runbook['id']}"
-    _patch(
-        client,
-        url,
-        1,
-        root_cause={"cause": "Session objects grew to 5MB after the cart change."},
-        tags=["kubernetes", "memory"],
-        status="in_review",
-    )
+    causes = runbook["causes"]  # a merge patch replaces a list whole: send them all
+    causes[0]["root_cause"]["cause"] = "Session objects grew to 5MB after the cart change."
+    _patch(client, url, 1, causes=causes, tags=["kubernetes", "memory"], status="in_review")
     response = client.get(f"{url}/diff", params={"from": 1, "to": 2})
     assert response.status_code == 200, response.text
     diff = response.json()
     assert (diff["from_version"], diff["to_version"]) == (1, 2)
-    assert diff["changed_fields"] == ["root_cause.cause", "status", "tags"]
+    assert diff["changed_fields"] == ["causes.0.root_cause.cause", "status", "tags"]
     assert {c["field"]: (c["before"], c["after"]) for c in diff["metadata"]} == {
         "status": ("published", "in_review"),
         "tags": (["kubernetes"], ["kubernetes", "memory"]),

@@ -58,25 +58,25 @@ def test_edit_saves_a_version_then_diff_and_restore(
     assert edited.exit_code == 0, edited.output
     assert "as version 2" in edited.output
     shown = cli("runbooks", "show", runbook_id, "--json")
-    assert json.loads(shown.output)["root_cause"]["cause"] == "Sessions hit 5MB."
+    assert json.loads(shown.output)["causes"][0]["root_cause"]["cause"] == "Sessions hit 5MB."
     assert json.loads(shown.output)["tags"] == ["kubernetes"]  # metadata kept
     assert "shorter cause" in cli("runbooks", "versions", runbook_id).output
 
     diff = cli("runbooks", "diff", runbook_id)
     assert diff.exit_code == 0, diff.output
     assert "version 1 → 2" in diff.output
-    assert "Changed: root_cause.cause" in diff.output
+    assert "Changed: causes.0.root_cause.cause" in diff.output
     assert f"-{CAUSE}" in diff.output and "+Sessions hit 5MB." in diff.output
     as_json = json.loads(
         cli("runbooks", "diff", runbook_id, "--from", "1", "--to", "2", "--json").output
     )
-    assert as_json["changed_fields"] == ["root_cause.cause"]
+    assert as_json["changed_fields"] == ["causes.0.root_cause.cause"]
 
     restored = cli("runbooks", "restore", runbook_id, "1")
     assert restored.exit_code == 0, restored.output
     assert "as version 3" in restored.output
     shown = json.loads(cli("runbooks", "show", runbook_id, "--json").output)
-    assert shown["root_cause"]["cause"] == CAUSE and shown["version"] == 3
+    assert shown["causes"][0]["root_cause"]["cause"] == CAUSE and shown["version"] == 3
     assert (
         json.loads(cli("runbooks", "diff", runbook_id, "--from", "1", "--json").output)[
             "changed_fields"
@@ -137,13 +137,13 @@ def test_a_change_made_while_editing_is_a_conflict_and_the_edit_is_kept(
     assert "changed while you were editing" in result.output
     assert "version 2 → 3" in result.output
     assert "-Sessions hit 5MB." in result.output and f"+{CAUSE}" in result.output
-    assert "Your edit changes: root_cause.cause" in result.output
-    assert "Changed by both: root_cause.cause" in result.output
+    assert "Your edit changes: causes.0.root_cause.cause" in result.output
+    assert "Changed by both: causes.0.root_cause.cause" in result.output
     assert "nothing saved" in result.stderr and "--file" in result.stderr
     kept = Path(result.stderr.split("Your edit is kept in ")[1].split(";")[0].strip())
     assert "My cause." in kept.read_text()
     shown = json.loads(cli("runbooks", "show", runbook_id, "--json").output)
-    assert shown["version"] == 3 and shown["root_cause"]["cause"] == CAUSE
+    assert shown["version"] == 3 and shown["causes"][0]["root_cause"]["cause"] == CAUSE
 
     # re-applied on the new version from the kept file
     for key, value in _editor(tmp_path, "pass", "noop.py").items():
@@ -151,5 +151,5 @@ def test_a_change_made_while_editing_is_a_conflict_and_the_edit_is_kept(
     again = cli("runbooks", "edit", runbook_id, "--file", str(kept))
     assert again.exit_code == 0, again.output
     shown = json.loads(cli("runbooks", "show", runbook_id, "--json").output)
-    assert shown["version"] == 4 and shown["root_cause"]["cause"] == "My cause."
+    assert shown["version"] == 4 and shown["causes"][0]["root_cause"]["cause"] == "My cause."
     kept.unlink()

@@ -127,7 +127,8 @@ def _runbook(data: dict[str, Any]) -> Runbook:
     )
 
 
-KEPT = ("version", "author", "created_at", "updated_at", "generated_by", "redaction")
+# kept by the store, not the file; the owning team is the importer's
+KEPT = ("version", "author", "created_at", "updated_at", "generated_by", "redaction", "team_id")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -39,6 +39,7 @@ from typing import Any
 import frontmatter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from faultmaven.accounts.schemas import Visibility
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.fields import MAX_ITEMS, Day, EntityId, Minutes, Name
@@ -74,6 +75,7 @@ class FrontMatter(BaseModel):
     services: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
     tags: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
     owner: Name | None = None
+    visibility: Visibility | None = None  # the owning team is the importer's, not the file's
     review_by: Day | None = None
     source_case_ids: list[Name] = Field(default_factory=list, max_length=MAX_ITEMS)
     created: date | None = None
@@ -95,6 +97,7 @@ def render_document(runbook: Runbook) -> str:
         services=runbook.services,
         tags=runbook.tags,
         owner=runbook.owner,
+        visibility=runbook.visibility,
         review_by=runbook.review_by,
         source_case_ids=runbook.source_case_ids,
         created=created,
@@ -154,6 +157,7 @@ def parse_document(text: str, *, default_status: RunbookStatus) -> RunbookImport
         "services": meta.services,
         "tags": meta.tags,
         "owner": meta.owner,
+        "visibility": meta.visibility,
         "review_by": meta.review_by,
         "id": meta.id,
         "source_case_ids": meta.source_case_ids,

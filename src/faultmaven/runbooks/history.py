@@ -60,8 +60,8 @@ def diff_versions(old: RunbookVersion, new: RunbookVersion) -> RunbookDiff:
 
 
 def changed_paths(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
-    """Dotted paths whose values differ: objects are compared key by key, anything else
-    (text, lists) whole."""
+    """Dotted paths whose values differ: objects are compared key by key, lists of objects of
+    the same length item by item (``causes.0.root_cause.cause``), anything else whole."""
     changed: list[str] = []
     for key in dict.fromkeys([*before, *after]):
         old, new = before.get(key), after.get(key)
@@ -69,6 +69,13 @@ def changed_paths(before: dict[str, Any], after: dict[str, Any], prefix: str = "
             continue
         if isinstance(old, dict) and isinstance(new, dict):
             changed.extend(changed_paths(old, new, f"{prefix}{key}."))
+        elif isinstance(old, list) and isinstance(new, list) and _same_shape_objects(old, new):
+            for index, (a, b) in enumerate(zip(old, new, strict=True)):
+                changed.extend(changed_paths(a, b, f"{prefix}{key}.{index}."))
         else:
             changed.append(f"{prefix}{key}")
     return changed
+
+
+def _same_shape_objects(old: list[Any], new: list[Any]) -> bool:
+    return len(old) == len(new) and all(isinstance(item, dict) for item in [*old, *new])
