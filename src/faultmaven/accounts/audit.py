@@ -55,19 +55,7 @@ def record(
 
 
 def _entry(row: AuditRow) -> AuditEntry:
-    return AuditEntry(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        object_type=row.object_type,
-        object_id=row.object_id,
-        outcome=row.outcome,
-        status_code=row.status_code,
-        client=row.client,
-        request_id=row.request_id,
-        details=row.details or {},
-    )
+    return AuditEntry.model_validate(row, from_attributes=True)  # details is never null: record
 
 
 def list_audit(
