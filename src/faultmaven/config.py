@@ -64,8 +64,15 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=1000,
-        description="Failed logins allowed per user name (and per client address) within "
-        "login_window_minutes; more get 429.",
+        description="Failed logins allowed per user name within login_window_minutes; more "
+        "get 429 (with Retry-After).",
+    )
+    login_attempts_per_address: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Failed logins allowed per client address within login_window_minutes "
+        "(higher than login_attempts: a team behind one NAT shares an address); more get 429.",
     )
     login_window_minutes: float = Field(
         default=15.0, gt=0, le=24 * 60, description="Window of the login rate limit, in minutes."

@@ -84,3 +84,9 @@ class Unauthorized(FaultMavenError):
 class TooManyRequests(FaultMavenError):
     status_code = 429
     code = "TOO_MANY_REQUESTS"
+
+    def __init__(
+        self, message: str, *, retry_after: int, code: str | None = None, details: Any = None
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = retry_after  # seconds (the API's Retry-After header)

@@ -63,8 +63,9 @@ def expected(rule: Rule, caller: str) -> str:
     role, scope = CALLERS[caller]
     if scope is None:
         return "401"
-    assert rule.role is not None and rule.scope is not None
-    if role is None or role.rank < rule.role.rank or scope.rank < rule.scope.rank:
+    assert rule.scope is not None
+    role_too_low = rule.role is not None and (role is None or role.rank < rule.role.rank)
+    if role_too_low or scope.rank < rule.scope.rank:
         return "403"
     return "allowed"
 
@@ -76,6 +77,7 @@ def world(settings: Settings) -> Iterator[tuple[object, dict[str, dict[str, str]
     for role in Role:
         people.user(role.value, ("alpha", role))
     people.user("loner")
+    people.user("roamer", password="correct horse battery")
     headers: dict[str, dict[str, str]] = {}
     for caller, (role, scope) in CALLERS.items():
         if scope is not None:
@@ -91,6 +93,9 @@ def world(settings: Settings) -> Iterator[tuple[object, dict[str, dict[str, str]
     headers["no credentials"] = {}
     spare, _ = people.token("viewer")
     with team_client(settings) as client:
+        signed_in = client.post(
+            "/api/v1/auth/login", json={"name": "roamer", "password": "correct horse battery"}
+        )
         admin = headers["responder"]
         case = client.post("/api/v1/cases", json={"title": "Disk full"}, headers=admin).json()
         runbook = client.post(
@@ -104,6 +109,10 @@ def world(settings: Settings) -> Iterator[tuple[object, dict[str, dict[str, str]
             "phase": "symptoms",
             "entry_id": "sym_000000000000",
             "version": "1",
+            "session_id": signed_in.json()["session_id"],
+            "name": "loner",
+            "team": "alpha",
+            "user": "loner",  # in no team: changing their membership changes no caller's role
         }
         yield client, headers, params
     people.close()

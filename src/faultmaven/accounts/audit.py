@@ -26,6 +26,9 @@ class Origin:
     request_id: str | None = None
 
 
+RECORDED = "faultmaven_audit_recorded"  # session.info: this unit of work has its audit record
+
+
 def record(
     session: Session,
     *,
@@ -38,6 +41,9 @@ def record(
     origin: Origin = Origin(),
     details: dict[str, Any] | None = None,
 ) -> None:
+    """Append one record in the session's transaction. The channel (API request, CLI command)
+    records each write it makes unless a service recorded it already: :func:`recorded`."""
+    session.info[RECORDED] = True
     session.add(
         AuditRow(
             at=utcnow(),
@@ -52,6 +58,11 @@ def record(
             details=details or {},
         )
     )
+
+
+def recorded(session: Session) -> bool:
+    """Whether this unit of work has recorded an audit record (a service audited its write)."""
+    return bool(session.info.get(RECORDED))
 
 
 def _entry(row: AuditRow) -> AuditEntry:
@@ -86,24 +97,31 @@ def list_audit(
     return Page[AuditEntry].build([_entry(r) for r in rows], total_count=total, page=page)
 
 
-def recent_failed_logins(
+def login_retry_at(
     session: Session,
     *,
-    name: str,
-    client: str | None,
+    limits: list[tuple[str, str | None, int]],
     window: timedelta,
-    now: datetime | None = None,
-) -> int:
-    """Failed logins for ``name``, or from ``client``, within ``window``: the login rate limit
-    reads the audit log, which every replica shares."""
-    since = (now or utcnow()) - window
-    by_name = select(func.count()).where(
-        AuditRow.action == LOGIN_FAILED, AuditRow.at >= since, AuditRow.object_id == name
-    )
-    count = session.scalar(by_name) or 0
-    if client:
-        by_client = select(func.count()).where(
-            AuditRow.action == LOGIN_FAILED, AuditRow.at >= since, AuditRow.client == client
+    now: datetime,
+) -> tuple[str, datetime] | None:
+    """Whether a login may be tried now, from the failed logins within ``window`` (the audit
+    log, which every replica shares). ``limits``: (``name`` or ``client``, its value, the
+    failures it allows). None: allowed; else (which limit, when the next try is allowed: when
+    enough failures have left the window)."""
+    since = now - window
+    latest: tuple[str, datetime] | None = None
+    for kind, value, allowed in limits:
+        if value is None:
+            continue
+        column = AuditRow.object_id if kind == "name" else AuditRow.client
+        where = (AuditRow.action == LOGIN_FAILED, AuditRow.at >= since, column == value)
+        count = session.scalar(select(func.count()).select_from(AuditRow).where(*where)) or 0
+        if count < allowed:
+            continue
+        leaves = session.scalar(  # the failure whose leaving brings the count under the limit
+            select(AuditRow.at).where(*where).order_by(AuditRow.at).offset(count - allowed).limit(1)
         )
-        count = max(count, session.scalar(by_client) or 0)
-    return count
+        retry = (leaves or now) + window
+        if latest is None or retry > latest[1]:
+            latest = (kind, retry)
+    return latest

@@ -47,9 +47,12 @@ class MembershipRow(Base):
 
 
 class TokenRow(Base):
-    """An API token: only the SHA-256 of its secret is stored (a token is 256 random bits, so
-    a fast hash is enough; passwords get argon2). Looked up on every request, never cached:
-    revocation holds at once on every replica."""
+    """An API token or a sign-in session: only the SHA-256 of its secret is stored (a token is
+    256 random bits, so a fast hash is enough; passwords get argon2). Looked up on every
+    request, never cached: revocation holds at once on every replica.
+
+    A session (``signed_in_with`` password or oidc) also keeps the client address it signed
+    in from; ``last_used_at`` is refreshed at most every few minutes (accounts/sessions.py)."""
 
     __tablename__ = "api_tokens"
 
@@ -63,6 +66,9 @@ class TokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_in_with: Mapped[str | None] = mapped_column(String(16))  # password oidc; None: API
+    client: Mapped[str | None] = mapped_column(String(100))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditRow(Base):

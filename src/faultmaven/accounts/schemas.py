@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -102,21 +102,48 @@ class Principal:
         )
 
 
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
-    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = None
     password: SecretStr | None = Field(default=None, min_length=8, max_length=1000)
+
+
+class UserUpdate(BaseModel):
+    """A change to a user: only the fields given change (``email: null`` removes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: Email | None = None
+    disabled: bool | None = Field(
+        default=None,
+        description="true: the user can no longer sign in, and their API tokens and sessions "
+        "stop working at once (sessions are ended); false: enabled again.",
+    )
 
 
 class User(BaseModel):
     id: str
     name: str
     email: str | None
-    active: bool
+    disabled: bool = Field(description="A disabled user can neither sign in nor use tokens.")
     has_password: bool
     created_at: datetime
     teams: dict[str, Role] = Field(default_factory=dict, description="Team name -> role.")
+
+
+class TeamCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+
+
+class Membership(BaseModel):
+    """Body of PUT /teams/{team}/members/{user}."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role = Field(description="viewer, responder, editor or admin.")
 
 
 class Team(BaseModel):
@@ -134,6 +161,9 @@ class TokenInfo(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    last_used_at: datetime | None = Field(
+        default=None, description="When it was last used, to within a few minutes."
+    )
 
 
 class TokenCreated(TokenInfo):
@@ -151,6 +181,27 @@ class LoginResult(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     user: str
+    session_id: str = Field(description="The session's id (GET /auth/sessions lists them).")
+
+
+class SignInMethod(StrEnum):
+    password = "password"
+    oidc = "oidc"
+
+
+class SessionInfo(BaseModel):
+    """A sign-in session (never its secret)."""
+
+    id: str
+    user: str
+    signed_in_with: SignInMethod
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = Field(
+        description="When it was last used, to within a few minutes (null: not since sign-in)."
+    )
+    client: str | None = Field(description="The client address it signed in from.")
+    current: bool = Field(description="The session this request is made with.")
 
 
 class AuditEntry(BaseModel):

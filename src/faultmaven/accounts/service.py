@@ -7,14 +7,18 @@ token or a removed membership holds at once on every replica.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import select
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from faultmaven.accounts.models import MembershipRow, TeamRow, TokenRow, UserRow
@@ -22,17 +26,24 @@ from faultmaven.accounts.schemas import (
     Principal,
     Role,
     Scope,
+    SignInMethod,
     Team,
     TokenCreated,
     TokenInfo,
     User,
+    UserUpdate,
 )
 from faultmaven.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from faultmaven.kit.access import DEFAULT_TEAM_ID as DEFAULT_TEAM
 from faultmaven.kit.clock import utcnow
+from faultmaven.kit.db import NOT_IN_SESSION, WRITE, after_commit
+from faultmaven.kit.fields import Name
 from faultmaven.kit.ids import new_id
+from faultmaven.kit.pagination import Page, PageRequest
 
 DEFAULT_TEAM_ID = DEFAULT_TEAM
+LAST_USED_EVERY = timedelta(minutes=5)  # how fresh a token's "last used" is kept
+log = logging.getLogger("faultmaven.accounts")
 TOKEN_PREFIX = "fm_"
 SESSION_TOKEN_NAME = "login session"
 
@@ -44,6 +55,18 @@ def _passwords() -> PasswordHash:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+
+
+def os_user() -> str:
+    """The OS user's name as a FaultMaven name: who acts in local mode and at the CLI ("local"
+    when the OS gives no usable name)."""
+    try:
+        return _NAME.validate_python(getpass.getuser())
+    except (ValidationError, OSError, KeyError):
+        return "local"
 
 
 # ---- users and teams -------------------------------------------------------------------------
@@ -67,29 +90,47 @@ def _team_row(session: Session, name: str) -> TeamRow:
     return row
 
 
-def _user(session: Session, row: UserRow) -> User:
-    memberships = session.execute(
-        select(TeamRow.name, MembershipRow.role)
-        .join(MembershipRow, MembershipRow.team_id == TeamRow.id)
-        .where(MembershipRow.user_id == row.id)
+def _memberships(session: Session, user_ids: list[str]) -> dict[str, dict[str, Role]]:
+    """user id -> {team name: role}, for every user in ``user_ids`` (one query)."""
+    found: dict[str, dict[str, Role]] = {user_id: {} for user_id in user_ids}
+    rows = session.execute(
+        select(MembershipRow.user_id, TeamRow.name, MembershipRow.role)
+        .join(TeamRow, TeamRow.id == MembershipRow.team_id)
+        .where(MembershipRow.user_id.in_(user_ids))
         .order_by(TeamRow.name)
     )
-    return User(
-        id=row.id,
-        name=row.name,
-        email=row.email,
-        active=row.active,
-        has_password=row.password_hash is not None,
-        created_at=row.created_at,
-        teams={team: Role(role) for team, role in memberships},
-    )
+    for user_id, team, role in rows:
+        found[user_id][team] = Role(role)
+    return found
+
+
+def _users(session: Session, rows: list[UserRow]) -> list[User]:
+    teams = _memberships(session, [row.id for row in rows]) if rows else {}
+    return [
+        User(
+            id=row.id,
+            name=row.name,
+            email=row.email,
+            disabled=not row.active,
+            has_password=row.password_hash is not None,
+            created_at=row.created_at,
+            teams=teams[row.id],
+        )
+        for row in rows
+    ]
+
+
+def _user(session: Session, row: UserRow) -> User:
+    return _users(session, [row])[0]
 
 
 def add_user(
     session: Session, *, name: str, email: str | None = None, password: str | None = None
 ) -> User:
     if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
-        raise Conflict(f"User {name!r} already exists.", code="USER_EXISTS")
+        raise Conflict(
+            f"User {name!r} already exists.", code="USER_EXISTS", details={"name": name}
+        )
     row = UserRow(
         id=new_id("usr"),
         name=name,
@@ -107,8 +148,44 @@ def get_user(session: Session, *, name: str) -> User:
     return _user(session, _user_row(session, name))
 
 
-def list_users(session: Session) -> list[User]:
-    return [_user(session, row) for row in session.scalars(select(UserRow).order_by(UserRow.name))]
+def list_users(session: Session, *, page: PageRequest = PageRequest()) -> Page[User]:
+    """Users by name, with their teams."""
+    total = session.scalar(select(func.count()).select_from(UserRow)) or 0
+    rows = session.scalars(
+        select(UserRow).order_by(UserRow.name).limit(page.limit).offset(page.offset)
+    ).all()
+    return Page[User].build(_users(session, list(rows)), total_count=total, page=page)
+
+
+def update_user(
+    session: Session, *, name: str, changes: UserUpdate, by: Principal | None = None
+) -> User:
+    """Change what ``changes`` gives. Disabling a user ends their sessions, and their API
+    tokens are refused while disabled (every request reads the flag). ``by`` (the acting
+    principal) may not disable itself."""
+    row = _user_row(session, name)
+    given = changes.model_fields_set
+    if "email" in given:
+        row.email = changes.email
+    if "disabled" in given and changes.disabled is not None:
+        if changes.disabled and by is not None and by.user_id == row.id:
+            raise Conflict(
+                "You cannot disable yourself; ask another admin.", code="CANNOT_DISABLE_SELF"
+            )
+        if changes.disabled and row.active:
+            session.execute(
+                update(TokenRow)
+                .where(
+                    TokenRow.user_id == row.id,
+                    TokenRow.signed_in_with.is_not(None),
+                    TokenRow.revoked_at.is_(None),
+                )
+                .values(revoked_at=utcnow()),
+                execution_options=NOT_IN_SESSION,
+            )
+        row.active = not changes.disabled
+    session.flush()
+    return _user(session, row)
 
 
 def _team(session: Session, row: TeamRow) -> Team:
@@ -128,15 +205,26 @@ def _team(session: Session, row: TeamRow) -> Team:
 
 def add_team(session: Session, *, name: str) -> Team:
     if session.scalar(select(TeamRow.id).where(TeamRow.name == name)) is not None:
-        raise Conflict(f"Team {name!r} already exists.", code="TEAM_EXISTS")
+        raise Conflict(
+            f"Team {name!r} already exists.", code="TEAM_EXISTS", details={"name": name}
+        )
     row = TeamRow(id=new_id("team"), name=name, created_at=utcnow())
     session.add(row)
     session.flush()
     return _team(session, row)
 
 
-def list_teams(session: Session) -> list[Team]:
-    return [_team(session, row) for row in session.scalars(select(TeamRow).order_by(TeamRow.name))]
+def get_team(session: Session, *, name: str) -> Team:
+    return _team(session, _team_row(session, name))
+
+
+def list_teams(session: Session, *, page: PageRequest = PageRequest()) -> Page[Team]:
+    """Teams by name, with their members."""
+    total = session.scalar(select(func.count()).select_from(TeamRow)) or 0
+    rows = session.scalars(
+        select(TeamRow).order_by(TeamRow.name).limit(page.limit).offset(page.offset)
+    )
+    return Page[Team].build([_team(session, row) for row in rows], total_count=total, page=page)
 
 
 def grant(session: Session, *, team: str, user: str, role: Role) -> Team:
@@ -151,6 +239,21 @@ def grant(session: Session, *, team: str, user: str, role: Role) -> Team:
         )
     else:
         membership.role = role.value
+    session.flush()
+    return _team(session, team_row)
+
+
+def revoke_membership(session: Session, *, team: str, user: str) -> Team:
+    """Take ``user`` out of ``team``: their role there ends with the next request."""
+    team_row, user_row = _team_row(session, team), _user_row(session, user)
+    membership = session.get(MembershipRow, (team_row.id, user_row.id))
+    if membership is None:
+        raise NotFound(
+            f"User {user!r} is not a member of team {team!r}.",
+            code="MEMBERSHIP_NOT_FOUND",
+            details={"team": team, "user": user},
+        )
+    session.delete(membership)
     session.flush()
     return _team(session, team_row)
 
@@ -171,6 +274,7 @@ def _token_info(row: TokenRow, user: str) -> TokenInfo:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
     )
 
 
@@ -181,8 +285,11 @@ def create_token(
     scope: Scope,
     name: str = "api token",
     expires_in: timedelta | None = timedelta(days=90),
+    signed_in_with: SignInMethod | None = None,
+    client: str | None = None,
 ) -> TokenCreated:
-    """A new API token for ``user``; its secret is in the answer and nowhere else."""
+    """A new API token for ``user``; its secret is in the answer and nowhere else.
+    ``signed_in_with`` makes it a sign-in session (accounts/sessions.py), from ``client``."""
     user_row = _user_row(session, user)
     if expires_in is not None and expires_in <= timedelta(0):
         raise InvalidInput("A token's lifetime must be positive, e.g. 90d.")
@@ -197,6 +304,8 @@ def create_token(
         created_at=now,
         expires_at=now + expires_in if expires_in is not None else None,
         revoked_at=None,
+        signed_in_with=signed_in_with.value if signed_in_with else None,
+        client=client[:100] if client else None,
     )
     session.add(row)
     session.flush()
@@ -214,7 +323,12 @@ def revoke_token(session: Session, *, token_id: str) -> TokenInfo:
 
 
 def list_tokens(session: Session, *, user: str | None = None) -> list[TokenInfo]:
-    query = select(TokenRow, UserRow.name).join(UserRow, UserRow.id == TokenRow.user_id)
+    """API tokens (sign-in sessions are listed by accounts/sessions.py)."""
+    query = (
+        select(TokenRow, UserRow.name)
+        .join(UserRow, UserRow.id == TokenRow.user_id)
+        .where(TokenRow.signed_in_with.is_(None))
+    )
     if user is not None:
         query = query.where(UserRow.name == user)
     rows = session.execute(query.order_by(TokenRow.created_at, TokenRow.id))
@@ -261,6 +375,11 @@ def principal_of_user(session: Session, user: UserRow) -> Principal:
     return _principal(session, user, scope=None, token_id=None)
 
 
+def token_row(session: Session, *, token: str) -> TokenRow | None:
+    """The row of a token's secret (whatever its state), or None."""
+    return session.scalar(select(TokenRow).where(TokenRow.secret_hash == _digest(token)))
+
+
 def principal_for_token(session: Session, *, token: str, now: datetime | None = None) -> Principal:
     """The principal a bearer token stands for, read from the database now (revocation and
     expiry hold at once); Unauthorized says which check failed."""
@@ -278,8 +397,36 @@ def principal_for_token(session: Session, *, token: str, now: datetime | None = 
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("The bearer token has expired.", code="TOKEN_EXPIRED")
     if not user.active:
-        raise Unauthorized("The token's user is deactivated.", code="USER_INACTIVE")
+        raise Unauthorized("The token's user is disabled.", code="USER_INACTIVE")
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY:
+        _note_use(session, row.id, now)
     return _principal(session, user, scope=Scope(row.scope), token_id=row.id)
+
+
+def _note_use(session: Session, token_id: str, now: datetime) -> None:
+    """Record when a token was last used: after the request's transaction, in a short one of
+    its own (a read takes no write lock for it), and at most every LAST_USED_EVERY per token
+    (most requests write nothing)."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        after_commit(session, f"token-used:{token_id}", lambda: _write_use(bind, token_id, now))
+
+
+def _write_use(engine: Engine, token_id: str, now: datetime) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{WRITE: True})
+            with connection.begin():
+                connection.execute(
+                    update(TokenRow)
+                    .where(
+                        TokenRow.id == token_id,
+                        or_(TokenRow.last_used_at.is_(None), TokenRow.last_used_at < now),
+                    )
+                    .values(last_used_at=now)
+                )
+    except SQLAlchemyError as error:  # "last used" is a hint: never fail a request for it
+        log.warning("could not record the use of token %s: %s", token_id, error)
 
 
 def check_password(session: Session, *, name: str, password: str) -> Principal:

@@ -8,9 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
-from faultmaven.accounts import audit, oidc
+from faultmaven.accounts import audit, oidc, sessions
 from faultmaven.accounts import service as accounts
 from faultmaven.accounts.schemas import (
     AuditEntry,
@@ -20,13 +19,15 @@ from faultmaven.accounts.schemas import (
     Principal,
     Role,
     Scope,
+    SignInMethod,
     TokenCreated,
     TokenInfo,
 )
 from faultmaven.api.auth import origin_of
 from faultmaven.api.deps import PageDep, SessionDep
 from faultmaven.api.routing import ErrorBody, FaultMavenRoute
-from faultmaven.errors import TooManyRequests, Unauthorized
+from faultmaven.config import Settings
+from faultmaven.errors import Unauthorized
 from faultmaven.kit.db import unit_of_work
 from faultmaven.kit.fields import EntityId, Name, UTCTimestamp
 from faultmaven.kit.pagination import Page
@@ -53,62 +54,53 @@ def me(request: Request, session: SessionDep) -> Me:
     )
 
 
+def login_limits(settings: Settings) -> sessions.LoginLimits:
+    return sessions.LoginLimits(
+        per_name=settings.login_attempts,
+        per_address=settings.login_attempts_per_address,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+
+
+def _result(signed_in: sessions.SignedIn) -> LoginResult:
+    return LoginResult(
+        token=signed_in.token,
+        expires_at=signed_in.session.expires_at,
+        user=signed_in.principal.name,
+        session_id=signed_in.session.id,
+    )
+
+
 @router.post(
     "/auth/login",
     response_model=LoginResult,
     responses={
         401: {"model": ErrorBody, "description": "Wrong user name or password."},
-        429: {"model": ErrorBody, "description": "Too many failed logins; retry later."},
+        429: {
+            "model": ErrorBody,
+            "description": "Too many failed logins for this user name or from this address; "
+            "the message and the Retry-After header say when to retry.",
+        },
     },
 )
 def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginResult:
     """Sign in with a local password: answers a session token (Authorization: Bearer) that
-    expires after session_hours. Failed attempts are limited per user name and per client
-    address (login_attempts within login_window_minutes)."""
+    expires after session_hours. Failed attempts are limited per user name (login_attempts)
+    and per client address (login_attempts_per_address) within login_window_minutes."""
     settings = request.app.state.settings
-    origin = origin_of(request)
-    failures = audit.recent_failed_logins(
-        session,
-        name=body.name,
-        client=origin.client,
-        window=timedelta(minutes=settings.login_window_minutes),
-    )
-    if failures >= settings.login_attempts:
-        raise TooManyRequests(
-            f"Too many failed logins; wait {settings.login_window_minutes:g} minutes.",
-            code="LOGIN_RATE_LIMITED",
-        )
     try:
-        principal = accounts.check_password(
-            session, name=body.name, password=body.password.get_secret_value()
+        signed_in = sessions.sign_in_with_password(
+            session,
+            name=body.name,
+            password=body.password.get_secret_value(),
+            limits=login_limits(settings),
+            lifetime=timedelta(hours=settings.session_hours),
+            origin=origin_of(request),
         )
     except Unauthorized:
-        request.state.login_failure = body.name
+        request.state.login_failure = body.name  # recorded in a transaction of its own
         raise
-    return _signed_in(session, request, principal, action="auth.login")
-
-
-def _signed_in(
-    session: Session, request: Request, principal: Principal, *, action: str
-) -> LoginResult:
-    """A session token for ``principal``, the sign-in audited."""
-    token = accounts.create_token(
-        session,
-        user=principal.name,
-        scope=Scope.admin,  # limited by the user's roles
-        name=accounts.SESSION_TOKEN_NAME,
-        expires_in=timedelta(hours=request.app.state.settings.session_hours),
-    )
-    audit.record(
-        session,
-        actor=principal.name,
-        action=action,
-        object_type="token",
-        object_id=token.id,
-        origin=origin_of(request),
-    )
-    assert token.expires_at is not None
-    return LoginResult(token=token.token, expires_at=token.expires_at, user=principal.name)
+    return _result(signed_in)
 
 
 _OIDC_COOKIE = "faultmaven_oidc"
@@ -171,7 +163,15 @@ def oidc_callback(
             state=state,
             signed_state=request.cookies.get(_OIDC_COOKIE),
         )
-        result = _signed_in(session, request, principal, action="auth.oidc_login")
+        result = _result(
+            sessions.start_session(
+                session,
+                principal=principal,
+                method=SignInMethod.oidc,
+                lifetime=timedelta(hours=request.app.state.settings.session_hours),
+                origin=origin_of(request),
+            )
+        )
     answer = JSONResponse(result.model_dump(mode="json"))
     answer.delete_cookie(_OIDC_COOKIE, path=_OIDC_PATH)
     return answer

@@ -15,7 +15,6 @@ the route's role in that team (403).
 
 from __future__ import annotations
 
-import getpass
 import secrets
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 from starlette.routing import compile_path
 
-from faultmaven.accounts import audit
+from faultmaven.accounts import audit, sessions
 from faultmaven.accounts import service as accounts
 from faultmaven.accounts.schemas import Principal, Role, Scope
 from faultmaven.api.errors import error_body
@@ -37,14 +36,21 @@ from faultmaven.kit.fields import Name
 
 @dataclass(frozen=True)
 class Rule:
-    """``role``/``scope`` None: public (no credentials needed)."""
+    """``role`` and ``scope`` None: public (no credentials needed). ``role`` None with a
+    ``scope``: anyone signed in (in a team or not) with a token of at least that scope."""
 
     role: Role | None
     scope: Scope | None = None
 
     @property
     def public(self) -> bool:
-        return self.role is None
+        return self.role is None and self.scope is None
+
+    def allows(self, principal: Principal) -> bool:
+        assert self.scope is not None
+        if self.role is not None:
+            return principal.has(self.role, self.scope)
+        return principal.scope is None or principal.scope.rank >= self.scope.rank
 
 
 PUBLIC = Rule(None)
@@ -52,6 +58,7 @@ VIEW = Rule(Role.viewer, Scope.read)
 RESPOND = Rule(Role.responder, Scope.write)
 EDIT = Rule(Role.editor, Scope.write)
 ADMIN = Rule(Role.admin, Scope.admin)
+SIGNED_IN = Rule(None, Scope.read)  # one's own sessions: even a user in no team
 
 _CASE = "/api/v1/cases/{case_id}"
 _RUNBOOK = "/api/v1/runbooks/{runbook_id}"
@@ -64,7 +71,19 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("GET", "/api/v1/auth/oidc/login"): PUBLIC,
     ("GET", "/api/v1/auth/oidc/callback"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): SIGNED_IN,
+    ("GET", "/api/v1/auth/sessions"): SIGNED_IN,
+    ("DELETE", "/api/v1/auth/sessions/{session_id}"): SIGNED_IN,  # own; an admin: anyone's
     ("GET", "/api/v1/me"): VIEW,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("POST", "/api/v1/users"): ADMIN,
+    ("GET", "/api/v1/users/{name}"): ADMIN,
+    ("PATCH", "/api/v1/users/{name}"): ADMIN,
+    ("GET", "/api/v1/teams"): ADMIN,
+    ("POST", "/api/v1/teams"): ADMIN,
+    ("GET", "/api/v1/teams/{team}"): ADMIN,
+    ("PUT", "/api/v1/teams/{team}/members/{user}"): ADMIN,
+    ("DELETE", "/api/v1/teams/{team}/members/{user}"): ADMIN,
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/api/v1/tokens"): ADMIN,
     ("POST", "/api/v1/tokens"): ADMIN,
@@ -135,10 +154,7 @@ TEAM_HEADER = "x-faultmaven-team"
 def _local_actor(request: Request) -> str:
     claimed = request.headers.get("x-faultmaven-actor")
     if claimed is None:
-        try:
-            return _NAME.validate_python(getpass.getuser())
-        except (ValidationError, OSError, KeyError):
-            return "local"
+        return accounts.os_user()
     try:
         return _NAME.validate_python(claimed)
     except ValidationError as error:
@@ -181,12 +197,11 @@ def authorize(session: Session, request: Request) -> Principal | None:
             "(api/auth.py POLICY), so nobody may use it.",
             code="NO_POLICY",
         )
-    assert rule.role is not None and rule.scope is not None
-    if not principal.has(rule.role, rule.scope):
+    if not rule.allows(principal):
         raise Forbidden(_why_not(principal, rule), code="FORBIDDEN")
     team = request.headers.get(TEAM_HEADER)
     team_id = _team_id(principal, team) if team else None
-    set_viewer(session, principal.viewer(acting_as=rule.role, team_id=team_id))
+    set_viewer(session, principal.viewer(acting_as=rule.role or Role.viewer, team_id=team_id))
     return principal
 
 
@@ -200,9 +215,9 @@ def _team_id(principal: Principal, name: str) -> str:
 
 
 def _why_not(principal: Principal, rule: Rule) -> str:
-    assert rule.role is not None and rule.scope is not None
+    assert rule.scope is not None
     top = principal.top_role
-    if top is None or top.rank < rule.role.rank:
+    if rule.role is not None and (top is None or top.rank < rule.role.rank):
         have = f"your highest role is {top.value}" if top else "you are in no team"
         return f"This needs the {rule.role.value} role in a team; {have}."
     assert principal.scope is not None
@@ -228,6 +243,9 @@ _OBJECT_PARAMS = (
     ("runbook_id", "runbook"),
     ("job_id", "job"),
     ("token_id", "token"),
+    ("session_id", "session"),
+    ("team", "team"),  # /teams/{team}/members/{user}: the team (the user in the details)
+    ("name", "user"),  # /users/{name}
 )
 
 
@@ -244,11 +262,16 @@ def _object_of(request: Request, response: Response) -> tuple[str | None, str | 
 
 
 def audit_write(session: Session, request: Request, response: Response) -> None:
-    """The audit record of a successful write, in the write's own transaction."""
+    """The audit record of a successful write, in the write's own transaction (unless the
+    service recorded it: sign-ins and ends of sessions). A route adds details through
+    ``request.state.audit_details``."""
     principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:  # a public write (login) audits itself
+    if principal is None or audit.recorded(session):  # a public write (login) audits itself
         return
     object_type, object_id = _object_of(request, response)
+    details = dict(getattr(request.state, "audit_details", None) or {})
+    if principal.token_id:
+        details["token_id"] = principal.token_id
     audit.record(
         session,
         actor=principal.name,
@@ -257,7 +280,7 @@ def audit_write(session: Session, request: Request, response: Response) -> None:
         object_id=object_id,
         status_code=response.status_code,
         origin=origin_of(request),
-        details={"token_id": principal.token_id} if principal.token_id else None,
+        details=details,
     )
 
 
@@ -270,15 +293,11 @@ def install_auth(app: FastAPI) -> None:
         login_failure = getattr(request.state, "login_failure", None)
         if login_failure is not None:
             with unit_of_work(request.app.state.session_factory) as session:
-                audit.record(
+                sessions.record_failed_login(
                     session,
-                    actor=login_failure,
-                    action=audit.LOGIN_FAILED,
-                    outcome="denied",
-                    object_type="user",
-                    object_id=login_failure,
-                    status_code=error.status_code,
+                    name=login_failure,
                     origin=origin_of(request),
+                    status_code=error.status_code,
                 )
         elif request.app.state.settings.auth == "required":
             with unit_of_work(request.app.state.session_factory) as session:

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faultmaven.api.idempotency import IdempotentReplay, replayed
-from faultmaven.errors import FaultMavenError
+from faultmaven.errors import FaultMavenError, TooManyRequests
 
 log = logging.getLogger("faultmaven.api")
 
@@ -79,9 +79,13 @@ def _validation_response(error: RequestValidationError) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FaultMavenError)
     def _domain(_request: Request, error: FaultMavenError) -> JSONResponse:
+        retry = None
+        if isinstance(error, TooManyRequests):
+            retry = {"Retry-After": str(error.retry_after)}
         return JSONResponse(
             status_code=error.status_code,
             content=error_body(error.code, error.message, error.details),
+            headers=retry,
         )
 
     @app.exception_handler(IdempotentReplay)
