@@ -39,7 +39,7 @@ def test_users_teams_tokens_and_audit(cli) -> None:
     table = cli("users", "list")
     assert "ana" in table.stdout and "payments (editor)" in table.stdout
     log = json.loads(cli("audit", "--json").stdout)
-    assert [e["action"] for e in log["items"]][:2] == ["tokens.revoke", "tokens.create"]
+    assert [e["action"] for e in log["items"]][:2] == ["tokens revoke", "tokens create"]
 
 
 def test_mistakes_are_one_line(cli, assert_mistake) -> None:

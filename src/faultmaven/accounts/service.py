@@ -128,9 +128,7 @@ def add_user(
     session: Session, *, name: str, email: str | None = None, password: str | None = None
 ) -> User:
     if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
-        raise Conflict(
-            f"User {name!r} already exists.", code="USER_EXISTS", details={"name": name}
-        )
+        raise Conflict(f"User {name!r} already exists.", code="USER_EXISTS", details={"name": name})
     row = UserRow(
         id=new_id("usr"),
         name=name,
@@ -205,9 +203,7 @@ def _team(session: Session, row: TeamRow) -> Team:
 
 def add_team(session: Session, *, name: str) -> Team:
     if session.scalar(select(TeamRow.id).where(TeamRow.name == name)) is not None:
-        raise Conflict(
-            f"Team {name!r} already exists.", code="TEAM_EXISTS", details={"name": name}
-        )
+        raise Conflict(f"Team {name!r} already exists.", code="TEAM_EXISTS", details={"name": name})
     row = TeamRow(id=new_id("team"), name=name, created_at=utcnow())
     session.add(row)
     session.flush()

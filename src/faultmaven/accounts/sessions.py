@@ -177,9 +177,7 @@ def _is_admin(principal: Principal) -> bool:
     return principal.has(Role.admin, Scope.admin)
 
 
-def list_sessions(
-    session: Session, *, by: Principal, user: str | None = None
-) -> list[SessionInfo]:
+def list_sessions(session: Session, *, by: Principal, user: str | None = None) -> list[SessionInfo]:
     """The live sessions of ``user`` (default: ``by``'s own), newest first; only an admin
     lists another user's."""
     name = user or by.name
@@ -240,7 +238,9 @@ def end_session(
     return _end(session, row, owner, by=by, action="auth.session_ended", origin=origin)
 
 
-def logout(session: Session, *, by: Principal, origin: audit.Origin = audit.Origin()) -> SessionInfo:
+def logout(
+    session: Session, *, by: Principal, origin: audit.Origin = audit.Origin()
+) -> SessionInfo:
     """End the session ``by`` signed in with (its token): logout."""
     found = _session_row(session, by.token_id) if by.token_id else None
     if found is None:

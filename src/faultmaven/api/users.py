@@ -3,7 +3,7 @@ The CLI's ``faultmaven users|teams`` do the same on the database directly."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -19,8 +19,9 @@ router = APIRouter(tags=["users and teams"], route_class=FaultMavenRoute)
 
 UserName = Annotated[Name, Path(description="The user's name.")]
 TeamName = Annotated[Name, Path(description="The team's name.")]
-_USER_404 = {404: {"model": ErrorBody, "description": "No such user."}}
-_TEAM_404 = {404: {"model": ErrorBody, "description": "No such team (or user)."}}
+Responses = dict[int | str, dict[str, Any]]
+_USER_404: Responses = {404: {"model": ErrorBody, "description": "No such user."}}
+_TEAM_404: Responses = {404: {"model": ErrorBody, "description": "No such team (or user)."}}
 
 
 @router.get("/users", response_model=Page[User])
@@ -62,14 +63,10 @@ def get_user(name: UserName, session: SessionDep) -> User:
         409: {"model": ErrorBody, "description": "An admin cannot disable themselves."},
     },
 )
-def update_user(
-    name: UserName, body: UserUpdate, request: Request, session: SessionDep
-) -> User:
+def update_user(name: UserName, body: UserUpdate, request: Request, session: SessionDep) -> User:
     """Change a user's e-mail, or disable (enable) them: a disabled user's sessions end and
     their API tokens are refused from the next request on, on every server."""
-    return accounts.update_user(
-        session, name=name, changes=body, by=request.state.principal
-    )
+    return accounts.update_user(session, name=name, changes=body, by=request.state.principal)
 
 
 @router.get("/teams", response_model=Page[Team])

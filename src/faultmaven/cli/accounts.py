@@ -10,12 +10,21 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from faultmaven.accounts import audit as audit_log
 from faultmaven.accounts import service
-from faultmaven.accounts.schemas import AuditFilters, Role, Scope, Team, TokenInfo, User
-from faultmaven.cli.context import console, print_json, session_scope
+from faultmaven.accounts.schemas import (
+    AuditFilters,
+    Role,
+    Scope,
+    Team,
+    TeamCreate,
+    TokenInfo,
+    User,
+    UserCreate,
+    UserUpdate,
+)
+from faultmaven.cli.context import audit_objects, console, print_json, session_scope, validated
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.clock import isoformat_z
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
@@ -24,6 +33,9 @@ users_app = typer.Typer(help="People who sign in (team mode).", no_args_is_help=
 teams_app = typer.Typer(help="Teams and the role of each member.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (Authorization: Bearer).", no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+UserArg = Annotated[str, typer.Argument(help="User name.")]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=MAX_LIMIT, help="Items per page.")]
+OffsetOpt = Annotated[int, typer.Option("--offset", min=0, help="Items to skip.")]
 
 
 def _when(value: datetime | None) -> str:
@@ -37,18 +49,23 @@ def _table(title: str, *columns: str) -> Table:
     return table
 
 
-def _users_table(users: list[User]) -> None:
-    table = _table(f"Users ({len(users)})", "id", "name", "email", "password", "teams")
+def _users_table(users: list[User], total: int) -> None:
+    table = _table(f"Users ({total})", "id", "name", "email", "password", "disabled", "teams")
     for user in users:
         teams = ", ".join(f"{team} ({role.value})" for team, role in user.teams.items())
         table.add_row(
-            user.id, user.name, user.email or "-", "yes" if user.has_password else "no", teams
+            user.id,
+            user.name,
+            user.email or "-",
+            "yes" if user.has_password else "no",
+            "yes" if user.disabled else "no",
+            teams,
         )
     console.print(table)
 
 
-def _teams_table(teams: list[Team]) -> None:
-    table = _table(f"Teams ({len(teams)})", "id", "name", "members")
+def _teams_table(teams: list[Team], total: int) -> None:
+    table = _table(f"Teams ({total})", "id", "name", "members")
     for team in teams:
         members = ", ".join(f"{user} ({role.value})" for user, role in team.members.items())
         table.add_row(team.id, team.name, members or "-")
@@ -72,13 +89,6 @@ def _tokens_table(tokens: list[TokenInfo]) -> None:
     console.print(table)
 
 
-def _record(session: Session, action: str, object_type: str, object_id: str) -> None:
-    """Account changes made on the database are audit events too (actor: the CLI)."""
-    audit_log.record(
-        session, actor="cli", action=action, object_type=object_type, object_id=object_id
-    )
-
-
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
@@ -90,21 +100,18 @@ def users_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user (then give them a role: faultmaven teams grant TEAM USER ROLE)."""
-    from faultmaven.accounts.schemas import UserCreate
-    from faultmaven.cli.context import validated
-
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and not password:
         raise InvalidInput("--password-stdin: stdin held no password.")
     data = validated(UserCreate, {"name": name, "email": email, "password": password}, "user")
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         user = service.add_user(
             session,
             name=data.name,
             email=data.email,
             password=data.password.get_secret_value() if data.password else None,
         )
-        _record(session, "users.add", "user", user.id)
+        audit_objects(session, "user", user.name)
     if as_json:
         print_json(user.model_dump(mode="json"))
         return
@@ -112,14 +119,50 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every user and their teams."""
+def users_list(
+    ctx: typer.Context, limit: LimitOpt = 50, offset: OffsetOpt = 0, as_json: JsonFlag = False
+) -> None:
+    """Users by name, with their teams (--json: one page, as GET /api/v1/users answers)."""
     with session_scope(ctx) as session:
-        users = service.list_users(session)
+        page = service.list_users(session, page=PageRequest(limit=limit, offset=offset))
     if as_json:
-        print_json([user.model_dump(mode="json") for user in users])
+        print_json(page.model_dump(mode="json"))
         return
-    _users_table(users)
+    _users_table(page.items, page.total_count)
+
+
+@users_app.command("show")
+def users_show(ctx: typer.Context, name: UserArg, as_json: JsonFlag = False) -> None:
+    """A user and their teams."""
+    with session_scope(ctx) as session:
+        user = service.get_user(session, name=name)
+    if as_json:
+        print_json(user.model_dump(mode="json"))
+        return
+    _users_table([user], 1)
+
+
+def _set_disabled(ctx: typer.Context, name: str, disabled: bool, as_json: bool) -> None:
+    with session_scope(ctx, audited=True) as session:
+        user = service.update_user(session, name=name, changes=UserUpdate(disabled=disabled))
+        audit_objects(session, "user", user.name, disabled=disabled)
+    if as_json:
+        print_json(user.model_dump(mode="json"))
+        return
+    console.print(f"{user.name} is {'disabled' if disabled else 'enabled'}.")
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: UserArg, as_json: JsonFlag = False) -> None:
+    """Disable a user: they can no longer sign in, their sessions end and their API tokens
+    are refused (on every server, from the next request on) until enabled again."""
+    _set_disabled(ctx, name, True, as_json)
+
+
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: UserArg, as_json: JsonFlag = False) -> None:
+    """Enable a disabled user again (their API tokens work again; ended sessions stay ended)."""
+    _set_disabled(ctx, name, False, as_json)
 
 
 @teams_app.command("add")
@@ -129,13 +172,10 @@ def teams_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a team."""
-    from faultmaven.accounts.schemas import UserCreate
-    from faultmaven.cli.context import validated
-
-    checked = validated(UserCreate, {"name": name}, "team").name  # the same rule as a user name
-    with session_scope(ctx) as session:
+    checked = validated(TeamCreate, {"name": name}, "team").name
+    with session_scope(ctx, audited=True) as session:
         team = service.add_team(session, name=checked)
-        _record(session, "teams.add", "team", team.id)
+        audit_objects(session, "team", team.name)
     if as_json:
         print_json(team.model_dump(mode="json"))
         return
@@ -151,24 +191,43 @@ def teams_grant(
     as_json: JsonFlag = False,
 ) -> None:
     """Give USER the ROLE in TEAM (replaces the role they had there)."""
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         result = service.grant(session, team=team, user=user, role=role)
-        _record(session, f"teams.grant {role.value}", "team", f"{result.id}:{user}")
+        audit_objects(session, "team", result.name, user=user, role=role.value)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
     console.print(f"{user} is {role.value} in {team}.")
 
 
-@teams_app.command("list")
-def teams_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Every team and its members."""
-    with session_scope(ctx) as session:
-        teams = service.list_teams(session)
+@teams_app.command("revoke")
+def teams_revoke(
+    ctx: typer.Context,
+    team: Annotated[str, typer.Argument(help="Team name.")],
+    user: UserArg,
+    as_json: JsonFlag = False,
+) -> None:
+    """Take USER out of TEAM: their role there ends from the next request on."""
+    with session_scope(ctx, audited=True) as session:
+        result = service.revoke_membership(session, team=team, user=user)
+        audit_objects(session, "team", result.name, user=user)
     if as_json:
-        print_json([team.model_dump(mode="json") for team in teams])
+        print_json(result.model_dump(mode="json"))
         return
-    _teams_table(teams)
+    console.print(f"{user} is no longer in {team}.")
+
+
+@teams_app.command("list")
+def teams_list(
+    ctx: typer.Context, limit: LimitOpt = 50, offset: OffsetOpt = 0, as_json: JsonFlag = False
+) -> None:
+    """Teams by name, with their members (--json: one page, as GET /api/v1/teams answers)."""
+    with session_scope(ctx) as session:
+        page = service.list_teams(session, page=PageRequest(limit=limit, offset=offset))
+    if as_json:
+        print_json(page.model_dump(mode="json"))
+        return
+    _teams_table(page.items, page.total_count)
 
 
 @tokens_app.command("create")
@@ -184,11 +243,11 @@ def tokens_create(
 ) -> None:
     """Create an API token and print it once (it is stored only as a hash)."""
     lifetime = service.parse_duration(expires)
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         token = service.create_token(
             session, user=user, scope=scope, name=name, expires_in=lifetime
         )
-        _record(session, "tokens.create", "token", token.id)
+        audit_objects(session, "token", token.id, user=user, scope=scope.value)
     if as_json:
         print_json(token.model_dump(mode="json"))
         return
@@ -206,9 +265,8 @@ def tokens_revoke(
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke a token: refused from the next request on, on every server."""
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         token = service.revoke_token(session, token_id=token_id)
-        _record(session, "tokens.revoke", "token", token.id)
     if as_json:
         print_json(token.model_dump(mode="json"))
         return

@@ -21,7 +21,15 @@ from faultmaven.cases import service
 from faultmaven.cases.schemas import CaseCreate, CaseStatus, CloseRequest, ResolveRequest, Severity
 from faultmaven.cases.service import Phase
 from faultmaven.cli import render
-from faultmaven.cli.context import console, print_json, read_json_file, session_scope, validated
+from faultmaven.cli.context import (
+    audit_objects,
+    cli_actor,
+    console,
+    print_json,
+    read_json_file,
+    session_scope,
+    validated,
+)
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.suggestions.service import suggestions_for
@@ -44,8 +52,9 @@ def create(
 ) -> None:
     """Open a case from a case-record JSON file."""
     data = validated(CaseCreate, read_json_file(file), file)
-    with session_scope(ctx) as session:
-        turn = conversation.open_case(session, data=data, actor="cli")
+    with session_scope(ctx, audited=True) as session:
+        turn = conversation.open_case(session, data=data, actor=cli_actor(ctx))
+        audit_objects(session, "case", turn.case.id)
     case = turn.case
     if as_json:
         print_json(case.model_dump(mode="json"))
@@ -110,9 +119,9 @@ def add(
 ) -> None:
     """Record investigation entries, e.g. `cases add case_x symptoms "Disk full on db-1"`."""
     entries = [_entry(item) for item in items]
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         case = service.add_entries(
-            session, case_id=case_id, phase=phase, items=entries, actor="cli"
+            session, case_id=case_id, phase=phase, items=entries, actor=cli_actor(ctx)
         )
         turn = (
             conversation.problem_changed(session, case_id=case_id)
@@ -146,8 +155,8 @@ def resolve(
 ) -> None:
     """Mark the fix confirmed working; FaultMaven offers to create a runbook."""
     request = ResolveRequest(resolved_at=_utc(resolved_at) if resolved_at else None)
-    with session_scope(ctx) as session:
-        turn = resolve_with_offer(session, case_id=case_id, request=request, actor="cli")
+    with session_scope(ctx, audited=True) as session:
+        turn = resolve_with_offer(session, case_id=case_id, request=request, actor=cli_actor(ctx))
     render.assistant_turn(turn.assistant)
     console.print(f"Answer with: faultmaven cases offer {case_id} accept|decline")
 
@@ -187,12 +196,12 @@ def offer(
     ] = None,
 ) -> None:
     """Answer the runbook offer: accept saves a runbook, decline closes the case."""
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         outcome = decide_offer(
             session,
             case_id=case_id,
             decision=decision,
-            actor="cli",
+            actor=cli_actor(ctx),
             duplicate=DuplicateChoice(duplicate.name),
             runbook_id=runbook,
             cause=cause,
@@ -210,6 +219,6 @@ def close(
 ) -> None:
     """Close a case from any state, with a reason."""
     request = validated(CloseRequest, {"reason": reason}, Path("--reason"))
-    with session_scope(ctx) as session:
-        case = service.close_case(session, case_id=case_id, request=request, actor="cli")
+    with session_scope(ctx, audited=True) as session:
+        case = service.close_case(session, case_id=case_id, request=request, actor=cli_actor(ctx))
     console.print(f"{case.id} closed: {case.close_reason}")

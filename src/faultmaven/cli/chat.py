@@ -9,7 +9,7 @@ from faultmaven.assistant.conversation import handle_message
 from faultmaven.assistant.doctor_patient import LLMResponse
 from faultmaven.cases import service as cases_service
 from faultmaven.cli import render
-from faultmaven.cli.context import console, run_queued_jobs, session_scope
+from faultmaven.cli.context import cli_actor, console, run_queued_jobs, session_scope
 from faultmaven.jobs import service as jobs_service
 
 
@@ -33,8 +33,9 @@ def chat(ctx: typer.Context, case_id: str) -> None:
         if line.isdigit() and 1 <= int(line) <= len(actions):
             line = actions[int(line) - 1]
             console.print(f"[dim]> {line}[/dim]")
-        with session_scope(ctx) as session:
-            turn = handle_message(session, case_id=case_id, content=line, actor="cli").assistant
+        with session_scope(ctx, audited=True) as session:
+            actor = cli_actor(ctx)
+            turn = handle_message(session, case_id=case_id, content=line, actor=actor).assistant
             queued = jobs_service.queued_count(session)
         actions = _show(turn)
         if queued and run_queued_jobs(ctx):

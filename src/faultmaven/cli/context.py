@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,8 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from faultmaven.accounts import audit
+from faultmaven.accounts.service import os_user
 from faultmaven.config import Settings
 from faultmaven.errors import FaultMavenError, InvalidInput
 from faultmaven.kit.db import make_engine, unit_of_work
@@ -31,8 +34,13 @@ def settings_from(ctx: typer.Context) -> Settings:
 
 
 @contextmanager
-def session_scope(ctx: typer.Context) -> Iterator[Session]:
-    """One unit of work for the command: commits at the end, rolls back on any error."""
+def session_scope(ctx: typer.Context, *, audited: bool = False) -> Iterator[Session]:
+    """One unit of work for the command: commits at the end, rolls back on any error.
+
+    ``audited``: the command writes, and its audit record is part of the same transaction,
+    as an API write's is (api/auth.py ``audit_write``): the actor is the OS user, "from
+    where" is ``cli``, the action is the command (e.g. ``cases create``), the object the one
+    the command names (:func:`audit_objects`) or its id argument (case, runbook, token)."""
     settings = settings_from(ctx)
     engine = engine_for(settings)
     try:
@@ -42,10 +50,52 @@ def session_scope(ctx: typer.Context) -> Iterator[Session]:
         try:
             with unit_of_work(factory) as session:
                 yield session
+                if audited:
+                    _record_command(session, ctx)
         finally:
             finish_background_work(factory)
     finally:
         engine.dispose()
+
+
+_AUDIT_OBJECTS = "faultmaven_cli_audit_objects"
+_ID_ARGUMENTS = (("case_id", "case"), ("runbook_id", "runbook"), ("token_id", "token"))
+
+
+def audit_objects(session: Session, kind: str, *ids: str, **details: object) -> None:
+    """Name what the command wrote (what an API write's Location names): one audit record per
+    id, each with ``details``."""
+    found = session.info.setdefault(_AUDIT_OBJECTS, [])
+    found.extend((kind, object_id, details) for object_id in ids)
+
+
+def cli_actor(ctx: typer.Context) -> str:
+    """Who acts at the CLI: the OS user (the CLI works on the database directly, so whoever
+    can open it acts, in either mode)."""
+    return str(ctx.find_root().obj.setdefault("actor", os_user()))
+
+
+def _record_command(session: Session, ctx: typer.Context) -> None:
+    if audit.recorded(session):  # a service audited its own write
+        return
+    command = ctx.command_path.partition(" ")[2]  # "cases create" (without the program)
+    root = ctx.find_root().obj
+    origin = audit.Origin(
+        client="cli", request_id=root.setdefault("request_id", f"cli-{secrets.token_hex(6)}")
+    )
+    named = session.info.pop(_AUDIT_OBJECTS, None) or [
+        (kind, str(ctx.params[arg]), {}) for arg, kind in _ID_ARGUMENTS if ctx.params.get(arg)
+    ]
+    for kind, object_id, details in named or [(None, None, {})]:
+        audit.record(
+            session,
+            actor=cli_actor(ctx),
+            action=command,
+            object_type=kind,
+            object_id=object_id,
+            origin=origin,
+            details=details,
+        )
 
 
 def engine_for(settings: Settings) -> Engine:

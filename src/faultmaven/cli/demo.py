@@ -56,7 +56,7 @@ def _walkthrough(ctx: typer.Context) -> None:
             "opened_at",
         }
     )
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         console.print(Rule("1. A new case is opened"))
         case = cases_service.create_case(
             session, data=CaseCreate.model_validate(intake), actor=DEMO_ACTOR

@@ -12,7 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from faultmaven.cli import runbook_files
-from faultmaven.cli.context import console, print_json, read_text_file, session_scope, user_mistake
+from faultmaven.cli.context import (
+    audit_objects,
+    cli_actor,
+    console,
+    print_json,
+    read_text_file,
+    session_scope,
+    user_mistake,
+)
 from faultmaven.errors import InvalidInput
 from faultmaven.postmortems import service
 from faultmaven.postmortems.mapping import MappedPostmortem
@@ -65,10 +73,17 @@ def postmortems(
     ]
     ready = [item for item in files if item.mapped is not None]
     if ready:
-        with session_scope(ctx) as session:
+        with session_scope(ctx, audited=True) as session:
             for item in ready:
                 assert item.mapped is not None
-                item.imported = service.save(session, mapped=item.mapped, actor="cli")
+                item.imported = service.save(session, mapped=item.mapped, actor=cli_actor(ctx))
+                audit_objects(
+                    session,
+                    "case",
+                    item.imported.case_id,
+                    runbook_id=item.imported.runbook_id,
+                    file=str(item.path),
+                )
             search_service.drain_after_commit(session)
     skipped = [item for item in files if item.imported is None]
     if as_json:

@@ -15,6 +15,8 @@ from rich.table import Table
 from faultmaven.cases.schemas import Severity
 from faultmaven.cli import render, runbook_editing, runbook_files
 from faultmaven.cli.context import (
+    audit_objects,
+    cli_actor,
     console,
     print_json,
     session_scope,
@@ -70,8 +72,9 @@ def create(
     """Create a runbook from a JSON or markdown file. Status rule (as for import): the status
     the file states wins, else --status."""
     (data,) = runbook_files.read_runbooks(file, status, many=False)
-    with session_scope(ctx) as session:
-        runbook = service.create_runbook(session, data=data, actor="cli")
+    with session_scope(ctx, audited=True) as session:
+        runbook = service.create_runbook(session, data=data, actor=cli_actor(ctx))
+        audit_objects(session, "runbook", runbook.id)
     console.print(f"Created [bold]{runbook.id}[/bold]: {runbook.title} ({runbook.status.value})")
 
 
@@ -82,12 +85,17 @@ def _save(ctx: typer.Context, files: list[runbook_files.FileImport]) -> None:
     if not runbooks:
         return
     ids: list[str] = []
-    with Progress(console=console, transient=True) as progress, session_scope(ctx) as session:
+    with (
+        Progress(console=console, transient=True) as progress,
+        session_scope(ctx, audited=True) as session,
+    ):
         task = progress.add_task("Saving runbooks", total=len(runbooks))
         for first in range(0, len(runbooks), IMPORT_BATCH):
             batch = runbooks[first : first + IMPORT_BATCH]
-            ids.extend(rb.id for rb in service.import_runbooks(session, items=batch, actor="cli"))
+            done = service.import_runbooks(session, items=batch, actor=cli_actor(ctx))
+            ids.extend(rb.id for rb in done)
             progress.advance(task, len(batch))
+        audit_objects(session, "runbook", *ids)
         indexing = progress.add_task("Indexing for semantic search", total=len(runbooks))
         search_service.drain_after_commit(
             session, on_progress=lambda n: progress.advance(indexing, n)
@@ -242,8 +250,9 @@ def from_case(
     case_id: Annotated[str, typer.Argument(help="A resolved case's id.")],
 ) -> None:
     """Create the runbook from a resolved case's history (also after declining the offer)."""
-    with session_scope(ctx) as session:
-        runbook = service.create_from_case(session, case_id=case_id, actor="cli")
+    with session_scope(ctx, audited=True) as session:
+        runbook = service.create_from_case(session, case_id=case_id, actor=cli_actor(ctx))
+        audit_objects(session, "runbook", runbook.id, case_id=case_id)
     console.print(f"Created [bold]{runbook.id}[/bold] from {case_id}: {runbook.title}")
 
 
@@ -302,7 +311,7 @@ def restore(
     message: Annotated[str, typer.Option("--message", "-m", help="Change note.")] = "",
 ) -> None:
     """Save a new version equal to VERSION (content and metadata)."""
-    with session_scope(ctx) as session:
+    with session_scope(ctx, audited=True) as session:
         expected = current or service.get_runbook(session, runbook_id=runbook_id).version
         runbook = service.restore_version(
             session,
@@ -310,7 +319,7 @@ def restore(
             version=version,
             request=RunbookRestore(change_note=message),
             expected_version=expected,
-            actor="cli",
+            actor=cli_actor(ctx),
         )
     console.print(
         f"Restored version {version} of [bold]{runbook_id}[/bold] as version {runbook.version}."
@@ -343,13 +352,13 @@ def edit(
         console.print("No changes; nothing saved.")
         return
     try:
-        with session_scope(ctx) as session:
+        with session_scope(ctx, audited=True) as session:
             saved = service.update_runbook(
                 session,
                 runbook_id=runbook_id,
                 data=runbook_editing.update(runbook, edited, message or "edited in $EDITOR"),
                 expected_version=runbook.version,
-                actor="cli",
+                actor=cli_actor(ctx),
             )
     except Conflict as conflict:
         if conflict.code != "STALE_VERSION":
