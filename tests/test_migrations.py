@@ -225,3 +225,77 @@ def test_known_causes_migration_sqlite(tmp_path: Path) -> None:
 def test_known_causes_migration_postgres(postgres_schema_url: str) -> None:
     with _fresh_postgres_schema(postgres_schema_url, "fm_causes") as (engine, _schema):
         _known_causes_round(engine)
+
+
+def _sessions_round(engine: Engine) -> None:
+    """0010: sessions made before it learn how and where they signed in from their sign-in's
+    audit record; API tokens stay API tokens."""
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from faultmaven.accounts.models import AuditRow, TokenRow, UserRow
+    from faultmaven.kit.clock import utcnow
+
+    upgrade(engine, "0008")
+    now = utcnow()
+    token = {"user_id": "usr_1", "scope": "admin", "created_at": now, "expires_at": None}
+    with Session(engine) as session:
+        session.execute(
+            insert(UserRow.__table__).values(
+                id="usr_1",
+                name="ana",
+                email=None,
+                password_hash=None,
+                oidc_subject=None,
+                active=True,
+                created_at=now,
+            )
+        )
+        for token_id, name in (
+            ("tok_pw", "login session"),
+            ("tok_sso", "login session"),
+            ("tok_api", "ci"),
+        ):
+            session.execute(
+                insert(TokenRow.__table__).values(
+                    id=token_id, name=name, secret_hash=token_id, revoked_at=None, **token
+                )
+            )
+        for token_id, action, client in (
+            ("tok_pw", "auth.login", "10.0.0.7"),
+            ("tok_sso", "auth.oidc_login", "10.0.0.8"),
+        ):
+            session.execute(
+                insert(AuditRow.__table__).values(
+                    at=now,
+                    actor="ana",
+                    action=action,
+                    object_type="token",
+                    object_id=token_id,
+                    outcome="ok",
+                    status_code=None,
+                    client=client,
+                    request_id=None,
+                    details={},
+                )
+            )
+        session.commit()
+    upgrade(engine)
+    with Session(engine) as session:
+        rows = {row.id: row for row in session.query(TokenRow)}
+        assert (rows["tok_pw"].signed_in_with, rows["tok_pw"].client) == ("password", "10.0.0.7")
+        assert (rows["tok_sso"].signed_in_with, rows["tok_sso"].client) == ("oidc", "10.0.0.8")
+        assert rows["tok_api"].signed_in_with is None and rows["tok_api"].client is None
+
+
+def test_sessions_migration_sqlite(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        _sessions_round(engine)
+    finally:
+        engine.dispose()
+
+
+def test_sessions_migration_postgres(postgres_schema_url: str) -> None:
+    with _fresh_postgres_schema(postgres_schema_url, "fm_sessions") as (engine, _schema):
+        _sessions_round(engine)

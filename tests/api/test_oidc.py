@@ -45,6 +45,9 @@ def test_sign_in_with_oidc(settings: Settings) -> None:
             assert signed_in.json()["user"] == "ana"
             bearer = {"Authorization": f"Bearer {signed_in.json()['token']}"}
             assert client.get("/api/v1/me", headers=bearer).status_code == 403  # in no team yet
+            (mine,) = client.get("/api/v1/auth/sessions", headers=bearer).json()  # even so
+            assert mine["signed_in_with"] == "oidc" and mine["current"] is True
+            assert mine["id"] == signed_in.json()["session_id"]
             with unit_of_work(people.factory) as session:
                 accounts.grant(session, team="alpha", user="ana", role=Role.viewer)
             me = client.get("/api/v1/me", headers=bearer).json()
@@ -52,7 +55,7 @@ def test_sign_in_with_oidc(settings: Settings) -> None:
             again = _sign_in(client)  # the same subject: the same user
             assert again.json()["user"] == "ana"
             with unit_of_work(people.factory) as session:
-                assert [u.name for u in accounts.list_users(session)] == ["ana"]
+                assert [u.name for u in accounts.list_users(session).items] == ["ana"]
     people.close()
 
 

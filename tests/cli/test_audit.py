@@ -113,7 +113,12 @@ def test_every_accounts_command_is_audited(cli) -> None:
     assert cli("users", "disable", "ana").exit_code == 0
     assert cli("users", "enable", "ana").exit_code == 0
     assert cli("teams", "revoke", "payments", "ana").exit_code == 0
-    for read in (("users", "list"), ("teams", "list"), ("tokens", "list"), ("users", "show", "ana")):
+    for read in (
+        ("users", "list"),
+        ("teams", "list"),
+        ("tokens", "list"),
+        ("users", "show", "ana"),
+    ):
         assert cli(*read).exit_code == 0
     log = _log(cli)
     assert [(e["action"], e["object_type"], e["object_id"], e["details"]) for e in log] == [
