@@ -46,6 +46,8 @@ def test_every_cli_write_is_audited(cli, tmp_path: Path, redis_case: dict, monke
     case_file.write_text(json.dumps(redis_case))
     case_id = _id(cli("cases", "create", str(case_file)).output, "case_")
     assert cli("cases", "add", case_id, "symptoms", "Latency up on checkout").exit_code == 0
+    chat = cli("chat", case_id, input="What should I check next?\n/quit\n")
+    assert chat.exit_code == 0, chat.output
     assert cli("cases", "resolve", case_id).exit_code == 0
     declined = cli("cases", "offer", case_id, "decline")  # then: runbooks from-case
     assert declined.exit_code == 0, declined.output
@@ -91,6 +93,7 @@ def test_every_cli_write_is_audited(cli, tmp_path: Path, redis_case: dict, monke
     assert written == [
         ("cases create", "case", case_id),
         ("cases add", "case", case_id),
+        ("chat", "case", case_id),
         ("cases resolve", "case", case_id),
         ("cases offer", "case", case_id),
         ("cases create", "case", other),
