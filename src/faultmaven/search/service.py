@@ -64,6 +64,12 @@ def embedding_text(text: str) -> str:
     return f"{title}\n{rest}" if rest else title
 
 
+def embed_texts(session: Session, texts: Sequence[str]) -> np.ndarray:
+    """Vectors of the configured embedder for ``texts`` (cut as documents are, by
+    ``embedding_text``; rows L2-normalised): to compare texts that are not in the index."""
+    return runtime_of(session).embedder().embed([embedding_text(text) for text in texts])
+
+
 def document_text(document: SearchDocument) -> str:
     return "\n".join(part for part in (document.title, document.symptoms, document.body) if part)
 
