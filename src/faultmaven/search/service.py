@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
-from sqlalchemy import delete, event, func, select, tuple_
+from sqlalchemy import Select, delete, event, func, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -250,6 +250,11 @@ def _drain_batch(runtime: SearchRuntime, factory: sessionmaker[Session]) -> int:
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxRow)) or 0
+
+
+def pending_ids() -> Select[tuple[str]]:
+    """The ids of the documents queued in the outbox (a subquery for the owning domain)."""
+    return select(OutboxRow.runbook_id)
 
 
 # ---- index identity ----------------------------------------------------------------------------
