@@ -135,13 +135,26 @@ class AppMetrics:
             "faultmaven_events", "Events recorded, by kind.", ("kind",), registry=self.registry
         )
         self.registry.register(_DatabaseCollector(factory, job_kinds))
+        # (method, route, status) -> its request counter, latency and search latency series
+        self._children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
 
     def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
-        code = str(status)
-        self.requests.labels(method, route, code).inc()
-        self.latency.labels(method, route, code).observe(seconds)
-        if route in SEARCH_ROUTES:
-            self.search_latency.labels(route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # label lookups are the slow part: once per series
+            code = str(status)
+            search = self.search_latency.labels(route) if route in SEARCH_ROUTES else None
+            made = (
+                self.requests.labels(method, route, code),
+                self.latency.labels(method, route, code),
+                search,
+            )
+            children = self._children.setdefault(key, made)
+        count, latency, search_latency = children
+        count.inc()
+        latency.observe(seconds)
+        if search_latency is not None:
+            search_latency.observe(seconds)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
