@@ -157,6 +157,25 @@ def row(name: str, scores: dict[str, GroupingScore]) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
+def scale(corpus: dict[str, str], weights: Weights, threshold: float) -> None:
+    """Time of one grouping of n reports (embedding apart): the report's cost per request."""
+    texts = list(corpus.values())
+    embedder = make_embedder("default")
+    for n in (500, 1000, 2500):
+        items = [ProblemText(text=t, services=component(t)) for t in texts[:n]]
+        started = time.perf_counter()
+        vectors = embedder.embed([embedding_text(item.text) for item in items])
+        embedded = time.perf_counter()
+        groups = group_by_similarity(
+            similarity(items, vectors, weights), [frozenset()] * n, threshold
+        )
+        done = time.perf_counter()
+        print(
+            f"  n={n}: embed {embedded - started:.2f} s, similarity + grouping "
+            f"{done - embedded:.2f} s, {sum(1 for g in groups if len(g) > 1)} groups of 2+"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -203,6 +222,17 @@ def main() -> None:
     }
     for name, method in methods.items():
         print(row(name, {p.name: p.score(method(p)) for p in parts}))
+    print("\nthreshold sensitivity (chosen weights), F1 tuning / untouched:")
+    matrices = [p.matrix(weights) for p in parts]
+    cells = []
+    for cut in (0.35, 0.4, 0.45, 0.475, 0.5, 0.55, 0.6):
+        f1s = [
+            p.score(group_by_similarity(m, [frozenset()] * len(p.ids), cut)).f1 * 100
+            for p, m in zip(parts, matrices, strict=True)
+        ]
+        cells.append(f"{cut}: {f1s[0]:.1f} / {f1s[1]:.1f}")
+    print("  " + "; ".join(cells))
+    scale(corpus, weights, threshold)
     print(f"\n({time.perf_counter() - started:.1f} s)")
 
 

@@ -190,11 +190,14 @@ def _average_linkage(
     (exact for average linkage, which is reducible: merging never brings a group closer to a
     third than the nearer of its two parts was)."""
     k = len(seeds)
-    membership = np.zeros((k, matrix.shape[0]), dtype=np.float64)
+    items = [item for members in seeds for item in members]
+    position = {item: i for i, item in enumerate(items)}
+    membership = np.zeros((k, len(items)), dtype=np.float64)
     for row, members in enumerate(seeds):
-        membership[row, members] = 1.0
+        membership[row, [position[m] for m in members]] = 1.0
     sizes = membership.sum(axis=1)
-    mean = (membership @ matrix.astype(np.float64) @ membership.T) / np.outer(sizes, sizes)
+    inside = matrix[np.ix_(items, items)].astype(np.float64)
+    mean = (membership @ inside @ membership.T) / np.outer(sizes, sizes)
     np.fill_diagonal(mean, -np.inf)
     groups: dict[int, list[int]] = dict(enumerate(seeds))
     done: list[list[int]] = []
