@@ -15,6 +15,7 @@ from faultmaven.api.auth import install_auth
 from faultmaven.api.docs import install_docs
 from faultmaven.api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from faultmaven.api.health import HEALTH_CONNECTIONS, HEALTH_TIMEOUT_SECONDS
+from faultmaven.api.metrics import MetricsMiddleware, install_metrics
 from faultmaven.api.request_guards import (
     AllowedHostsMiddleware,
     BodyLimitMiddleware,
@@ -84,8 +85,9 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     install_auth(app)
     app.include_router(api_router)
+    metrics = install_metrics(app, job_kinds=JOB_HANDLERS)
     install_docs(app)
-    # the last added runs first: security headers on every answer, then the Host check
+    # the last added runs first: metrics, security headers on every answer, then the Host check
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -96,6 +98,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(AllowedHostsMiddleware, allowed=settings.allowed_host_names)
     app.add_middleware(SecurityHeadersMiddleware)
+    # outermost: counts and times every answer, rejected ones too
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/", include_in_schema=False)
     def _root() -> RedirectResponse:

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description="The callback URL registered at the provider: "
         "https://<this server>/api/v1/auth/oidc/callback.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="A bearer token that may read /metrics (a Prometheus scraper); without it "
+        "only admins (team mode) or loopback clients (local mode) may.",
+    )
     max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1024,

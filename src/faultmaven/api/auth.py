@@ -115,6 +115,9 @@ POLICY: dict[tuple[str, str], Rule] = {
     # a post-mortem becomes a resolved case of the team and a draft runbook made from it
     ("POST", "/api/v1/import/postmortem"): RESPOND,
     ("GET", "/api/v1/jobs/{job_id}"): VIEW,
+    ("GET", "/api/v1/analytics/recurring"): VIEW,
+    # or the scrape token (FAULTMAVEN_METRICS_TOKEN); local mode: loopback clients (api/metrics)
+    ("GET", "/metrics"): ADMIN,
 }
 _DENY = Rule(Role.admin, Scope.admin)  # a route without a policy entry: see authorize
 

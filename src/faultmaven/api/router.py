@@ -1,6 +1,16 @@
 from fastapi import APIRouter
 
-from faultmaven.api import accounts, cases, health, imports, jobs, runbooks, sessions, users
+from faultmaven.api import (
+    accounts,
+    cases,
+    health,
+    imports,
+    jobs,
+    recurring,
+    runbooks,
+    sessions,
+    users,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
@@ -11,3 +21,4 @@ api_router.include_router(imports.router)
 api_router.include_router(accounts.router)
 api_router.include_router(sessions.router)
 api_router.include_router(users.router)
+api_router.include_router(recurring.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,3 +42,23 @@ def list_page(
         query.order_by(CaseRow.created_at.desc(), CaseRow.id).limit(page.limit).offset(page.offset)
     ).all()
     return list(rows), total
+
+
+def resolved_between(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    severity: str | None,
+    team_id: str | None,
+    access: Collection[str] | None,
+) -> list[CaseRow]:
+    """Cases resolved in [since, until] (closed ones too, if they were resolved), newest first."""
+    query = select(CaseRow).where(CaseRow.resolved_at >= since, CaseRow.resolved_at <= until)
+    if access is not None:
+        query = query.where(CaseRow.access.in_(list(access)))
+    if severity is not None:
+        query = query.where(CaseRow.severity == severity)
+    if team_id is not None:
+        query = query.where(CaseRow.team_id == team_id)
+    return list(session.scalars(query.order_by(CaseRow.resolved_at.desc(), CaseRow.id)))

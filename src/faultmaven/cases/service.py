@@ -312,6 +312,33 @@ def list_cases(
     return Page[CaseSummary].build([_summary(row) for row in rows], total_count=total, page=page)
 
 
+def resolved_cases(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    severity: str | None = None,
+    service: str | None = None,
+    team_id: str | None = None,
+) -> list[CaseRecord]:
+    """The cases the viewer sees that were resolved in [since, until] (closed ones too, if
+    they were resolved), newest first; ``service``: only cases that name it (any case)."""
+    rows = repository.resolved_between(
+        session,
+        since=since,
+        until=until,
+        severity=severity,
+        team_id=team_id,
+        access=viewer_of(session).keys,
+    )
+    wanted = service.casefold() if service else None
+    return [
+        _to_record(row)
+        for row in rows
+        if wanted is None or wanted in (s.casefold() for s in row.record.get("services", []))
+    ]
+
+
 # ---- commands --------------------------------------------------------------------------------
 
 

@@ -100,6 +100,14 @@ def queued_count(session: Session) -> int:
     )
 
 
+def counts_by_kind(session: Session) -> dict[tuple[str, str], int]:
+    """How many jobs are in each (kind, status) now (statuses with none are absent)."""
+    rows = session.execute(
+        select(JobRow.kind, JobRow.status, func.count()).group_by(JobRow.kind, JobRow.status)
+    )
+    return {(kind, status): count for kind, status, count in rows}
+
+
 def claim_next(session: Session, *, worker: str) -> Job | None:
     """Take the oldest claimable job (queued, or running with an expired lease)."""
     now = utcnow()

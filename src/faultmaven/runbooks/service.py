@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from faultmaven.kit.access import (
     user_key,
     viewer_of,
 )
-from faultmaven.kit.clock import utcnow
+from faultmaven.kit.clock import as_utc, utcnow
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.merge_patch import merge_patch
 from faultmaven.kit.pagination import Page, PageRequest
@@ -759,3 +760,16 @@ def reindex_all(session: Session) -> int:
     configured embedder). Returns how many runbooks were queued."""
     rows = session.scalars(select(RunbookRow).order_by(RunbookRow.id))
     return search_service.reset_vectors(session, ((_document(row), row.version) for row in rows))
+
+
+def oldest_unindexed_edit(session: Session) -> datetime | None:
+    """When the least recently written runbook still queued for its vector was written: the
+    age of the index lag (the outbox keeps no time of its own; an entry is queued in its
+    runbook's write). After a reindex every runbook is queued, so it is then the oldest edit,
+    an upper bound. None when nothing is queued."""
+    oldest = session.scalar(
+        select(func.min(RunbookRow.updated_at)).where(
+            RunbookRow.id.in_(search_service.pending_ids())
+        )
+    )
+    return as_utc(oldest) if oldest is not None else None

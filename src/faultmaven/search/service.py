@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
-from sqlalchemy import delete, event, func, select, tuple_
+from sqlalchemy import Select, delete, event, func, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +62,12 @@ def embedding_text(text: str) -> str:
     title, _, rest = text.strip().partition("\n")
     rest = rest.strip()[:EMBEDDED_CHARS]
     return f"{title}\n{rest}" if rest else title
+
+
+def embed_texts(session: Session, texts: Sequence[str]) -> np.ndarray:
+    """Vectors of the configured embedder for ``texts`` (cut as documents are, by
+    ``embedding_text``; rows L2-normalised): to compare texts that are not in the index."""
+    return runtime_of(session).embedder().embed([embedding_text(text) for text in texts])
 
 
 def document_text(document: SearchDocument) -> str:
@@ -244,6 +250,11 @@ def _drain_batch(runtime: SearchRuntime, factory: sessionmaker[Session]) -> int:
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxRow)) or 0
+
+
+def pending_ids() -> Select[tuple[str]]:
+    """The ids of the documents queued in the outbox (a subquery for the owning domain)."""
+    return select(OutboxRow.runbook_id)
 
 
 # ---- index identity ----------------------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""Which resolved cases are the same problem (pure: no I/O).
+
+Two cases are compared by one similarity in [0, 1] (vectors are L2-normalised, so every part is
+a cosine), a weighted sum of three signals:
+
+- **keyword**: TF-IDF cosine of the cases' stemmed words (``search.analysis``: the words search
+  ranks by; stop words dropped; ``1 + log tf`` times smoothed idf over the cases compared);
+- **semantic**: cosine of the vectors of the configured embedder (the bundled one by default),
+  given by the caller (``None``: the keyword part takes its weight);
+- **service**: cosine of the services the cases name (one-hot); cases that name no service
+  neither gain nor lose by it.
+
+Severity is not a signal: the same problem comes back at different severities (it is a filter
+of the report instead). Cases linked to the same runbook are the same problem, whatever their
+similarity.
+
+Grouping: **average-linkage** agglomerative clustering cut at ``threshold``: two groups merge
+while the mean similarity of all their pairs of cases is at least ``threshold``. Unlike
+connected components (single linkage) it does not chain: A~B and B~C do not put A with C unless
+A and C are, on average, alike too. It runs per connected component of the graph "similarity >=
+threshold or same runbook" (an average-linkage group never spans two components), with the
+nearest-neighbour chain, O(n^2) per component.
+
+Measured (``bench/bench_recurring.py``, numbers in ``bench/README.md``): Apache Hadoop bug
+reports whose duplicate links the maintainers made, grouped with one-off reports mixed in;
+weights and threshold tuned on half of the duplicate clusters, reported on the other half.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from faultmaven.search.analysis import is_stop_word, stem, words
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Shares of the similarity (normalised to sum to 1 when used)."""
+
+    keyword: float
+    semantic: float
+    service: float
+
+
+# chosen on the tuning part of bench/bench_recurring.py (see bench/README.md)
+DEFAULT_WEIGHTS = Weights(keyword=0.72, semantic=0.18, service=0.1)
+THRESHOLD = 0.475
+
+
+@dataclass(frozen=True)
+class ProblemText:
+    """What the grouping knows of one case."""
+
+    text: str
+    services: frozenset[str] = frozenset()
+    runbook_ids: frozenset[str] = frozenset()
+
+
+def keyword_vectors(texts: Sequence[str]) -> np.ndarray:
+    """TF-IDF rows (L2-normalised) of ``texts``; only the columns of terms found in two texts
+    or more (a term of one text adds nothing to a cosine between two texts, only to the norm,
+    which is computed over every term)."""
+    counts = [Counter(stem(w) for w in words(text) if not is_stop_word(w)) for text in texts]
+    frequency: Counter[str] = Counter()
+    for terms in counts:
+        frequency.update(terms.keys())
+    n = len(texts)
+    idf = {term: math.log((1 + n) / (1 + df)) + 1 for term, df in frequency.items()}
+    shared = {term: i for i, term in enumerate(t for t, df in frequency.items() if df > 1)}
+    matrix = np.zeros((n, len(shared)), dtype=np.float32)
+    for row, terms in enumerate(counts):
+        weights = {t: (1 + math.log(c)) * idf[t] for t, c in terms.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        for term, weight in weights.items():
+            column = shared.get(term)
+            if column is not None and norm > 0:
+                matrix[row, column] = weight / norm
+    return matrix
+
+
+def _service_vectors(items: Sequence[ProblemText]) -> np.ndarray:
+    names = sorted({s.lower() for item in items for s in item.services})
+    column = {name: i for i, name in enumerate(names)}
+    matrix = np.zeros((len(items), len(names)), dtype=np.float32)
+    for row, item in enumerate(items):
+        for service in item.services:
+            matrix[row, column[service.lower()]] = 1.0
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    np.divide(matrix, norms, out=matrix, where=norms > 0)
+    return matrix
+
+
+def similarity(
+    items: Sequence[ProblemText],
+    semantic: np.ndarray | None,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> np.ndarray:
+    """The n x n similarity matrix of ``items`` (``semantic``: their embedder vectors, rows in
+    the same order, L2-normalised; None: keyword and service signals only)."""
+    keyword = keyword_vectors([item.text for item in items])
+    keyword_share, semantic_share = weights.keyword, weights.semantic
+    if semantic is None:
+        keyword_share, semantic_share = keyword_share + semantic_share, 0.0
+    service = _service_vectors(items)
+    with_services = np.linalg.norm(service, axis=1) > 0
+    result = keyword_share * (keyword @ keyword.T)
+    if semantic_share:
+        assert semantic is not None
+        vectors = np.asarray(semantic, dtype=np.float32)
+        result += semantic_share * np.clip(vectors @ vectors.T, 0.0, 1.0)
+    total = np.full(result.shape, keyword_share + semantic_share, dtype=np.float32)
+    if weights.service:
+        both = np.outer(with_services, with_services)
+        result += weights.service * (service @ service.T) * both
+        total += weights.service * both
+    result /= np.maximum(total, 1e-9)
+    np.fill_diagonal(result, 1.0)
+    return result
+
+
+class _Parents:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self, members: Sequence[int]) -> list[list[int]]:
+        by_root: dict[int, list[int]] = {}
+        for m in members:
+            by_root.setdefault(self.find(m), []).append(m)
+        return list(by_root.values())
+
+
+def group(
+    items: Sequence[ProblemText],
+    semantic: np.ndarray | None = None,
+    *,
+    threshold: float = THRESHOLD,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> list[list[int]]:
+    """The problems among ``items``: lists of item indexes (each sorted, lists in order of
+    their first index); every item is in exactly one list (a one-off problem is alone)."""
+    return group_by_similarity(
+        similarity(items, semantic, weights), [item.runbook_ids for item in items], threshold
+    )
+
+
+def group_by_similarity(
+    matrix: np.ndarray, runbook_ids: Sequence[frozenset[str]], threshold: float
+) -> list[list[int]]:
+    """``group`` on a given similarity matrix (the bench sweeps thresholds over one matrix)."""
+    n = len(runbook_ids)
+    linked = _Parents(n)  # the same runbook: the same problem
+    first_with: dict[str, int] = {}
+    for index, ids in enumerate(runbook_ids):
+        for runbook_id in ids:
+            linked.union(index, first_with.setdefault(runbook_id, index))
+    component = _Parents(n)
+    for a, b in zip(*np.nonzero(np.triu(matrix >= threshold, 1)), strict=True):
+        component.union(int(a), int(b))
+    for index in range(n):
+        component.union(index, linked.find(index))
+    problems: list[list[int]] = []
+    for members in component.groups(range(n)):
+        if len(members) == 1:
+            problems.append(members)
+            continue
+        seeds = linked.groups(members)
+        problems.extend(_average_linkage(matrix, seeds, threshold))
+    return sorted((sorted(p) for p in problems), key=lambda p: p[0])
+
+
+def _average_linkage(
+    matrix: np.ndarray, seeds: list[list[int]], threshold: float
+) -> list[list[int]]:
+    """Merge ``seeds`` (groups that must stay together) while the best mean pair similarity of
+    two groups is >= ``threshold``: the nearest-neighbour chain with the Lance-Williams update
+    (exact for average linkage, which is reducible: merging never brings a group closer to a
+    third than the nearer of its two parts was)."""
+    k = len(seeds)
+    items = [item for members in seeds for item in members]
+    position = {item: i for i, item in enumerate(items)}
+    membership = np.zeros((k, len(items)), dtype=np.float64)
+    for row, members in enumerate(seeds):
+        membership[row, [position[m] for m in members]] = 1.0
+    sizes = membership.sum(axis=1)
+    inside = matrix[np.ix_(items, items)].astype(np.float64)
+    mean = (membership @ inside @ membership.T) / np.outer(sizes, sizes)
+    np.fill_diagonal(mean, -np.inf)
+    groups: dict[int, list[int]] = dict(enumerate(seeds))
+    done: list[list[int]] = []
+    active = set(range(k))
+    chain: list[int] = []
+    while active:
+        if not chain:
+            chain.append(min(active))
+        a = chain[-1]
+        b = int(np.argmax(mean[a]))
+        if not np.isfinite(mean[a, b]) or mean[a, b] < threshold:
+            for final in chain:  # every group on the chain is at most this close to any other
+                done.append(groups.pop(final))
+                active.discard(final)
+                mean[final, :] = -np.inf
+                mean[:, final] = -np.inf
+            chain = []
+            continue
+        if len(chain) > 1 and mean[a, chain[-2]] >= mean[a, b]:
+            b = chain[-2]
+            chain = chain[:-2]
+            merged = (sizes[a] * mean[a] + sizes[b] * mean[b]) / (sizes[a] + sizes[b])
+            mean[a, :] = merged
+            mean[:, a] = merged
+            mean[a, a] = -np.inf
+            mean[b, :] = -np.inf
+            mean[:, b] = -np.inf
+            sizes[a] += sizes[b]
+            groups[a] = groups[a] + groups.pop(b)
+            active.discard(b)
+        else:
+            chain.append(b)
+    return done

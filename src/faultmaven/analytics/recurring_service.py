@@ -1,0 +1,189 @@
+"""The recurring-problems report: resolved cases in a window grouped into problems
+(``analytics.recurring``), each with its runbooks, ranked.
+
+Ranking: by how many cases the problem had in the window (most first), then by its latest case
+(most recent first), then by that case's id (stable pages). Dates: a case is *seen* when it was
+opened; the window selects cases by when they were resolved. A problem *recurred after the
+runbook existed* once for each case opened after its first (visible, not archived) runbook was
+created. Cases and runbooks are read through their services as the viewer sees them (kit.access):
+a team's report never shows, counts or groups another team's private cases or runbooks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from faultmaven.analytics import recurring
+from faultmaven.analytics.recurring_schemas import (
+    PreventionPointer,
+    RecurringProblem,
+    RecurringReport,
+    RecurringRunbook,
+    RunbookOffer,
+)
+from faultmaven.cases import service as cases_service
+from faultmaven.cases.schemas import CaseRecord, Severity
+from faultmaven.errors import FaultMavenError, NotFound
+from faultmaven.kit.access import Viewer, seen_as, viewer_of
+from faultmaven.kit.clock import utcnow
+from faultmaven.kit.pagination import Page, PageRequest
+from faultmaven.runbooks import service as runbooks_service
+from faultmaven.runbooks.schemas import Runbook, RunbookStatus
+from faultmaven.search import service as search_service
+
+MAX_GROUPED_CASES = 2000  # the newest in the window: n x n similarities, ~2 s at 2000 (bench)
+_SEVERITY_RANK = {s: rank for rank, s in enumerate(Severity)}  # critical first
+
+
+def case_text(case: CaseRecord) -> str:
+    """What the grouping compares of a case: title first (the embedder reads it first)."""
+    cause = case.root_cause.cause if case.root_cause else ""
+    return "\n".join(part for part in (case.title, case.description, *case.symptoms, cause) if part)
+
+
+def recurring_problems(
+    session: Session,
+    *,
+    viewer: Viewer | None = None,
+    days: int = 90,
+    service: str | None = None,
+    severity: Severity | None = None,
+    team: str | None = None,
+    min_count: int = 2,
+    page: PageRequest = PageRequest(),
+) -> RecurringReport:
+    """Problems seen at least ``min_count`` times among the cases resolved in the last
+    ``days`` days (``service``/``severity``/``team``: only such cases; ``team`` is a team id),
+    as ``viewer`` (default: the session's viewer) sees them."""
+    with seen_as(session, viewer or viewer_of(session)):
+        until = utcnow()
+        since = until - timedelta(days=days)
+        cases = cases_service.resolved_cases(
+            session,
+            since=since,
+            until=until,
+            severity=severity.value if severity else None,
+            service=service,
+            team_id=team,
+        )
+        notes = []
+        if len(cases) > MAX_GROUPED_CASES:
+            notes.append(
+                f"{len(cases)} cases were resolved in the window; only the newest "
+                f"{MAX_GROUPED_CASES} were grouped. Narrow the window or filter."
+            )
+            cases = cases[:MAX_GROUPED_CASES]
+        runbooks = _visible_runbooks(session, cases)
+        problems = _problems(session, cases, runbooks, days=days, notes=notes)
+    recurring_ones = [p for p in problems if p.count >= min_count]
+    recurring_ones.sort(key=lambda p: (-p.count, -p.last_seen.timestamp(), p.case_ids[0]))
+    listed = Page[RecurringProblem].build(
+        recurring_ones[page.offset : page.offset + page.limit],
+        total_count=len(recurring_ones),
+        page=page,
+    )
+    return RecurringReport(
+        **dict(listed),
+        days=days,
+        since=since,
+        until=until,
+        cases_grouped=len(cases),
+        threshold=recurring.THRESHOLD,
+        notes=notes,
+    )
+
+
+def _visible_runbooks(session: Session, cases: list[CaseRecord]) -> dict[str, Runbook]:
+    found: dict[str, Runbook] = {}
+    for runbook_id in dict.fromkeys(r for case in cases for r in case.runbook_ids):
+        try:
+            runbook = runbooks_service.get_runbook(session, runbook_id=runbook_id)
+        except NotFound:  # another team's, or gone: as if it were not there
+            continue
+        if runbook.status is not RunbookStatus.archived:
+            found[runbook_id] = runbook
+    return found
+
+
+def _problems(
+    session: Session,
+    cases: list[CaseRecord],
+    runbooks: dict[str, Runbook],
+    *,
+    days: int,
+    notes: list[str],
+) -> list[RecurringProblem]:
+    if not cases:
+        return []
+    items = [
+        recurring.ProblemText(
+            text=case_text(case),
+            services=frozenset(case.services),
+            runbook_ids=frozenset(r for r in case.runbook_ids if r in runbooks),
+        )
+        for case in cases
+    ]
+    vectors: np.ndarray | None = None
+    try:
+        vectors = search_service.embed_texts(session, [item.text for item in items])
+    except FaultMavenError as error:
+        notes.append(f"Grouped by keywords only: the embedder is unavailable ({error.message}).")
+    groups = recurring.group(items, vectors)
+    return [_problem([cases[i] for i in members], runbooks, days=days) for members in groups]
+
+
+def _problem(
+    cases: list[CaseRecord], runbooks: dict[str, Runbook], *, days: int
+) -> RecurringProblem:
+    cases = sorted(cases, key=lambda c: (c.opened_at, c.id), reverse=True)  # latest first
+    links = Counter(r for case in cases for r in case.runbook_ids if r in runbooks)
+    linked = sorted((runbooks[r] for r in links), key=lambda r: (r.created_at, r.id))
+    first_runbook = linked[0].created_at if linked else None
+    after = sum(1 for c in cases if first_runbook and c.opened_at > first_runbook)
+    main = max(linked, key=lambda r: (links[r.id], -r.created_at.timestamp())) if linked else None
+    latest = cases[0]
+    offer = None
+    if main is None:
+        free = next((c for c in cases if not c.runbook_ids), None)
+        if free is not None:
+            offer = RunbookOffer(case_id=free.id, path=f"/api/v1/cases/{free.id}/runbook")
+    prevention = None
+    if main is not None and after:
+        section = main.prevention
+        prevention = PreventionPointer(
+            runbook_id=main.id,
+            runbook_title=main.title,
+            monitoring=section.monitoring,
+            automation=section.automation,
+            process=section.process,
+            empty=not (section.monitoring or section.automation or section.process),
+        )
+    count = len(cases)
+    summary = (
+        f"seen {count} time{'s' if count != 1 else ''} in {days} days, last on "
+        f"{latest.opened_at.date().isoformat()}, runbook: {'yes' if linked else 'no'}"
+    )
+    if linked:
+        summary += f", recurred after the runbook existed: {after}"
+    return RecurringProblem(
+        title=latest.title,
+        count=count,
+        first_seen=cases[-1].opened_at,
+        last_seen=latest.opened_at,
+        case_ids=[c.id for c in cases],
+        services=sorted({s for c in cases for s in c.services}, key=str.casefold),
+        severity=min((c.severity for c in cases), key=_SEVERITY_RANK.__getitem__),
+        has_runbook=bool(linked),
+        runbooks=[
+            RecurringRunbook(id=r.id, title=r.title, status=r.status.value, created_at=r.created_at)
+            for r in linked
+        ],
+        recurred_after_runbook=after,
+        offer=offer,
+        prevention=prevention,
+        summary=summary,
+    )
