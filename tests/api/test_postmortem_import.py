@@ -35,6 +35,15 @@ def test_a_postmortem_becomes_a_resolved_case_and_a_draft_runbook(client: TestCl
     assert case["runbook_ids"] == [report["runbook_id"]]
     listed = client.get("/api/v1/cases").json()["items"]
     assert [c["origin"] for c in listed] == ["imported"]
+    recorded = client.post("/api/v1/cases", json={"title": "Disk full on db-1"}).json()["case"]
+    by_origin = {
+        origin: [c["id"] for c in client.get(f"/api/v1/cases?origin={origin}").json()["items"]]
+        for origin in ("imported", "recorded")
+    }
+    assert by_origin == {"imported": [report["case_id"]], "recorded": [recorded["id"]]}
+    assert client.get("/api/v1/cases").json()["total_count"] == 2
+    wrong = client.get("/api/v1/cases?origin=typed")
+    assert wrong.status_code == 422 and "origin" in wrong.text
 
     runbook = client.get(f"/api/v1/runbooks/{report['runbook_id']}").json()
     assert runbook["status"] == "draft" and runbook["source_case_ids"] == [report["case_id"]]
