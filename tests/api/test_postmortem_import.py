@@ -51,7 +51,7 @@ def test_a_postmortem_becomes_a_resolved_case_and_a_draft_runbook(client: TestCl
     assert runbook["causes"][0]["solution"]["fixes"][0]["title"].startswith("Initially a revert")
     assert runbook["average_resolution_minutes"] is None
     markdown = client.get(f"/api/v1/runbooks/{report['runbook_id']}?format=markdown").text
-    assert markdown.startswith("# Runbook: January 23rd, 2019 Prow Outage")
+    assert "\n# Runbook: January 23rd, 2019 Prow Outage\n" in markdown
 
 
 def test_without_a_resolution_section_the_draft_has_no_fix_and_a_warning(
