@@ -222,7 +222,9 @@ def test_export_all_then_import_into_an_empty_database_is_identical(
     runner = CliRunner()
 
     def listed(url: str) -> dict:
-        return json.loads(runner.invoke(app, ["--database-url", url, "runbooks", "list", "--json"]).output)
+        return json.loads(
+            runner.invoke(app, ["--database-url", url, "runbooks", "list", "--json"]).output
+        )
 
     assert listed(empty)["total_count"] == 0
     imported = runner.invoke(app, ["--database-url", empty, "runbooks", "import", "out"])

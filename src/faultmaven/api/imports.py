@@ -63,8 +63,6 @@ def import_postmortem(
         document = text_bodies.validated(
             PostmortemImport, {"name": filename or DEFAULT_NAME, "text": text}
         )
-    result = service.import_postmortem(
-        session, name=document.name, text=document.text, actor=actor
-    )
+    result = service.import_postmortem(session, name=document.name, text=document.text, actor=actor)
     response.headers["Location"] = f"/api/v1/cases/{result.case_id}"
     return result

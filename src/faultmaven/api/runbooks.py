@@ -105,7 +105,6 @@ def import_runbooks(
     return ImportResult(created=len(saved), items=saved)
 
 
-
 @router.get("", response_model=Page[RunbookSummary])
 def list_runbooks(
     session: SessionDep,
