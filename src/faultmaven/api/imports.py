@@ -9,9 +9,9 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from faultmaven.api import text_bodies
 from faultmaven.api.deps import ActorDep, SessionDep
 from faultmaven.api.routing import FaultMavenRoute
+from faultmaven.assistant import postmortem_import
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.fields import Line
-from faultmaven.postmortems import service
 from faultmaven.postmortems.schemas import PostmortemImport, PostmortemImported
 
 router = APIRouter(prefix="/import", tags=["import"], route_class=FaultMavenRoute)
@@ -63,6 +63,8 @@ def import_postmortem(
         document = text_bodies.validated(
             PostmortemImport, {"name": filename or DEFAULT_NAME, "text": text}
         )
-    result = service.import_postmortem(session, name=document.name, text=document.text, actor=actor)
+    result = postmortem_import.import_postmortem(
+        session, name=document.name, text=document.text, actor=actor
+    )
     response.headers["Location"] = f"/api/v1/cases/{result.case_id}"
     return result

@@ -77,6 +77,9 @@ class MappedPostmortem:
     source: CaseSource
     sections: list[SectionMapping]
     warnings: list[str]
+    mapped_by: str = "deterministic"  # or llm:<model> (assistant.postmortem_import)
+    llm_not_used_because: str | None = None
+    dropped: list[str] = field(default_factory=list)  # the LLM's lines not in the document
 
 
 @dataclass

@@ -126,13 +126,17 @@ class CaseText:
     @classmethod
     def of(cls, *models: BaseModel, commands: Iterable[str] = ()) -> CaseText:
         corpus = cls(text for model in models for _, text in strings_of(model))
+        corpus.learn_programs(commands)
+        return corpus
+
+    def learn_programs(self, commands: Iterable[str]) -> None:
+        """The first word of each recorded command counts as a program (see module doc)."""
         for command in commands:
             words = command.split()
             if words and words[0] == "sudo":
                 words = words[1:]
             if words and _PROGRAM_NAME.fullmatch(words[0]):
-                corpus.programs.add(words[0])
-        return corpus
+                self.programs.add(words[0])
 
     def grounded(self, claim: Claim) -> bool:
         if claim.kind == "command":
