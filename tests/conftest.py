@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,9 +45,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url() -> Iterator[str]:
-    schema = f"fm_test_{os.getpid()}"
+def _migrated_schema(schema: str) -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own (dropped afterwards): its URL."""
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.begin() as connection:
@@ -69,19 +68,52 @@ def postgres_schema_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "faultmaven.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_schema_url")
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    yield from _migrated_schema(f"fm_test_{os.getpid()}")
+
+
+@pytest.fixture(scope="session")
+def second_postgres_schema_url() -> Iterator[str]:
+    """Another schema, for tests that carry runbooks from one database into an empty one."""
+    yield from _migrated_schema(f"fm_test_{os.getpid()}_second")
+
+
+def _emptied(url: str) -> str:
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
         connection.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
     engine.dispose()
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "faultmaven.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return _emptied(request.getfixturevalue("postgres_schema_url"))
+
+
+@pytest.fixture
+def empty_database(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> Callable[[], str]:
+    """``empty_database()``: the URL of an empty, migrated database of the same kind as
+    ``database_url`` (SQLite: a new file each call; PostgreSQL: a second schema, emptied on
+    each call), for tests that carry runbooks into an empty knowledge base."""
+    calls = iter(range(1_000_000))
+
+    def make() -> str:
+        if database_url.startswith("sqlite"):
+            path = tmp_path / f"empty-{next(calls)}.db"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            return f"sqlite:///{path}"
+        return _emptied(request.getfixturevalue("second_postgres_schema_url"))
+
+    return make
 
 
 @pytest.fixture

@@ -48,7 +48,8 @@ def test_create_read_and_markdown(client: TestClient) -> None:
     assert client.get(url).json() == runbook
     markdown = client.get(url, headers={"Accept": "text/markdown"})
     assert markdown.headers["content-type"].startswith("text/markdown")
-    assert markdown.text.startswith("# Runbook: Redis Cluster OOM Kills")
+    assert markdown.text.startswith(f"---\nid: {runbook['id']}\n")  # front matter
+    assert "\n# Runbook: Redis Cluster OOM Kills\n" in markdown.text
     assert "kubectl rollout restart statefulset/redis -n production" in markdown.text
     assert client.get(url, params={"format": "markdown"}).text == markdown.text
 

@@ -59,19 +59,19 @@ def _wait_for_job(client: TestClient, job_id: str) -> dict:
 
 
 def _sections(case: dict) -> list[dict]:
-    """What a careful LLM returns for each runbook section: the draft, worded as is."""
+    """What a careful LLM returns for each part of the runbook (summary, diagnosis, each known
+    cause, prevention): the draft, worded as is."""
     draft = draft_runbook(CaseRecord.model_validate(case))
     summary = draft.model_dump(
         mode="json", include={"title", "summary", "symptoms", "affected_systems"}
     )
     return [
         summary,
-        {
-            **draft.diagnosis.model_dump(mode="json"),
-            "validations": [c.model_dump(mode="json") for c in draft.causes[0].checks],
-        },
-        draft.causes[0].root_cause.model_dump(mode="json"),
-        draft.causes[0].solution.model_dump(mode="json"),
+        draft.diagnosis.model_dump(mode="json"),
+        *(
+            cause.model_dump(mode="json", include={"checks", "root_cause", "solution"})
+            for cause in draft.causes
+        ),
         draft.prevention.model_dump(mode="json"),
     ]
 

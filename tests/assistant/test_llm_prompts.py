@@ -121,17 +121,25 @@ def test_unknown_version_is_a_clear_error() -> None:
     [
         ("summary", "Problem Summary"),
         ("diagnosis", "Diagnosis Steps"),
-        ("root_cause", "Root Cause"),
-        ("solution", "Solution"),
+        ("cause", "known cause"),
         ("prevention", "Prevention"),
     ],
 )
 def test_runbook_writer_prompt_per_section(section: str, title: str) -> None:
     prompt = runbook_writer_prompt(section)
+    assert "Leave it empty unless the case record states what belongs there" in prompt
 
     assert f"write the {title} section" in prompt
     assert "Never invent or change commands" in prompt
     assert "backticks" in prompt
+
+
+def test_the_cause_prompt_keeps_causes_failed_attempts_and_outcomes_apart() -> None:
+    prompt = runbook_writer_prompt("cause")
+    assert "Never merge it with another cause, never drop it" in prompt
+    assert "why_failed" in prompt and "never leave it out" in prompt
+    assert "unverified (shipped or applied but not confirmed working" in prompt
+    assert "proposed (not carried out yet)" in prompt
 
 
 def test_runbook_writer_prompt_rejects_unknown_sections() -> None:

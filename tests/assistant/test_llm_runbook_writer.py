@@ -12,16 +12,11 @@ from llm_servers import FakeOpenAIServer
 
 from faultmaven.assistant.llm import LLMError
 from faultmaven.assistant.llm.openai_provider import OpenAICompatibleProvider
-from faultmaven.assistant.llm.runbook_writer import DiagnosisDraft, ProblemSummary, write_runbook
+from faultmaven.assistant.llm.runbook_writer import CauseDraft, ProblemSummary, write_runbook
 from faultmaven.assistant.prompts import runbook_writer_prompt
 from faultmaven.cases.schemas import CaseRecord, Message
 from faultmaven.runbooks.drafting import draft_runbook
-from faultmaven.runbooks.schemas import (
-    PreventionSection,
-    RootCauseSection,
-    RunbookContent,
-    SolutionSection,
-)
+from faultmaven.runbooks.schemas import Diagnosis, PreventionSection, RunbookContent
 
 OPENED = datetime(2025, 10, 5, 14, 30, tzinfo=UTC)
 # The seed's fix, with its odd indentation: it must reach the runbook byte for byte.
@@ -112,19 +107,23 @@ def make_case() -> CaseRecord:
 
 
 def grounded_answers(draft: RunbookContent) -> list[dict[str, Any]]:
-    """What a well-behaved LLM returns for the five sections: better words, same facts."""
-    diagnosis = {
-        **draft.diagnosis.model_dump(mode="json"),
-        "validations": [c.model_dump(mode="json") for c in draft.causes[0].checks],
-    }
+    """What a well-behaved LLM returns for each part (summary, diagnosis, each cause,
+    prevention): better words, same facts."""
+    diagnosis = draft.diagnosis.model_dump(mode="json")
     diagnosis["blast_radius"][0]["finding"] = "All 3 Redis pods were restarting."
-    diagnosis["validations"][0]["conclusion"] = "Each session takes 5MB."
-    solution = draft.causes[0].solution.model_dump(mode="json")
+    cause = draft.causes[0].model_dump(mode="json", include={"checks", "root_cause", "solution"})
+    cause["checks"][0]["conclusion"] = "Each session takes 5MB."
+    solution = cause["solution"]
     solution["fixes"][0]["steps"] = [
         "Raise the memory limit with `kubectl patch statefulset redis -n production`.",
-        f"Restart the pods: {RESTART}, then watch them come back.",
+        f"Restart the pods: {RESTART}.",
     ]
     solution["rollback"] = ["Undo with `kubectl rollout undo statefulset/redis -n production`."]
+    cause["root_cause"] = {
+        "cause": "Session objects grew from 100KB to 5MB after the user preferences deploy.",
+        "evidence": ["`redis-cli DEBUG OBJECT session:abc123` showed serialized length: 5242880"],
+        "contributing_factors": ["No alert on Redis memory"],
+    }
     return [
         {
             "title": "Redis Cluster OOM Kills",
@@ -134,16 +133,12 @@ def grounded_answers(draft: RunbookContent) -> list[dict[str, Any]]:
             "affected_systems": draft.affected_systems,
         },
         diagnosis,
-        {
-            "cause": "Session objects grew from 100KB to 5MB after the user preferences deploy.",
-            "evidence": [
-                "`redis-cli DEBUG OBJECT session:abc123` showed serialized length: 5242880"
-            ],
-            "contributing_factors": ["No alert on Redis memory"],
-        },
-        solution,
+        cause,
         {"monitoring": ["Alert when Redis memory exceeds 80% of its limit."]},
     ]
+
+
+SUMMARY, DIAGNOSIS, CAUSE, PREVENTION = range(4)  # the parts of grounded_answers
 
 
 @pytest.fixture
@@ -181,27 +176,28 @@ def test_one_call_per_section_with_its_schema_and_prompt(case, draft, scripted) 
 
     assert [call["schema"] for call in provider.calls] == [
         ProblemSummary,
-        DiagnosisDraft,
-        RootCauseSection,
-        SolutionSection,
+        Diagnosis,
+        CauseDraft,
         PreventionSection,
     ]
-    keys = ["summary", "diagnosis", "root_cause", "solution", "prevention"]
+    keys = ["summary", "diagnosis", "cause", "prevention"]
     assert [call["system"] for call in provider.calls] == [runbook_writer_prompt(k) for k in keys]
-    request = provider.calls[3]["messages"][0].content
+    request = provider.calls[CAUSE]["messages"][0].content
     assert "Case record (JSON)" in request and "Drafted section (JSON)" in request
+    assert "Known cause 1 of 1" in request
     assert "redis-cli FLUSHDB" in request  # the failed attempt is part of the draft sent
 
 
 def test_commands_stay_byte_identical_whatever_the_llm_writes(case, draft, scripted) -> None:
     answers = grounded_answers(draft)
-    answers[3]["fixes"][0]["commands"] = ["kubectl patch statefulset redis --patch-file x.yaml"]
-    answers[3]["fixes"][0]["duration"] = "2 mins"
-    answers[3]["tried_and_failed"][0]["commands"] = ["redis-cli FLUSHALL"]
-    answers[1]["validations"][0]["command"] = "redis-cli DEBUG OBJECT session:xyz"
-    answers[1]["validations"][0]["output"] = "serialized length: 1"
-    answers[1]["hypotheses"][0]["status"] = "validated"
-    answers[1]["timeline"][0]["at"] = "2030-01-01T00:00:00Z"
+    solution = answers[CAUSE]["solution"]
+    solution["fixes"][0]["commands"] = ["kubectl patch statefulset redis --patch-file x.yaml"]
+    solution["fixes"][0]["duration"] = "2 mins"
+    solution["tried_and_failed"][0]["commands"] = ["redis-cli FLUSHALL"]
+    answers[CAUSE]["checks"][0]["command"] = "redis-cli DEBUG OBJECT session:xyz"
+    answers[CAUSE]["checks"][0]["output"] = "serialized length: 1"
+    answers[DIAGNOSIS]["hypotheses"][0]["status"] = "validated"
+    answers[DIAGNOSIS]["timeline"][0]["at"] = "2030-01-01T00:00:00Z"
 
     runbook = write_runbook(scripted(answers), case, draft)
 
@@ -232,34 +228,35 @@ def ungrounded(case, draft, scripted, section: int, change) -> LLMError:
 
 
 def test_invented_command_is_rejected(case, draft, scripted) -> None:
-    def change(solution):
-        solution["rollback"] = ["kubectl delete pod redis-0 -n production"]
+    def change(cause):
+        cause["solution"]["rollback"] = ["kubectl delete pod redis-0 -n production"]
 
-    error = ungrounded(case, draft, scripted, 3, change)
+    error = ungrounded(case, draft, scripted, CAUSE, change)
 
     assert "command 'kubectl delete pod redis-0 -n production'" in error.message
-    assert "solution.rollback[0]" in error.message
+    assert "causes[0].solution.rollback[0]" in error.message
     assert error.details[0] == {
         "kind": "command",
         "item": "kubectl delete pod redis-0 -n production",
-        "field": "solution.rollback[0]",
+        "field": "causes[0].solution.rollback[0]",
     }
 
 
 def test_invented_command_in_backticks_is_rejected(case, draft, scripted) -> None:
-    def change(solution):
-        solution["fixes"][0]["steps"].append("Then run `redis-cli CONFIG SET maxmemory-policy x`.")
+    def change(cause):
+        steps = cause["solution"]["fixes"][0]["steps"]
+        steps.append("Then run `redis-cli CONFIG SET maxmemory-policy x`.")
 
-    error = ungrounded(case, draft, scripted, 3, change)
+    error = ungrounded(case, draft, scripted, CAUSE, change)
 
     assert "redis-cli CONFIG SET maxmemory-policy x" in error.message
 
 
 def test_invented_version_is_rejected(case, draft, scripted) -> None:
-    def change(root_cause):
-        root_cause["contributing_factors"].append("Redis 7.0.11 has no session eviction")
+    def change(cause):
+        cause["root_cause"]["contributing_factors"].append("Redis 7.0.11 has no session eviction")
 
-    error = ungrounded(case, draft, scripted, 2, change)
+    error = ungrounded(case, draft, scripted, CAUSE, change)
 
     assert "version '7.0.11'" in error.message
 
@@ -268,7 +265,7 @@ def test_invented_number_with_unit_is_rejected(case, draft, scripted) -> None:
     def change(summary):
         summary["summary"] = "Redis needed 16Gi of memory instead of 2Gi."
 
-    error = ungrounded(case, draft, scripted, 0, change)
+    error = ungrounded(case, draft, scripted, SUMMARY, change)
 
     assert "number '16 gb'" in error.message
     assert "summary.summary" in error.message
@@ -278,7 +275,7 @@ def test_invented_bare_number_is_rejected(case, draft, scripted) -> None:
     def change(prevention):
         prevention["process"] = ["Load test with 4000 concurrent sessions"]
 
-    error = ungrounded(case, draft, scripted, 4, change)
+    error = ungrounded(case, draft, scripted, PREVENTION, change)
 
     assert "'4000'" in error.message
 
@@ -295,19 +292,23 @@ def test_a_command_only_the_assistant_suggested_is_not_grounded(draft, scripted)
         }
     )
 
-    def change(solution):
-        solution["validation"] = ["Run `redis-cli INFO memory`", "Run `redis-cli MEMORY DOCTOR`"]
+    def change(cause):
+        validation = ["Run `redis-cli INFO memory`", "Run `redis-cli MEMORY DOCTOR`"]
+        cause["solution"]["validation"] = validation
 
-    error = ungrounded(case, draft, scripted, 3, change)
+    error = ungrounded(case, draft, scripted, CAUSE, change)
 
-    assert [d["item"] for d in error.details] == ["redis-cli MEMORY DOCTOR"]
+    assert [d["item"] for d in error.details if d["kind"] == "command"] == [
+        "redis-cli MEMORY DOCTOR"
+    ]
 
 
 def test_an_invented_fix_is_rejected(case, draft, scripted) -> None:
-    def change(solution):
-        solution["fixes"].append(copy.deepcopy(solution["fixes"][0]) | {"title": "Another fix"})
+    def change(cause):
+        fixes = cause["solution"]["fixes"]
+        fixes.append(copy.deepcopy(fixes[0]) | {"title": "Another fix"})
 
-    error = ungrounded(case, draft, scripted, 3, change)
+    error = ungrounded(case, draft, scripted, CAUSE, change)
 
     assert "solution.fixes" in error.message and "2 entries" in error.message
 
@@ -326,7 +327,7 @@ def test_write_runbook_through_the_openai_provider(
     case, draft, openai_server: FakeOpenAIServer
 ) -> None:
     answers = grounded_answers(draft)
-    answers[3]["fixes"][0]["commands"] = ["kubectl apply -f something-else.yaml"]
+    answers[CAUSE]["solution"]["fixes"][0]["commands"] = ["kubectl apply -f something-else.yaml"]
     openai_server.script(*(FakeOpenAIServer.turn(answer) for answer in answers))
     provider = OpenAICompatibleProvider(
         model="fake-model", base_url=openai_server.base_url, api_key="k", max_retries=0
@@ -336,5 +337,5 @@ def test_write_runbook_through_the_openai_provider(
 
     assert runbook.title == "Redis Cluster OOM Kills"
     assert runbook.causes[0].solution.fixes[0].commands == [PATCH, RESTART]
-    assert len(openai_server.requests) == 5
+    assert len(openai_server.requests) == 4
     assert openai_server.pending() == 0

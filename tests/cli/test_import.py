@@ -187,8 +187,9 @@ def test_files_and_folders_without_permission_are_reported(
 
 
 def test_export_all_then_import_into_an_empty_database_is_identical(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli, empty_database, tmp_path: Path
 ) -> None:
+    """On both databases: the empty knowledge base is of the same kind as the first."""
     from typer.testing import CliRunner
 
     from faultmaven.cli.main import app
@@ -217,8 +218,15 @@ def test_export_all_then_import_into_an_empty_database_is_identical(
         item["id"]: json.loads(cli("runbooks", "show", item["id"], "--json").output)
         for item in json.loads(cli("runbooks", "list", "--json").output)["items"]
     }
-    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = empty_database()
     runner = CliRunner()
+
+    def listed(url: str) -> dict:
+        return json.loads(
+            runner.invoke(app, ["--database-url", url, "runbooks", "list", "--json"]).output
+        )
+
+    assert listed(empty)["total_count"] == 0
     imported = runner.invoke(app, ["--database-url", empty, "runbooks", "import", "out"])
     assert imported.exit_code == 0, imported.output
     kept = ("version", "author", "created_at", "updated_at", "redaction", "generated_by")
@@ -230,3 +238,4 @@ def test_export_all_then_import_into_an_empty_database_is_identical(
         assert {k: v for k, v in again.items() if k not in kept} == {
             k: v for k, v in original.items() if k not in kept
         }
+    assert listed(empty)["total_count"] == len(before) == 2

@@ -25,6 +25,12 @@ def test_import_a_directory_with_a_report_per_file(cli, tmp_path: Path) -> None:
     cases = json.loads(cli("cases", "list", "--json").output)
     assert cases["total_count"] == 8
     assert {case["status"] for case in cases["items"]} == {"resolved"}
+    (tmp_path / "case.json").write_text(json.dumps({"title": "Disk full on db-1"}))
+    recorded = json.loads(cli("cases", "create", str(tmp_path / "case.json"), "--json").output)
+    imported = json.loads(cli("cases", "list", "--origin", "imported", "--json").output)
+    assert imported["total_count"] == 8 and recorded["id"] not in str(imported)
+    only = json.loads(cli("cases", "list", "--origin", "recorded", "--json").output)
+    assert [case["id"] for case in only["items"]] == [recorded["id"]]
     drafts = json.loads(cli("runbooks", "list", "--status", "draft", "--json").output)
     assert drafts["total_count"] == 8
     titles = {item["title"] for item in drafts["items"]}

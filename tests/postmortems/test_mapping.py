@@ -31,8 +31,21 @@ def test_kubernetes_layout() -> None:
     assert case.description.startswith("The main Kubernetes production Prow deployment")
     assert case.symptoms[0].startswith("Prow did not respond to any github events")
     assert case.root_cause is not None
-    assert case.root_cause.cause.startswith("When the job config was [automatically updated]")
-    assert case.root_cause.contributing_factors[0] == "PR review failure + config versioning:"
+    # reference links carry their URL (the definitions are in the appendix)
+    assert case.root_cause.cause.startswith(
+        "When the job config was [automatically updated](https://github.com/kubernetes/"
+        "test-infra/pull/10886#issuecomment-456605785)"
+    )
+    factors = case.root_cause.contributing_factors
+    # a lead-in ending with a colon takes what it introduces with it
+    assert factors[0].startswith("PR review failure + config versioning: A PR merged that")
+    assert factors[1] == (
+        "Currently the only safe way to do this would be: Loosen the config loading behavior "
+        "in a PR, ensure that tight validation matching the current Prow deployment remains "
+        "in effect. This can be tricky when changing that behavior.; Deploy an updated Prow; "
+        "Loosen the config validation behavior; Begin leveraging the new behavior"
+    )
+    assert factors[2] == "This should have been caught in review."
     (fix,) = case.solutions
     assert fix.outcome.value == "applied"
     assert fix.title.startswith("Initially a revert of a related configuration change was made")
@@ -42,12 +55,17 @@ def test_kubernetes_layout() -> None:
         "We should have alerting on config load failures. We should be able to configure "
         "stackdriver logging to send an alert when these occur."
     ]
-    assert "Where we got lucky: We already had tooling" in case.prevention.process[1]
+    # the action items first, then the lessons
+    assert case.prevention.process[0].startswith("We should consider using a versioned API")
+    assert case.prevention.process[2].startswith("Where we got lucky: We already had tooling")
     # detection first (no time), then the list under the date lines, all times in PST
     assert case.timeline[0].kind is TimelineKind.alert
     merged = case.timeline[1]
     assert merged.at == datetime(2019, 1, 22, 22, 54, tzinfo=UTC)
-    assert merged.event == "[config behavior change PR][preset config behavior] merged"
+    assert merged.event == (
+        "[config behavior change PR](https://github.com/kubernetes/test-infra/pull/10868/files)"
+        " merged"
+    )
     assert merged.kind is TimelineKind.deploy
     assert case.opened_at == merged.at
     assert mapped.resolved_at == datetime(2019, 1, 23, 16, 36, tzinfo=UTC)
@@ -96,11 +114,15 @@ def test_flutter_layout_with_labels_br_lines_and_tables() -> None:
     assert case.prevention.monitoring[0].startswith(
         "We should have a continuous monitoring bot that tries to run all our tests (Owner: ianh;"
     )
-    assert (
-        "Update our package:args dependency to a known good version (Owner: danrubel;"
-        in (case.prevention.automation[0])
-    )
-    assert case.prevention.automation[0].endswith("; Notes: Done)")
+    # "Fixes" among the action items: long-term fixes, done (not confirmed) or proposed
+    done, planned = case.solutions
+    assert done.title == "Update our package:args dependency to a known good version"
+    assert (done.kind.value, done.outcome.value) == ("long_term", "unverified")
+    assert done.steps[0].endswith("; Notes: Done)")
+    assert planned.title.startswith("Deploy a forward-rolling bot that goes red")
+    assert (planned.kind.value, planned.outcome.value) == ("long_term", "proposed")
+    assert mapped.warnings[0].endswith("no immediate fix; add the fix when reviewing it")
+    assert _targets(mapped)["Fixes"].startswith("solutions (long-term")
     assert case.root_cause is not None
     assert case.root_cause.contributing_factors[0].startswith("There were indications")
     assert [part.text for part in mapped.source.unmapped] == ["Status: final\nOwners: chinmay"]
@@ -248,3 +270,23 @@ def test_control_characters_and_impossible_times() -> None:
         name="far.md",
     )
     assert [event.at for event in far.case.timeline] == [None, None]
+
+
+def test_fixes_among_the_action_items_and_lead_ins() -> None:
+    text = (
+        "# Disk full on db-1\n\n## Root cause\n\nThe WAL volume filled up:\n\n"
+        "- archiving was off\n- the alert was muted\n\n## Action items\n\n### Fixes\n\n"
+        "- [x] Turn WAL archiving back on\n- [ ] Grow the volume to 2 TB\n"
+    )
+    mapped = map_postmortem(text, name="db.md")
+    assert mapped.case.root_cause is not None
+    assert mapped.case.root_cause.cause == (
+        "The WAL volume filled up: archiving was off; the alert was muted"
+    )
+    on, grow = mapped.case.solutions
+    assert (on.title, on.kind.value, on.outcome.value) == (
+        "Turn WAL archiving back on",
+        "long_term",
+        "unverified",
+    )
+    assert (grow.title, grow.outcome.value) == ("Grow the volume to 2 TB", "proposed")

@@ -244,9 +244,10 @@ def test_title_only_runbook_round_trips_and_shows_the_gaps() -> None:
     content = RunbookContent(title="Disk full on db-1")
     markdown = render_markdown(content)
     assert markdown.startswith("# Runbook: Disk full on db-1\n\n**Severity**: Medium\n")
-    for gap in ("symptoms", "root cause", "fix", "verification", "rollback"):
+    for gap in ("symptoms", "diagnostic check", "root cause", "fix", "verification", "rollback"):
         assert f"> _Gap: no {gap} recorded" in markdown
-    assert "## Diagnosis Steps" not in markdown
+    # every top-level section of the seed is there, a missing one as a gap (not left out)
+    assert "## Diagnosis Steps\n> _Gap: no diagnostic check recorded" in markdown
     assert "## Prevention" not in markdown
     assert parse_markdown(markdown) == ParsedRunbook(content, None, None)
     _round_trip(content)

@@ -25,6 +25,7 @@ from faultmaven.cases.schemas import (
     MAX_ITEMS,
     CaseCreate,
     CaseFields,
+    CaseOrigin,
     CaseRecord,
     CaseStatus,
     CaseSummary,
@@ -94,10 +95,21 @@ def list_cases(
     page: PageDep,
     status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
     severity: Severity | None = None,
+    origin: Annotated[
+        CaseOrigin | None,
+        Query(
+            description="Only cases recorded here (recorded) or only cases imported from "
+            "documents such as post-mortems (imported)."
+        ),
+    ] = None,
 ):
     """Cases, newest first."""
     return service.list_cases(
-        session, status=status_, severity=severity.value if severity else None, page=page
+        session,
+        status=status_,
+        severity=severity.value if severity else None,
+        origin=origin,
+        page=page,
     )
 
 

@@ -10,6 +10,11 @@ from faultmaven.api.errors import send_error
 from faultmaven.errors import PayloadTooLarge
 
 _JSON_TYPES = (b"application/json", b"application/merge-patch+json")
+_TEXT_TYPES = (b"text/markdown", b"text/plain")
+# Operations that also read a raw markdown body (their OpenAPI request body lists both kinds).
+TEXT_BODY_OPERATIONS = frozenset(
+    {("POST", "/api/v1/import/postmortem"), ("POST", "/api/v1/runbooks/import")}
+)
 
 
 class AllowedHostsMiddleware:
@@ -96,7 +101,8 @@ class SecurityHeadersMiddleware:
 
 
 class JsonBodyMiddleware:
-    """A request that sends a body (POST, PUT, PATCH) must say it is JSON: 415 otherwise."""
+    """A request that sends a body (POST, PUT, PATCH) must say it is JSON (or, for the
+    operations of ``TEXT_BODY_OPERATIONS``, markdown text): 415 otherwise."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -108,10 +114,14 @@ class JsonBodyMiddleware:
             has_body = (
                 headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
             )
-            if has_body and content_type not in _JSON_TYPES:
+            takes_text = (scope["method"], scope["path"]) in TEXT_BODY_OPERATIONS
+            allowed = _JSON_TYPES + _TEXT_TYPES if takes_text else _JSON_TYPES
+            if has_body and content_type not in allowed:
                 shown = content_type.decode("latin-1") or "none"
+                also = " or the markdown itself with Content-Type: text/markdown (or text/plain)"
                 message = (
-                    f"Send the body as JSON with Content-Type: application/json (got {shown})."
+                    "Send the body as JSON with Content-Type: application/json"
+                    f"{also if takes_text else ''} (got {shown})."
                 )
                 await send_error(send, 415, "UNSUPPORTED_MEDIA_TYPE", message)
                 return

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Header, Path, Query, Request, Response, sta
 from fastapi.responses import PlainTextResponse
 from pydantic import AfterValidator, TypeAdapter, ValidationError
 
+from faultmaven.api import text_bodies
 from faultmaven.api.deps import ActorDep, PageDep, SessionDep
 from faultmaven.api.routing import FaultMavenRoute
 from faultmaven.cases.schemas import Severity
@@ -16,7 +17,7 @@ from faultmaven.errors import InvalidInput
 from faultmaven.kit.fields import MAX_DB_INT, EntityId, Name, Version, no_control_characters
 from faultmaven.kit.pagination import Page
 from faultmaven.runbooks import service
-from faultmaven.runbooks.markdown import render_markdown
+from faultmaven.runbooks.frontmatter import parse_document, render_document
 from faultmaven.runbooks.schemas import (
     ImportResult,
     Runbook,
@@ -56,12 +57,6 @@ ServiceQ = Annotated[Name | None, Query(alias="service")]
 TagQ = Annotated[Name | None, Query()]
 
 
-def _markdown(runbook: Runbook) -> str:
-    return render_markdown(
-        runbook, created=runbook.created_at.date(), last_updated=runbook.updated_at.date()
-    )
-
-
 def _wants_markdown(request: Request, format_: str | None) -> bool:
     if format_ is not None:
         return format_ == "markdown"
@@ -78,12 +73,36 @@ def create_runbook(data: RunbookCreate, session: SessionDep, actor: ActorDep, re
     return runbook
 
 
-@router.post("/import", status_code=status.HTTP_201_CREATED, response_model=ImportResult)
-def import_runbooks(data: RunbookImport, session: SessionDep, actor: ActorDep) -> ImportResult:
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportResult,
+    openapi_extra=text_bodies.openapi(
+        RunbookImport,
+        "One runbook file as `GET /runbooks/{id}?format=markdown` and `faultmaven runbooks "
+        "export` write it (YAML front matter above the markdown; the front matter is optional).",
+    ),
+)
+def import_runbooks(
+    request: Request,
+    data: Annotated[RunbookImport | text_bodies.Text, Body()],
+    session: SessionDep,
+    actor: ActorDep,
+) -> ImportResult:
     """Save many runbooks in one request (a bulk import, e.g. from a wiki export): all of them
-    or, if any is invalid, none (422 names the item). Much faster than one POST each."""
-    items = service.import_runbooks(session, items=data.items, actor=actor)
-    return ImportResult(created=len(items), items=items)
+    or, if any is invalid, none (422 names the item). Much faster than one POST each. Or send
+    one runbook file itself (`Content-Type: text/markdown`), as a markdown answer of
+    `GET /runbooks/{id}` gives it: it comes back identical (id, status, services, tags, owner,
+    source cases, every cause). Status rule (as for the CLI's create and import): the status
+    the runbook states wins, else draft."""
+    text = text_bodies.sent_text(request, data)
+    if text is None:
+        assert isinstance(data, RunbookImport)
+        items = data.items
+    else:
+        items = [parse_document(text, default_status=RunbookStatus.draft)]
+    saved = service.import_runbooks(session, items=items, actor=actor)
+    return ImportResult(created=len(saved), items=saved)
 
 
 @router.get("", response_model=Page[RunbookSummary])
@@ -157,11 +176,14 @@ def get_runbook(
         Query(alias="format", description="markdown, or send Accept: text/markdown."),
     ] = None,
 ):
-    """The runbook at its current version: JSON, or markdown in the seed's format."""
+    """The runbook at its current version: JSON, or markdown in the seed's format with YAML
+    front matter: exactly the file `faultmaven runbooks export` writes, which `POST
+    /runbooks/import` (text/markdown) and `faultmaven runbooks import` read back identical."""
     runbook = service.get_runbook(session, runbook_id=runbook_id)
     etag = f'"{runbook.version}"'
     if _wants_markdown(request, format_):
-        return PlainTextResponse(_markdown(runbook), media_type=MARKDOWN, headers={"ETag": etag})
+        document = render_document(runbook)
+        return PlainTextResponse(document, media_type=MARKDOWN, headers={"ETag": etag})
     response.headers["ETag"] = etag
     return runbook
 

@@ -29,6 +29,7 @@ def list_page(
     severity: str | None,
     page: PageRequest,
     access: Collection[str] | None = None,
+    origin: str | None = None,
 ) -> tuple[list[CaseRow], int]:
     query = select(CaseRow)
     if access is not None:  # kit.access: the keys the viewer may see
@@ -37,6 +38,8 @@ def list_page(
         query = query.where(CaseRow.status == status)
     if severity is not None:
         query = query.where(CaseRow.severity == severity)
+    if origin is not None:
+        query = query.where(CaseRow.origin == origin)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(CaseRow.created_at.desc(), CaseRow.id).limit(page.limit).offset(page.offset)

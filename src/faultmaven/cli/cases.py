@@ -18,7 +18,14 @@ from faultmaven.assistant.runbook_offer import (
     resolve_with_offer,
 )
 from faultmaven.cases import service
-from faultmaven.cases.schemas import CaseCreate, CaseStatus, CloseRequest, ResolveRequest, Severity
+from faultmaven.cases.schemas import (
+    CaseCreate,
+    CaseOrigin,
+    CaseStatus,
+    CloseRequest,
+    ResolveRequest,
+    Severity,
+)
 from faultmaven.cases.service import Phase
 from faultmaven.cli import render
 from faultmaven.cli.context import (
@@ -81,6 +88,10 @@ def list_(
     ctx: typer.Context,
     status: Annotated[CaseStatus | None, typer.Option(help="Only this status.")] = None,
     severity: Annotated[Severity | None, typer.Option(help="Only this severity.")] = None,
+    origin: Annotated[
+        CaseOrigin | None,
+        typer.Option(help="Only cases recorded here, or only those imported (post-mortems)."),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     as_json: JsonFlag = False,
@@ -91,6 +102,7 @@ def list_(
             session,
             status=status,
             severity=severity.value if severity else None,
+            origin=origin,
             page=PageRequest(limit=limit, offset=offset),
         )
     if as_json:

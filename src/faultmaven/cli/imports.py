@@ -11,6 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from faultmaven.assistant import postmortem_import
 from faultmaven.cli import runbook_files
 from faultmaven.cli.context import (
     audit_objects,
@@ -76,7 +77,8 @@ def postmortems(
         with session_scope(ctx, audited=True) as session:
             for item in ready:
                 assert item.mapped is not None
-                item.imported = service.save(session, mapped=item.mapped, actor=cli_actor(ctx))
+                mapped = postmortem_import.assisted(session, mapped=item.mapped)
+                item.imported = service.save(session, mapped=mapped, actor=cli_actor(ctx))
                 audit_objects(
                     session,
                     "case",
@@ -122,9 +124,13 @@ def _report(files: list[_File]) -> None:
         unmapped = [
             f"{s.line}: {s.heading or '(preamble)'}" for s in done.sections if not s.mapped_to
         ]
-        detail = "\n".join(mapped)
+        detail = f"mapped by {done.mapped_by}\n" + "\n".join(mapped)
         if unmapped:
             detail += "\nkept unmapped: " + "; ".join(unmapped)
+        if done.llm_not_used_because:
+            detail += f"\nLLM not used: {done.llm_not_used_because}"
+        if done.dropped:
+            detail += "\nLLM lines dropped (not in the document): " + "; ".join(done.dropped)
         if done.warnings:
             detail += "\n" + "\n".join(done.warnings)
         table.add_row(

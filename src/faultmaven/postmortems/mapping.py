@@ -40,6 +40,7 @@ TARGETS = {
     Part.rollback: "solutions.rollback",
     Part.diagnosis: "validations",
     Part.action_items: "prevention",
+    Part.follow_up: "solutions (long-term: unverified when done, else proposed)",
     Part.lessons: "prevention.process (lessons)",
 }
 _TITLE_PREFIX_RE = re.compile(
@@ -77,6 +78,9 @@ class MappedPostmortem:
     source: CaseSource
     sections: list[SectionMapping]
     warnings: list[str]
+    mapped_by: str = "deterministic"  # or llm:<model> (assistant.postmortem_import)
+    llm_not_used_because: str | None = None
+    dropped: list[str] = field(default_factory=list)  # the LLM's lines not in the document
 
 
 @dataclass
@@ -102,6 +106,7 @@ class _Record:
     prevention: dict[str, list[str]] = field(
         default_factory=lambda: {"monitoring": [], "automation": [], "process": []}
     )
+    lessons: list[str] = field(default_factory=list)  # -> prevention.process, after the actions
     unmapped: list[UnmappedPart] = field(default_factory=list)
     sections: list[SectionMapping] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -132,11 +137,11 @@ def map_postmortem(text: str, *, name: str) -> MappedPostmortem:
             "no post-mortem or runbook section found (looked for headings such as Summary, "
             f"Impact, Timeline, Root cause, Resolution, Action items; headings: {seen})",
         )
-    if not record.solutions:
+    if not any(solution["kind"] == "immediate" for solution in record.solutions):
         record.warn(
             1,
-            "no resolution / mitigation / recovery section: the draft runbook has no fix; add "
-            "the fix when reviewing it",
+            "no resolution / mitigation / recovery section: the draft runbook has no "
+            "immediate fix; add the fix when reviewing it",
         )
     title = _title(document, name)
     case = _case(record, title, document)
@@ -227,6 +232,8 @@ def _child_part(parent: Part, heading: str) -> Part:
         return own
     if parent is Part.resolution and own in (Part.verification, Part.rollback):
         return own
+    if parent is Part.action_items and own is Part.resolution:
+        return Part.follow_up  # "Fixes" / "Mitigation" among the action items
     return parent
 
 
@@ -238,8 +245,35 @@ def _unmapped(section: Section, document: Document, end: int) -> UnmappedPart:
 # ---- blocks -> fields ------------------------------------------------------------------------
 
 
-def _units(blocks: list[Block]) -> Iterator[tuple[Block, str]]:
-    """The text of each block as one entry (code and raw HTML apart)."""
+def _units(blocks: list[Block]) -> list[tuple[Block, str]]:
+    """The text of each block as one entry (code and raw HTML apart). A lead-in that ends with
+    a colon takes what it introduces with it (the next paragraph, or the list below it, as
+    "lead: a; b; c"), so that neither half is an entry that means nothing on its own."""
+    units = list(_block_units(blocks))
+    joined: list[tuple[Block, str]] = []
+    index = 0
+    while index < len(units):
+        block, text = units[index]
+        index += 1
+        introduced: list[str] = []
+        if text.endswith(":") and index < len(units):
+            following = units[index][0]
+            if following.kind == "item" and (block.kind != "item" or following.depth > block.depth):
+                while (
+                    index < len(units)
+                    and units[index][0].kind == "item"
+                    and units[index][0].depth >= following.depth
+                ):
+                    introduced.append(units[index][1])
+                    index += 1
+            elif following.kind == "paragraph" and block.kind == "paragraph":
+                introduced.append(units[index][1])
+                index += 1
+        joined.append((block, f"{text} {'; '.join(introduced)}" if introduced else text))
+    return joined
+
+
+def _block_units(blocks: list[Block]) -> Iterator[tuple[Block, str]]:
     for block in blocks:
         if block.kind in ("code", "html"):
             continue
@@ -275,7 +309,7 @@ def _code_lines(block: Block) -> list[str]:
 def _blocks(section: Section, part: Part, record: _Record, *, parent: str | None = None) -> None:
     blocks = section.blocks
     code = [block for block in blocks if block.kind == "code"]
-    units = list(_units(blocks))
+    units = _units(blocks)
     if part is Part.summary:
         for block, text in units:
             if block.kind == "paragraph" and len(block.lines) > 1:
@@ -314,9 +348,12 @@ def _blocks(section: Section, part: Part, record: _Record, *, parent: str | None
         _diagnosis(blocks, record)
     elif part is Part.action_items:
         _action_items(section.heading if parent else "", units, code, record)
+    elif part is Part.follow_up:
+        _follow_ups(units, record)
+        record.prevention["automation"].extend(block.text for block in code)
     elif part is Part.lessons:
         label = section.heading or parent or "Lesson"
-        record.prevention["process"].extend(f"{label}: {text}" for _, text in units)
+        record.lessons.extend(f"{label}: {text}" for _, text in units)
 
 
 def _solution(
@@ -339,6 +376,28 @@ def _solution(
             "outcome": "applied",
         }
     )
+
+
+_DONE_RE = re.compile(r"^(?:done|fixed|completed?|closed|resolved)\.?$", re.IGNORECASE)
+
+
+def _follow_ups(units: list[tuple[Block, str]], record: _Record) -> None:
+    """Fixes listed among the action items: long-term fixes, each as written; one marked done
+    (a checked box, a "Done" cell) was carried out but is not confirmed (unverified), the
+    others are proposed."""
+    for block, text in units:
+        first = block.cells[0] if block.kind == "row" and block.cells else text
+        title = _SENTENCE_END_RE.split(first.removesuffix(" (done)"), maxsplit=1)[0]
+        marks = block.cells if block.kind == "row" else [text.rsplit("(", 1)[-1].rstrip(")")]
+        done = any(_DONE_RE.match(mark.strip()) for mark in marks)
+        record.solutions.append(
+            {
+                "title": _fit(title, SHORT),
+                "kind": "long_term",
+                "steps": [text],
+                "outcome": "unverified" if done else "proposed",
+            }
+        )
 
 
 def _diagnosis(blocks: list[Block], record: _Record) -> None:
@@ -474,6 +533,7 @@ def _fit_all(record: _Record, items: list[str], what: str, limit: int = TEXT) ->
 def _case(record: _Record, title: str, document: Document) -> CaseCreate:
     cause = record.cause or record.contributing
     contributing = record.contributing if record.cause else []
+    record.prevention["process"].extend(record.lessons)
     if cause:
         contributing.extend(item.split(": ", 1)[1] for item in record.went_wrong)
     else:

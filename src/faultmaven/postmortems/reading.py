@@ -78,6 +78,25 @@ def _hard_lines(content: str, first_line: int) -> list[tuple[int, str]]:
     return parts
 
 
+_REFERENCE_RE = re.compile(r"\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?(?![(:])")
+
+
+def inline_links(body: str, references: dict[str, dict[str, str]]) -> str:
+    """Reference-style links (``[text][label]``, ``[label][]``, ``[label]``) written as inline
+    links with the URL their definition gives, so that a line moved into a case keeps where it
+    points (the definitions are often in an appendix far away). Lines stay where they are."""
+
+    def inline(match: re.Match[str]) -> str:
+        text, label = match.group(1), match.group(2)
+        key = " ".join((label or text).split()).upper()
+        found = references.get(key)
+        if found is None or not found.get("href"):
+            return match.group(0)
+        return f"[{text}]({found['href']})"
+
+    return _REFERENCE_RE.sub(inline, body)
+
+
 def read_document(text: str) -> Document:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     front: dict[str, str] = {}
@@ -92,7 +111,10 @@ def read_document(text: str) -> Document:
         body = text[match.end() :]
     else:
         body = text
-    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    markdown = MarkdownIt("commonmark").enable("table")
+    references: dict[str, dict[str, str]] = {}
+    markdown.parse(body, {"references": references})  # (definitions, e.g. an appendix's)
+    tokens = markdown.parse(inline_links(body, references) if references else body)
     lines = text.split("\n")
     headings = [
         (int(tok.tag[1]), index) for index, tok in enumerate(tokens) if tok.type == "heading_open"

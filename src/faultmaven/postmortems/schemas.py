@@ -39,3 +39,18 @@ class PostmortemImported(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="name:line: what the reviewer should look at."
     )
+    mapped_by: str = Field(
+        default="deterministic",
+        description="deterministic (by headings), or llm:<model> when the configured LLM "
+        "mapped it (every line checked against the document).",
+    )
+    llm_not_used_because: str | None = Field(
+        default=None,
+        description="With an LLM configured: why its mapping was not used (the deterministic "
+        "one was).",
+    )
+    dropped: list[str] = Field(
+        default_factory=list,
+        description="Lines of the LLM's mapping that are not in the document, dropped: "
+        "'field: text (why)'.",
+    )

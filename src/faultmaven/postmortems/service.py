@@ -44,8 +44,7 @@ def save(session: Session, *, mapped: MappedPostmortem, actor: str) -> Postmorte
         title=case.title,
         sections=mapped.sections,
         warnings=mapped.warnings,
+        mapped_by=mapped.mapped_by,
+        llm_not_used_because=mapped.llm_not_used_because,
+        dropped=mapped.dropped,
     )
-
-
-def import_postmortem(session: Session, *, name: str, text: str, actor: str) -> PostmortemImported:
-    return save(session, mapped=prepare(name=name, text=text), actor=actor)

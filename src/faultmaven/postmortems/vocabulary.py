@@ -19,6 +19,7 @@ class Part(StrEnum):
     rollback = "rollback"
     diagnosis = "diagnosis"  # runbook layouts: checks -> validations
     action_items = "action_items"  # -> prevention
+    follow_up = "follow_up"  # fixes among the action items -> long-term solutions
     lessons = "lessons"  # -> prevention (process), as lessons
 
 

@@ -363,7 +363,9 @@ def _diagnosis_blocks(content: RunbookContent) -> list[Block]:
     if several:
         parts.append((_DECISION_HEADING, _items(_decision_items(content))))
     blocks = [[f"### {n}. {title}", *body] for n, (title, body) in enumerate(parts, 1)]
-    return [["## Diagnosis Steps"], *blocks] if blocks else []
+    return (
+        [["## Diagnosis Steps"], *blocks] if blocks else [["## Diagnosis Steps", _gap("diagnosis")]]
+    )
 
 
 def _seen_line(cause: KnownCause) -> str:

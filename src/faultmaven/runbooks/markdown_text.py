@@ -111,6 +111,8 @@ _GAPS = {
     "fix_steps": "no steps or commands recorded for this fix — add what to do.",
     "command": "no command recorded for this check — add the command you ran.",
     "why_failed": "no reason recorded — add why this did not work.",
+    "diagnosis": "no diagnostic check recorded — add the checks to run first (the command and "
+    "what its output shows).",
 }
 
 

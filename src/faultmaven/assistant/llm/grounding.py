@@ -23,6 +23,11 @@ caller then keeps the deterministic draft; a miss would put an invented command 
 
 The case text is every string of the case record (and of the deterministic draft, which is
 derived from it) joined together.
+
+Text that must come from the case as a whole (a gap the LLM filled, a line it mapped out of a
+post-mortem) is checked by :func:`untraceable`: at least 80% of its words (3+ letters, stop
+words aside, compared by their first 6 letters so that "restarted" traces to "restarting") must
+be words of the case text (and, like all written text, its commands and numbers grounded).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-ClaimKind = Literal["command", "version", "number"]
+ClaimKind = Literal["command", "version", "number", "text"]
 
 KNOWN_PROGRAMS = frozenset(
     """
@@ -111,6 +116,7 @@ class CaseText:
         self.quantities: set[tuple[str, str]] = set()
         self.versions: set[str] = set()
         self.programs = set(KNOWN_PROGRAMS)
+        self.words = {word for text in texts for word in _words(text)}
         for text in texts:
             for kind, value, unit in _numbers(text):
                 (self.versions if kind == "version" else self.numbers).add(value)
@@ -120,13 +126,17 @@ class CaseText:
     @classmethod
     def of(cls, *models: BaseModel, commands: Iterable[str] = ()) -> CaseText:
         corpus = cls(text for model in models for _, text in strings_of(model))
+        corpus.learn_programs(commands)
+        return corpus
+
+    def learn_programs(self, commands: Iterable[str]) -> None:
+        """The first word of each recorded command counts as a program (see module doc)."""
         for command in commands:
             words = command.split()
             if words and words[0] == "sudo":
                 words = words[1:]
             if words and _PROGRAM_NAME.fullmatch(words[0]):
-                corpus.programs.add(words[0])
-        return corpus
+                self.programs.add(words[0])
 
     def grounded(self, claim: Claim) -> bool:
         if claim.kind == "command":
@@ -166,6 +176,28 @@ def ungrounded(fields: Iterable[tuple[str, str]], corpus: CaseText) -> list[Clai
         for claim in claims(text, path, corpus.programs)
         if not corpus.grounded(claim)
     ]
+
+
+TRACEABLE_SHARE = 0.8
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def _words(text: str) -> list[str]:
+    return [w[:6] for w in _WORD.findall(text.casefold()) if w not in _STOP_WORDS]
+
+
+def untraceable(
+    fields: Iterable[tuple[str, str]], corpus: CaseText, *, share: float = TRACEABLE_SHARE
+) -> list[Claim]:
+    """Each string of ``fields`` that does not come from the case: fewer than ``share`` of its
+    words occur in it (a ``text`` claim). Check its commands and numbers with ``ungrounded``."""
+    found: list[Claim] = []
+    for path, text in fields:
+        words = _words(text)
+        if words and sum(word in corpus.words for word in words) < share * len(words):
+            shown = text if len(text) <= 80 else text[:79] + "…"
+            found.append(Claim("text", shown, path))
+    return found
 
 
 def claims(text: str, path: str = "", programs: frozenset[str] | set[str] = KNOWN_PROGRAMS):

@@ -1,31 +1,40 @@
-"""LLM runbook writing, section by section, checked against the case.
+"""LLM runbook writing, part by part, checked against the case.
 
 ``write_runbook`` asks the LLM to improve the wording of the deterministic draft and fill its
-gaps, one section at a time (problem summary, diagnosis, root cause, solution, prevention), each
-answer validated against that section's schema from ``runbooks.schemas``. Then:
+gaps from the case, one part at a time: the problem summary, the diagnosis common to every
+cause, **each known cause on its own** (its checks, root cause and solution: reworded per cause,
+never merged with another, never dropped) and prevention. Each answer is validated against that
+part's schema from ``runbooks.schemas``. Then:
 
 - **Facts are pinned to the draft.** Commands (fix, failed-attempt and validation commands,
   blast-radius checks), command output, hypothesis statuses, timeline times and kinds, fix
-  kinds, durations and outcomes, severity and the average resolution time are copied from the
+  kinds, durations and outcomes (``unverified`` stays unverified), each cause's source cases,
+  times seen and last seen, severity and the average resolution time are copied from the
   draft, so exact commands stay byte-identical whatever the LLM wrote. Lists of such objects
-  must keep the draft's length, else the section is rejected.
+  must keep the draft's length, else the part is rejected. A failed attempt keeps its reason:
+  an answer that empties ``why_failed`` gets the draft's back.
+- **Gaps are kept or filled from the case.** A string where the draft had none (an empty field
+  the markdown marks as a gap, or an added list entry) must be traceable to the case: its
+  words occur in the case record (``grounding.untraceable``).
 - **Text is checked for inventions** (``grounding``): every command, version and number in the
   written text must occur in the case record (the assistant's own messages do not count: a
   suggestion is not a fact).
 
 Any violation raises ``LLMError`` (LLM_UNGROUNDED) naming the invented item; the caller keeps
-the deterministic draft. Provider failures propagate as they are (LLM_UNAVAILABLE, ...).
+the deterministic draft and records that it did. Provider failures propagate as they are
+(LLM_UNAVAILABLE, ...).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from faultmaven.assistant.llm.errors import LLMError, LLMErrorCode
-from faultmaven.assistant.llm.grounding import CaseText, strings_of, ungrounded
+from faultmaven.assistant.llm.grounding import CaseText, strings_of, ungrounded, untraceable
 from faultmaven.assistant.llm.protocol import ChatMessage, LLMProvider
 from faultmaven.assistant.prompts import runbook_writer_prompt
 from faultmaven.cases.schemas import (
@@ -39,6 +48,8 @@ from faultmaven.cases.schemas import (
 from faultmaven.runbooks.schemas import (
     Diagnosis,
     DiagnosisValidation,
+    FailedAttempt,
+    KnownCause,
     PreventionSection,
     RootCauseSection,
     RunbookContent,
@@ -60,94 +71,123 @@ class ProblemSummary(BaseModel):
     affected_systems: list[Line] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
-class DiagnosisDraft(Diagnosis):
-    """The Diagnosis Steps section as the LLM sees it: the common checks, and the checks of the
-    draft's (one) cause as ``validations``."""
+class CauseDraft(BaseModel):
+    """One known cause as the LLM sees it: the checks that tell it apart, its root cause and
+    its solution (fixes, validation, rollback, failed attempts)."""
 
-    validations: list[DiagnosisValidation] = Field(default_factory=list, max_length=MAX_ITEMS)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    checks: list[DiagnosisValidation] = Field(default_factory=list, max_length=MAX_ITEMS)
+    root_cause: RootCauseSection = Field(default_factory=RootCauseSection)
+    solution: SolutionSection = Field(default_factory=SolutionSection)
 
 
 def write_runbook(provider: LLMProvider, case: CaseRecord, draft: RunbookContent) -> RunbookContent:
     """The draft, reworded and completed by the LLM; raises ``LLMError`` (see module doc)."""
     case_json = case.model_dump_json(exclude=_NOT_SENT & set(CaseRecord.model_fields))
     corpus = CaseText.of(_facts(case), draft, commands=_recorded_commands(case, draft))
-    written: dict[str, Any] = {}
-    for key, schema, draft_part, pin in _sections(draft):
-        answer = provider.complete(
-            system=runbook_writer_prompt(key),
-            messages=[ChatMessage(role="user", content=_request(case_json, draft_part))],
-            schema=schema,
-        )
-        section = pin(answer, draft_part)
-        _check(key, section, corpus)
-        written[key] = section
-    summary: ProblemSummary = written.pop("summary")
-    diagnosis = written.pop("diagnosis").model_dump()
-    cause = {
-        **draft.causes[0].model_dump(),
-        "checks": diagnosis.pop("validations"),
-        "root_cause": written.pop("root_cause").model_dump(),
-        "solution": written.pop("solution").model_dump(),
-    }
+    written = [
+        _write(provider, part, case_json, corpus, len(draft.causes)) for part in _parts(draft)
+    ]
+    summary, diagnosis, *causes, prevention = written
     return RunbookContent.model_validate(
         {
             **draft.model_dump(),
             **summary.model_dump(),
-            "diagnosis": diagnosis,
-            "causes": [cause, *draft.model_dump()["causes"][1:]],
-            **{key: section.model_dump() for key, section in written.items()},
+            "diagnosis": diagnosis.model_dump(),
+            "causes": [
+                {**source.model_dump(), **cause.model_dump()}
+                for source, cause in zip(draft.causes, causes, strict=True)
+            ],
+            "prevention": prevention.model_dump(),
         }
     )
 
 
-# ---- the sections -----------------------------------------------------------------------------
+# ---- the parts --------------------------------------------------------------------------------
 
-Pin = Callable[[Any, Any], BaseModel]
+Pin = Callable[[Any, Any, str], BaseModel]  # (answer, draft, where) -> the pinned answer
 
 
-def _sections(draft: RunbookContent) -> list[tuple[str, type[BaseModel], BaseModel, Pin]]:
+@dataclass(frozen=True)
+class _Part:
+    key: str  # the prompt's section
+    path: str  # where its fields are named in errors, e.g. causes[1]
+    schema: type[BaseModel]
+    draft: BaseModel
+    pin: Pin
+    cause: int | None = None  # which known cause (0-based)
+
+
+def _parts(draft: RunbookContent) -> list[_Part]:
     summary = ProblemSummary.model_validate(
         draft.model_dump(include=set(ProblemSummary.model_fields))
     )
-    cause = draft.causes[0]  # a draft from one case has one cause
-    diagnosis = DiagnosisDraft(**draft.diagnosis.model_dump(), validations=cause.checks)
     return [
-        ("summary", ProblemSummary, summary, _keep_text),
-        ("diagnosis", DiagnosisDraft, diagnosis, _pin_diagnosis),
-        ("root_cause", RootCauseSection, cause.root_cause, _keep_text),
-        ("solution", SolutionSection, cause.solution, _pin_solution),
-        ("prevention", PreventionSection, draft.prevention, _keep_text),
+        _Part("summary", "summary", ProblemSummary, summary, _keep_text),
+        _Part("diagnosis", "diagnosis", Diagnosis, draft.diagnosis, _pin_diagnosis),
+        *(
+            _Part("cause", f"causes[{n}]", CauseDraft, _cause_draft(cause), _pin_cause, n)
+            for n, cause in enumerate(draft.causes)
+        ),
+        _Part("prevention", "prevention", PreventionSection, draft.prevention, _keep_text),
     ]
 
 
-def _keep_text(answer: BaseModel, _draft: BaseModel) -> BaseModel:
+def _cause_draft(cause: KnownCause) -> CauseDraft:
+    return CauseDraft.model_validate(cause.model_dump(include=set(CauseDraft.model_fields)))
+
+
+def _keep_text(answer: BaseModel, _draft: BaseModel, _where: str) -> BaseModel:
     return answer
 
 
-def _pin_diagnosis(answer: DiagnosisDraft, draft: DiagnosisDraft) -> DiagnosisDraft:
-    return DiagnosisDraft(
+def _pin_diagnosis(answer: Diagnosis, draft: Diagnosis, where: str) -> Diagnosis:
+    return Diagnosis(
         blast_radius=_pinned(
-            "diagnosis.blast_radius", answer.blast_radius, draft.blast_radius, "check"
+            f"{where}.blast_radius", answer.blast_radius, draft.blast_radius, "check"
         ),
-        timeline=_pinned("diagnosis.timeline", answer.timeline, draft.timeline, "at", "kind"),
-        hypotheses=_pinned("diagnosis.hypotheses", answer.hypotheses, draft.hypotheses, "status"),
-        validations=_pinned(
-            "diagnosis.validations", answer.validations, draft.validations, "command", "output"
+        timeline=_pinned(f"{where}.timeline", answer.timeline, draft.timeline, "at", "kind"),
+        hypotheses=_pinned(f"{where}.hypotheses", answer.hypotheses, draft.hypotheses, "status"),
+    )
+
+
+def _pin_cause(answer: CauseDraft, draft: CauseDraft, where: str) -> CauseDraft:
+    solution, drafted = answer.solution, draft.solution
+    failed = _pinned(
+        f"{where}.solution.tried_and_failed",
+        solution.tried_and_failed,
+        drafted.tried_and_failed,
+        "commands",
+    )
+    return CauseDraft(
+        checks=_pinned(f"{where}.checks", answer.checks, draft.checks, "command", "output"),
+        root_cause=answer.root_cause,
+        solution=SolutionSection(
+            fixes=_pinned(
+                f"{where}.solution.fixes",
+                solution.fixes,
+                drafted.fixes,
+                "commands",
+                "kind",
+                "duration",
+                "outcome",
+            ),
+            validation=solution.validation,
+            rollback=solution.rollback,
+            tried_and_failed=[
+                _with_reason(item, source)
+                for item, source in zip(failed, drafted.tried_and_failed, strict=True)
+            ],
         ),
     )
 
 
-def _pin_solution(answer: SolutionSection, draft: SolutionSection) -> SolutionSection:
-    return SolutionSection(
-        fixes=_pinned(
-            "solution.fixes", answer.fixes, draft.fixes, "commands", "kind", "duration", "outcome"
-        ),
-        validation=answer.validation,
-        rollback=answer.rollback,
-        tried_and_failed=_pinned(
-            "solution.tried_and_failed", answer.tried_and_failed, draft.tried_and_failed, "commands"
-        ),
-    )
+def _with_reason(written: FailedAttempt, drafted: FailedAttempt) -> FailedAttempt:
+    """A failed attempt keeps why it failed: the LLM may reword the reason, not drop it."""
+    if drafted.why_failed and not written.why_failed:
+        return written.model_copy(update={"why_failed": drafted.why_failed})
+    return written
 
 
 def _pinned(path: str, written: Sequence[Any], drafted: Sequence[Any], *fields: str) -> list[Any]:
@@ -168,17 +208,38 @@ def _pinned(path: str, written: Sequence[Any], drafted: Sequence[Any], *fields: 
 # ---- talking to the LLM and checking its answer -----------------------------------------------
 
 
-def _request(case_json: str, draft_part: BaseModel) -> str:
+def _write(
+    provider: LLMProvider, part: _Part, case_json: str, corpus: CaseText, causes: int
+) -> BaseModel:
+    answer = provider.complete(
+        system=runbook_writer_prompt(part.key),
+        messages=[ChatMessage(role="user", content=_request(case_json, part, causes))],
+        schema=part.schema,
+    )
+    section = part.pin(answer, part.draft, part.path)
+    _check(part.path, section, part.draft, corpus)
+    return section
+
+
+def _request(case_json: str, part: _Part, causes: int) -> str:
+    which = (
+        f"Known cause {part.cause + 1} of {causes} (write only this one).\n\n"
+        if part.cause is not None
+        else ""
+    )
     return (
-        f"Case record (JSON):\n{case_json}\n\n"
-        f"Drafted section (JSON):\n{draft_part.model_dump_json()}\n\n"
+        f"Case record (JSON):\n{case_json}\n\n{which}"
+        f"Drafted section (JSON):\n{part.draft.model_dump_json()}\n\n"
         "Answer with the improved section as JSON."
     )
 
 
-def _check(key: str, section: BaseModel, corpus: CaseText) -> None:
+def _check(key: str, section: BaseModel, draft: BaseModel, corpus: CaseText) -> None:
     fields = [(f"{key}.{path}", text) for path, text in strings_of(section)]
     invented = ungrounded(fields, corpus)
+    drafted = {path for path, text in strings_of(draft) if text.strip()}
+    filled = [(f"{key}.{path}", text) for path, text in strings_of(section) if path not in drafted]
+    invented += untraceable(filled, corpus)
     if invented:
         first = invented[0]
         raise LLMError(
