@@ -119,3 +119,42 @@ def test_bench_retrieval_rejects_a_bad_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "corpus.jsonl:1" in result.stderr
+
+
+def test_bench_retrieval_knows_the_sets_in_bench_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, word in (("disks", "disk"), ("certs", "certificate")):
+        folder = tmp_path / "bench" / "data" / name
+        folder.mkdir(parents=True)
+        _write_jsonl(
+            folder / "corpus.jsonl",
+            [{"id": str(i), "text": f"{word} problem on host{i}\nsee logs"} for i in range(4)],
+        )
+        _write_jsonl(
+            folder / "queries.jsonl",
+            [{"id": "q", "text": f"{word} problem host2", "relevant_ids": ["2"]}],
+        )
+    (tmp_path / "bench" / "data" / "notes").mkdir()  # not a set: no corpus.jsonl
+    monkeypatch.chdir(tmp_path)
+    base = ["--data-dir", str(tmp_path / "d"), "bench", "retrieval", "--json"]
+
+    every = CliRunner().invoke(app, base)
+    assert every.exit_code == 0, every.output
+    assert sorted(json.loads(every.stdout)["sets"]) == ["certs", "disks"]
+
+    one = CliRunner().invoke(app, [*base, "--dataset", "disks"])
+    assert one.exit_code == 0, one.output
+    report = json.loads(one.stdout)
+    assert list(report["sets"]) == ["disks"]
+    assert report["sets"]["disks"]["tuning"]["keyword"]["P@1"] == 100.0
+
+    unknown = CliRunner().invoke(app, [*base, "--dataset", "notes"])
+    assert unknown.exit_code == 1
+    assert "known: certs, disks" in unknown.stderr
+
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    nothing = CliRunner().invoke(app, base)
+    assert nothing.exit_code == 1
+    assert "give --dataset NAME" in nothing.stderr

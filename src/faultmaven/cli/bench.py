@@ -1,6 +1,8 @@
 """``faultmaven bench retrieval``: search quality on labelled corpora, through the real service
 path (runbooks created and indexed in a throwaway database), with plain BM25 (bm25s) as the
-baseline in the same run.
+baseline in the same run. The sets: folders given with ``--set`` (or ``--corpus`` +
+``--queries``), the public sets shipped in ``bench/data/`` by name (``--dataset``), and, when
+none is named, every set in ``bench/data/``.
 
 Every set's queries are split by duplicate cluster (``evaluation.split_by_cluster``, fixed
 seed) into a *tuning* part, on which every ranking choice is made, and an *untouched* part that
@@ -40,6 +42,7 @@ DEPTH = 100  # ranked results scored per query
 TITLE_CHARS, SUMMARY_CHARS = 300, 20_000
 PARTS = ("tuning", "untouched")
 RULE_METRIC = "MAP"
+KNOWN_SETS = Path("bench") / "data"  # the public labelled sets shipped with the repository
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # what a runbook text may not hold
 
 
@@ -101,17 +104,42 @@ def _set_files(folder: Path) -> tuple[Path, Path]:
     )
 
 
+def known_sets(root: Path = KNOWN_SETS) -> list[Path]:
+    """The labelled sets this repository ships: every folder of ``bench/data/`` (relative to
+    the working directory, i.e. the repository root) with a ``corpus.jsonl``, by name."""
+    if not root.is_dir():
+        return []
+    return sorted(folder for folder in root.iterdir() if (folder / "corpus.jsonl").is_file())
+
+
+def _dataset_folder(name: str) -> Path:
+    folder = KNOWN_SETS / name
+    if name in {"", ".", ".."} or "/" in name or not (folder / "corpus.jsonl").is_file():
+        names = ", ".join(f.name for f in known_sets()) or "none here"
+        raise InvalidInput(
+            f"No labelled set {name!r} in {KNOWN_SETS}/ (known: {names}). Run from the "
+            "repository root, or give the folder with --set."
+        )
+    return folder
+
+
 def _load_sets(
-    corpus: Path | None, queries: Path | None, folders: Sequence[Path]
+    corpus: Path | None, queries: Path | None, folders: Sequence[Path], datasets: Sequence[str]
 ) -> list[LabelledSet]:
     pairs: list[tuple[str, Path, Path]] = []
     if (corpus is None) != (queries is None):
         raise InvalidInput("--corpus and --queries go together.")
     if corpus is not None and queries is not None:
         pairs.append((corpus.parent.name or "set", corpus, queries))
-    pairs.extend((folder.name, *_set_files(folder)) for folder in folders)
+    chosen = [*folders, *(_dataset_folder(name) for name in datasets)]
+    if not pairs and not chosen:
+        chosen = known_sets()
+    pairs.extend((folder.name, *_set_files(folder)) for folder in chosen)
     if not pairs:
-        raise InvalidInput("Give --corpus and --queries, or --set FOLDER (one or more).")
+        raise InvalidInput(
+            f"No labelled set given and none in {KNOWN_SETS}/ here: give --dataset NAME, "
+            "--set FOLDER (one or more), or --corpus with --queries."
+        )
     return [
         LabelledSet(name, _read_jsonl(c, CorpusDoc), _read_jsonl(q, LabelledQuery))
         for name, c, q in pairs
@@ -136,6 +164,14 @@ def retrieval(
             readable=False,
         ),
     ] = None,
+    datasets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dataset",
+            help="A labelled set shipped in bench/data/ by name (repeatable). With no "
+            "--dataset, --set or --corpus: every set in bench/data/.",
+        ),
+    ] = None,
     embedders: Annotated[
         list[str] | None,
         typer.Option(
@@ -150,7 +186,7 @@ def retrieval(
 ) -> None:
     """Score plain BM25 (bm25s), keyword-only and hybrid search on the tuning and untouched
     parts of every labelled set, and check the ranking rules."""
-    labelled_sets = _load_sets(corpus, queries, sets or [])
+    labelled_sets = _load_sets(corpus, queries, sets or [], datasets or [])
     chosen = embedders or [ctx.obj["settings"].embedder]
     plain_bm25 = _bm25s_ranker()
     report: dict[str, Any] = {"sets": {}, "rules": []}

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION
+from faultmaven.search.blas import single_blas_thread
 from faultmaven.search.filters import SearchFilter
 from faultmaven.search.freshness import VECTOR_GENERATION, Stamp, index_state, new_generation
 from faultmaven.search.models import VectorRow
@@ -145,7 +146,8 @@ class EmbeddedVectorIndex:
         cache = self._fresh(session)
         if not cache.ids or cache.matrix.shape[1] != vector.shape[0]:
             return []
-        scores = cache.matrix @ vector.astype(np.float32)
+        with single_blas_thread():
+            scores = cache.matrix @ vector.astype(np.float32)
         want = min(len(scores), limit + 32)  # most pass the filter: grow when not
         while True:
             top = (
