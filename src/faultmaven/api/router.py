@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from faultmaven.api import accounts, cases, health, imports, jobs, runbooks
+from faultmaven.api import accounts, analytics, cases, health, imports, jobs, runbooks
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
@@ -9,3 +9,4 @@ api_router.include_router(runbooks.router)
 api_router.include_router(jobs.router)
 api_router.include_router(imports.router)
 api_router.include_router(accounts.router)
+api_router.include_router(analytics.router)

@@ -1,0 +1,1 @@
+"""Reports over usage events, feedback and cases (see service.py)."""
