@@ -25,6 +25,7 @@ from faultmaven.api.request_guards import (
 from faultmaven.api.router import api_router
 from faultmaven.assistant.runbook_writing import JOB_HANDLERS
 from faultmaven.config import Settings
+from faultmaven.events.service import install_sink
 from faultmaven.jobs.worker import Worker
 from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
@@ -49,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.auto_migrate:
         upgrade(engine)
     session_factory = session_factory_for(engine, settings)
+    # usage events go to this app's buffer, written in batches by a thread (events.sink)
+    event_sink = install_sink(session_factory)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
             worker.stop()
         warming.join(timeout=60)  # it holds a database connection until it is done
         finish_background_work(session_factory)
+        event_sink.close()  # writes what is buffered
         _app.state.health_engine.dispose()
 
     app = FastAPI(
@@ -82,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         pool_timeout=HEALTH_TIMEOUT_SECONDS,
     )
     app.state.session_factory = session_factory
+    app.state.event_sink = event_sink
     install_error_handlers(app)
     install_auth(app)
     app.include_router(api_router)

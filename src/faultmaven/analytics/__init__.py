@@ -1,1 +1,2 @@
-"""Analytics: events, reports and recurring problems."""
+"""Analytics: reports over usage events, feedback and cases (service.py), and recurring problems
+(recurring.py)."""

@@ -112,6 +112,13 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("GET", f"{_RUNBOOK}/versions/{{version}}"): VIEW,
     ("GET", f"{_RUNBOOK}/diff"): VIEW,
     ("POST", f"{_RUNBOOK}/versions/{{version}}/restore"): EDIT,
+    # a responder says whether the runbook helped in a case
+    ("POST", f"{_RUNBOOK}/feedback"): RESPOND,
+    # reports: limited to what the viewer may see (analytics.service)
+    ("GET", "/api/v1/analytics/summary"): VIEW,
+    ("GET", "/api/v1/analytics/runbooks"): VIEW,
+    ("GET", "/api/v1/analytics/runbooks/{runbook_id}"): VIEW,
+    ("GET", "/api/v1/analytics/gaps"): VIEW,
     # a post-mortem becomes a resolved case of the team and a draft runbook made from it
     ("POST", "/api/v1/import/postmortem"): RESPOND,
     ("GET", "/api/v1/jobs/{job_id}"): VIEW,

@@ -2,6 +2,7 @@ from fastapi import APIRouter
 
 from faultmaven.api import (
     accounts,
+    analytics,
     cases,
     health,
     imports,
@@ -22,3 +23,4 @@ api_router.include_router(accounts.router)
 api_router.include_router(sessions.router)
 api_router.include_router(users.router)
 api_router.include_router(recurring.router)
+api_router.include_router(analytics.router)

@@ -14,9 +14,11 @@ from faultmaven.api.deps import ActorDep, PageDep, SessionDep
 from faultmaven.api.routing import FaultMavenRoute
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
+from faultmaven.events.schemas import Feedback, FeedbackIn, ViewSource
 from faultmaven.kit.fields import MAX_DB_INT, EntityId, Name, Version, no_control_characters
 from faultmaven.kit.pagination import Page
 from faultmaven.runbooks import service
+from faultmaven.runbooks.feedback import give_feedback
 from faultmaven.runbooks.frontmatter import parse_document, render_document
 from faultmaven.runbooks.schemas import (
     ImportResult,
@@ -123,6 +125,7 @@ def list_runbooks(
 @router.get("/search", response_model=SearchResults)
 def search_runbooks(
     session: SessionDep,
+    actor: ActorDep,
     q: Annotated[
         str,
         Query(min_length=1, max_length=MAX_QUERY_CHARS, description="Words to look for."),
@@ -149,7 +152,8 @@ def search_runbooks(
 ):
     """Best matches first; each hit has a score and says why it matched (words and where,
     semantic similarity, rank in each ranking). Query text is plain words: search operators are
-    ignored, never an error."""
+    ignored, never an error. Each search (first page) is counted for analytics: one that finds
+    nothing is a content gap (GET /analytics/gaps)."""
     return service.search_runbooks(
         session,
         query=q,
@@ -158,6 +162,7 @@ def search_runbooks(
         offset=offset,
         mode=mode,
         min_score=min_score,
+        actor=actor,
     )
 
 
@@ -170,16 +175,32 @@ def get_runbook(
     runbook_id: RunbookId,
     request: Request,
     session: SessionDep,
+    actor: ActorDep,
     response: Response,
     format_: Annotated[
         Literal["json", "markdown"] | None,
         Query(alias="format", description="markdown, or send Accept: text/markdown."),
     ] = None,
+    from_: Annotated[
+        ViewSource,
+        Query(
+            alias="from",
+            description="Where the reader came from (analytics): search, suggestion (with "
+            "case_id: a suggestion opened), link or direct.",
+        ),
+    ] = ViewSource.direct,
+    case_id: Annotated[
+        EntityId | None,
+        Query(description="The case the runbook is read for (counts as looked at in it)."),
+    ] = None,
 ):
     """The runbook at its current version: JSON, or markdown in the seed's format with YAML
     front matter: exactly the file `faultmaven runbooks export` writes, which `POST
-    /runbooks/import` (text/markdown) and `faultmaven runbooks import` read back identical."""
-    runbook = service.get_runbook(session, runbook_id=runbook_id)
+    /runbooks/import` (text/markdown) and `faultmaven runbooks import` read back identical.
+    The view is counted for analytics after the answer is ready (never slowing or failing it)."""
+    runbook = service.view_runbook(
+        session, runbook_id=runbook_id, actor=actor, source=from_, case_id=case_id
+    )
     etag = f'"{runbook.version}"'
     if _wants_markdown(request, format_):
         document = render_document(runbook)
@@ -328,3 +349,19 @@ def diff_versions(
     """What changed between two versions: a unified diff of their markdown, the changed
     fields (dotted paths, metadata included) and the metadata before and after."""
     return service.diff_versions(session, runbook_id=runbook_id, from_version=from_, to_version=to)
+
+
+@router.post("/{runbook_id}/feedback", status_code=status.HTTP_201_CREATED, response_model=Feedback)
+def post_feedback(runbook_id: RunbookId, body: FeedbackIn, session: SessionDep, actor: ActorDep):
+    """Did the runbook help? `outcome`: solved, partly or not_helpful, with an optional comment;
+    with `case_id` it also marks the runbook as used in that case (one answer per runbook and
+    case: a new one replaces it). A runbook with at least 3 answers, more than half of them
+    not_helpful, is flagged for review (GET /analytics/runbooks)."""
+    return give_feedback(
+        session,
+        runbook_id=runbook_id,
+        case_id=body.case_id,
+        outcome=body.outcome,
+        comment=body.comment,
+        actor=actor,
+    )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.feedback_question import answer_turn, parse_answer
 from faultmaven.assistant.llm_access import provider_for
 from faultmaven.assistant.llm_conversation import llm_reply
 from faultmaven.assistant.offer_text import (
@@ -30,14 +31,18 @@ from faultmaven.assistant.runbook_offer import (
     OfferDecision,
     answer_offer,
     make_runbook,
+    offer_turn,
     outcome_turn,
 )
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseCreate, CaseRecord, MessageRole, RunbookOfferState
 from faultmaven.cases.service import Phase
+from faultmaven.events import service as events
+from faultmaven.events.schemas import EventKind, ViewSource
 from faultmaven.kit.fields import Text
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.markdown import render_markdown
+from faultmaven.runbooks.usage import gap_key, record_view
 from faultmaven.suggestions.service import Suggestion, case_view, refresh_suggestions
 
 SHOW_RUNBOOK_PREFIX = "Show me runbook:"
@@ -86,10 +91,21 @@ def suggestions_turn(suggestions: list[Suggestion]) -> LLMResponse:
 
 
 def open_case(session: Session, *, data: CaseCreate, actor: str) -> CaseTurn:
-    """Create the case and offer the published runbooks that match it."""
+    """Create the case and offer the published runbooks that match it. The opening is counted
+    (``case_opened``, with how many runbooks it was offered: none is a content gap)."""
     case = cases_service.create_case(session, data=data, actor=actor)
     suggestions = refresh_suggestions(session, case_id=case.id)
     case = cases_service.get_case(session, case_id=case.id)
+    events.record(
+        session,
+        kind=EventKind.case_opened,
+        case_id=case.id,
+        actor=actor,
+        case=cases_service.case_facts(session, case_id=case.id),
+        value=len(suggestions),
+        subject=gap_key(case.title),
+        data={"query": case.title},
+    )
     return CaseTurn(case=case, assistant=suggestions_turn(suggestions))
 
 
@@ -119,7 +135,21 @@ def handle_message(session: Session, *, case_id: str, content: str, actor: str) 
 
 def _answer(session: Session, *, case_id: str, content: str, actor: str) -> LLMResponse:
     if content.lower().startswith(SHOW_RUNBOOK_PREFIX.lower()):
-        return _show_runbook(session, case_id=case_id, title=content[len(SHOW_RUNBOOK_PREFIX) :])
+        return _show_runbook(
+            session, case_id=case_id, title=content[len(SHOW_RUNBOOK_PREFIX) :], actor=actor
+        )
+    feedback = parse_answer(content)
+    if feedback is not None:
+        runbook_id, outcome, comment = feedback
+        return answer_turn(
+            session,
+            case_id=case_id,
+            runbook_id=runbook_id,
+            outcome=outcome,
+            comment=comment,
+            actor=actor,
+            offer=offer_turn(case_id),
+        )
     choice = _runbook_choice_of(content)
     if choice is not None:
         return _runbook_choice(
@@ -173,7 +203,7 @@ def _runbook_choice(
     return outcome_turn(outcome)
 
 
-def _show_runbook(session: Session, *, case_id: str, title: str) -> LLMResponse:
+def _show_runbook(session: Session, *, case_id: str, title: str, actor: str) -> LLMResponse:
     case = cases_service.get_case(session, case_id=case_id)
     title = title.strip()
     suggested = {s.title: s.runbook_id for s in case.suggested_runbooks}
@@ -187,6 +217,8 @@ def _show_runbook(session: Session, *, case_id: str, title: str) -> LLMResponse:
             answer=f'No runbook is titled "{title}". Search with GET /runbooks/search?q=...'
         )
     cases_service.record_runbook_view(session, case_id=case_id, runbook_id=runbook.id)
+    source = ViewSource.suggestion if title in suggested else ViewSource.link
+    record_view(session, runbook_id=runbook.id, actor=actor, source=source, case_id=case_id)
     markdown = render_markdown(
         runbook, created=runbook.created_at.date(), last_updated=runbook.updated_at.date()
     )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.feedback_question import feedback_target, question_turn
 from faultmaven.assistant.llm_access import provider_for
 from faultmaven.assistant.offer_text import (
     ACCEPT_PAYLOAD,
@@ -144,19 +145,25 @@ def duplicate_turn(hit: SearchHit, matching_cause: int | None) -> LLMResponse:
 def resolve_with_offer(
     session: Session, *, case_id: str, request: ResolveRequest, actor: str
 ) -> ResolutionTurn:
-    """Resolve the case and make the runbook offer (once: a case is resolved only once); the
-    offer is recorded in the transcript."""
-    resolve_and_offer(session, case_id=case_id, request=request, actor=actor)
-    case = cases_service.record_assistant_turn(session, case_id=case_id, text=OFFER_SENTENCE)
-    return ResolutionTurn(case=case, assistant=offer_turn(case_id))
+    """Resolve the case and make the runbook offer (once: a case is resolved only once), or
+    first ask whether the runbook it looked at helped (``assistant.feedback_question``); the
+    turn is recorded in the transcript."""
+    turn = resolve_and_offer(session, case_id=case_id, request=request, actor=actor)
+    case = cases_service.record_assistant_turn(session, case_id=case_id, text=turn.answer)
+    return ResolutionTurn(case=case, assistant=turn)
 
 
 def resolve_and_offer(
     session: Session, *, case_id: str, request: ResolveRequest, actor: str
 ) -> LLMResponse:
-    """Resolve and open the offer without recording it (the caller records the turn)."""
-    cases_service.resolve_case(session, case_id=case_id, request=request, actor=actor)
+    """Resolve and open the offer without recording the turn (the caller records it): the
+    offer, or the feedback question when the case looked at runbooks (the offer follows its
+    answer)."""
+    case = cases_service.resolve_case(session, case_id=case_id, request=request, actor=actor)
     cases_service.set_runbook_offer(session, case_id=case_id, state=RunbookOfferState.offered)
+    runbook = feedback_target(session, case=case)
+    if runbook is not None:
+        return question_turn(runbook, case_id)
     return offer_turn(case_id)
 
 

@@ -45,6 +45,8 @@ from faultmaven.cases.schemas import (
     ValidationIn,
 )
 from faultmaven.errors import Conflict, Forbidden, InvalidInput, NotFound
+from faultmaven.events import service as events
+from faultmaven.events.schemas import CaseFacts, EventKind
 from faultmaven.kit.access import team_key, viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.fields import Command, Line, OptionalCommand, ShortText, validate_fitted
@@ -223,6 +225,27 @@ def _load(session: Session, case_id: str, *, for_update: bool = False) -> CaseRo
     if row is None or not viewer_of(session).sees(row.access):  # unseen: as if missing
         raise NotFound.entity("case", case_id)
     return row
+
+
+def case_exists(session: Session, *, case_id: str) -> bool:
+    """Whether the case exists and the viewer may see it."""
+    row = repository.get(session, case_id)
+    return row is not None and viewer_of(session).sees(row.access)
+
+
+def _facts(row: CaseRow) -> CaseFacts:
+    services = row.record.get("services") or []
+    return CaseFacts(
+        team_id=row.team_id,
+        access=row.access,
+        service=services[0] if services else None,
+        severity=row.severity,
+    )
+
+
+def case_facts(session: Session, *, case_id: str) -> CaseFacts:
+    """What the case's events carry about it (``events.schemas.CaseFacts``)."""
+    return _facts(_load(session, case_id))
 
 
 def team_of(session: Session, *, case_id: str) -> str | None:
@@ -413,7 +436,9 @@ def import_case(
     row.source = kept
     resolved = resolved_at or utcnow()
     _check_resolution_time(record, resolved)
-    return _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved)
+    resolved_case = _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved)
+    _record_resolution(session, row, resolved_case, actor=actor, source="imported")
+    return resolved_case
 
 
 def update_case(session: Session, *, case_id: str, changes: CaseFields, actor: str) -> CaseRecord:
@@ -516,7 +541,47 @@ def resolve_case(
         )
     resolved_at = request.resolved_at or utcnow()
     _check_resolution_time(record, resolved_at)
-    return _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved_at)
+    resolved = _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved_at)
+    _record_resolution(session, row, resolved, actor=actor, source="recorded")
+    return resolved
+
+
+def runbooks_used(session: Session, *, case: CaseRecord) -> list[str]:
+    """The runbooks looked at during the case: viewed in its conversation, or opened with the
+    case named (``?case_id=``), first seen first."""
+    found = [*case.runbooks_viewed, *events.runbooks_viewed_in_case(session, case_id=case.id)]
+    return list(dict.fromkeys(found))
+
+
+def _record_resolution(
+    session: Session, row: CaseRow, case: CaseRecord, *, actor: str, source: str
+) -> None:
+    """The case's resolution (how long it took, for the time-to-resolve reports) and the
+    runbooks it used, inferred: the ones looked at while it was open."""
+    assert case.resolved_at is not None
+    facts = _facts(row)
+    for runbook_id in runbooks_used(session, case=case):
+        events.record(
+            session,
+            kind=EventKind.runbook_used,
+            runbook_id=runbook_id,
+            case_id=case.id,
+            actor=actor,
+            source="inferred",
+            at=case.resolved_at,
+            case=facts,
+        )
+    minutes = (case.resolved_at - case.opened_at).total_seconds() / 60
+    events.record(
+        session,
+        kind=EventKind.case_resolved,
+        case_id=case.id,
+        actor=actor,
+        source=source,
+        at=case.resolved_at,
+        value=round(minutes, 3),
+        case=facts,
+    )
 
 
 def _check_resolution_time(record: CaseRecord, resolved_at: datetime) -> None:

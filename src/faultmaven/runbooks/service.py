@@ -23,6 +23,7 @@ from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord, Severity
 from faultmaven.config import settings_of
 from faultmaven.errors import Conflict, Forbidden, InvalidInput, NotFound
+from faultmaven.events.schemas import ViewSource
 from faultmaven.kit.access import (
     DEFAULT_TEAM_ID,
     ORGANIZATION,
@@ -35,7 +36,7 @@ from faultmaven.kit.clock import as_utc, utcnow
 from faultmaven.kit.ids import new_id
 from faultmaven.kit.merge_patch import merge_patch
 from faultmaven.kit.pagination import Page, PageRequest
-from faultmaven.runbooks import history, repository
+from faultmaven.runbooks import history, repository, usage
 from faultmaven.runbooks.drafting import draft_runbook, resolution_time
 from faultmaven.runbooks.indexing import search_document
 from faultmaven.runbooks.merging import matching_cause, merge_case_draft
@@ -250,6 +251,24 @@ def get_runbook(session: Session, *, runbook_id: str) -> Runbook:
     return _to_runbook(_load(session, runbook_id))
 
 
+def view_runbook(
+    session: Session,
+    *,
+    runbook_id: str,
+    actor: str,
+    source: ViewSource = ViewSource.direct,
+    case_id: str | None = None,
+) -> Runbook:
+    """The runbook, read by a person: the view is counted (``runbook_viewed``, and a
+    suggestion opened when it came from the suggestions of ``case_id``). A case the viewer
+    cannot see is not named in the event."""
+    runbook = get_runbook(session, runbook_id=runbook_id)
+    if case_id is not None and not cases_service.case_exists(session, case_id=case_id):
+        case_id = None
+    usage.record_view(session, runbook_id=runbook_id, actor=actor, source=source, case_id=case_id)
+    return runbook
+
+
 def list_runbooks(
     session: Session,
     *,
@@ -355,10 +374,13 @@ def search_runbooks(
     offset: int = 0,
     mode: SearchMode = "hybrid",
     min_score: float | None = None,
+    actor: str | None = None,
 ) -> SearchResults:
     """Best matches first: keyword ranking blended with semantic similarity (``mode="keyword"``
     for keywords only), scored as confidence in [0, 1]. Filters apply before ranking; hits below
-    ``min_score`` (default: the ``search_min_score`` setting) are not returned."""
+    ``min_score`` (default: the ``search_min_score`` setting) are not returned. A search by
+    ``actor`` (a person, not the suggestions' own) is counted, with how many it found (the
+    first page only: paging is not a new search)."""
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(f"q is {len(query)} characters; shorten it to {MAX_QUERY_CHARS}.")
     if not query_terms(query):
@@ -374,6 +396,8 @@ def search_runbooks(
         min_score=floor,
     )
     page = result.hits[offset : offset + limit]
+    if actor is not None and offset == 0:
+        usage.record_search(session, actor=actor, query=query, found=len(result.hits))
     rows = repository.summaries(session, (hit.doc_id for hit in page))
     items = [
         SearchHit(runbook=_summary(rows[hit.doc_id]), score=round(hit.score, 6), why=_why(hit))
@@ -476,6 +500,10 @@ def _insert_new(
         documents.append((_document(row, stored), row.version))
     repository.add_new(session, rows, change_note="created")
     search_service.index_documents(session, documents)
+    for row in rows:
+        usage.record_change(
+            session, runbook_id=row.id, actor=actor, before=None, after=row.status, note="created"
+        )
     return rows
 
 
@@ -575,6 +603,7 @@ def _check_version(row: RunbookRow, *, header: int | None, body: int | None) -> 
 
 
 def _replace(session: Session, row: RunbookRow, data: RunbookUpdate, *, actor: str) -> Runbook:
+    before = row.status
     _set_content(session, row, _content_of(data))
     row.status = data.status.value
     row.services = list(data.services)
@@ -585,7 +614,11 @@ def _replace(session: Session, row: RunbookRow, data: RunbookUpdate, *, actor: s
     row.generated_by = "manual"
     row.updated_at = utcnow()
     row.version += 1
-    _flush_new_version(session, row, actor=actor, change_note=data.change_note or "edited")
+    note = data.change_note or "edited"
+    _flush_new_version(session, row, actor=actor, change_note=note)
+    usage.record_change(
+        session, runbook_id=row.id, actor=actor, before=before, after=row.status, note=note
+    )
     return _to_runbook(row)
 
 
@@ -643,10 +676,19 @@ def archive_runbook(session: Session, *, runbook_id: str, actor: str) -> None:
     row = _lock(session, runbook_id)
     if row.status == RunbookStatus.archived.value:
         return
+    before = row.status
     row.status = RunbookStatus.archived.value
     row.updated_at = utcnow()
     row.version += 1
     _flush_new_version(session, row, actor=actor, change_note="archived")
+    usage.record_change(
+        session,
+        runbook_id=runbook_id,
+        actor=actor,
+        before=before,
+        after=row.status,
+        note="archived",
+    )
 
 
 def _resolved_case(session: Session, case_id: str) -> CaseRecord:
@@ -686,6 +728,7 @@ def create_from_case(
         team_id=cases_service.team_of(session, case_id=case_id),
     )
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook.id)
+    usage.record_produced(session, runbook_id=runbook.id, case_id=case_id, actor=actor)
     return runbook
 
 
@@ -741,8 +784,13 @@ def add_case_to_runbook(
     row.source_case_ids = sources
     row.updated_at = utcnow()
     row.version += 1
-    _flush_new_version(session, row, actor=actor, change_note=f"added case {case_id}")
+    note = f"added case {case_id}"
+    _flush_new_version(session, row, actor=actor, change_note=note)
     cases_service.link_runbook(session, case_id=case_id, runbook_id=runbook_id)
+    usage.record_change(
+        session, runbook_id=runbook_id, actor=actor, before=row.status, after=row.status, note=note
+    )
+    usage.record_produced(session, runbook_id=runbook_id, case_id=case_id, actor=actor)
     return _to_runbook(row)
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord
+from faultmaven.events import service as events
+from faultmaven.events.schemas import EventKind
 from faultmaven.kit.access import DEFAULT_TEAM_ID, ORGANIZATION, seen_as, team_key, viewer_of
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import RunbookStatus
@@ -19,6 +21,7 @@ from faultmaven.search.query import MAX_QUERY_CHARS
 from faultmaven.suggestions.relevance import looks_like_duplicate
 
 MAX_SUGGESTIONS = 3
+SUGGESTER = "faultmaven"  # the actor of suggestion events: the product suggests
 
 
 class Suggestion(BaseModel):
@@ -83,9 +86,22 @@ def suggestions_for(session: Session, *, case: CaseRecord) -> list[Suggestion]:
 
 
 def refresh_suggestions(session: Session, *, case_id: str) -> list[Suggestion]:
-    """Recompute the case's suggestions and attach them to it."""
+    """Recompute the case's suggestions and attach them to it. Each runbook newly suggested
+    to the case is counted (``runbook_suggested``, with its rank and score)."""
     case = cases_service.get_case(session, case_id=case_id)
     suggestions = suggestions_for(session, case=case)
+    before = {s.runbook_id for s in case.suggested_runbooks}
+    for rank, suggestion in enumerate(suggestions, start=1):
+        if suggestion.runbook_id not in before:
+            events.record(
+                session,
+                kind=EventKind.runbook_suggested,
+                runbook_id=suggestion.runbook_id,
+                case_id=case_id,
+                actor=SUGGESTER,
+                value=suggestion.score,
+                data={"rank": rank},
+            )
     cases_service.set_suggestions(
         session,
         case_id=case_id,

@@ -1,0 +1,1 @@
+"""Usage events (append-only) and runbook feedback: what analytics are computed from."""
