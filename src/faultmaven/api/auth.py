@@ -56,7 +56,6 @@ ADMIN = Rule(Role.admin, Scope.admin)
 _CASE = "/api/v1/cases/{case_id}"
 _RUNBOOK = "/api/v1/runbooks/{runbook_id}"
 POLICY: dict[tuple[str, str], Rule] = {
-    ("GET", "/"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
