@@ -150,3 +150,51 @@ def test_a_private_runbook_of_another_user_is_not_found(team: tuple[TestClient, 
     library = client.get("/", params={"q": "disk full"}).text
     assert f'href="/runbooks/{shared["id"]}"' in library
     assert private["id"] not in library and "private notes" not in library
+
+
+def test_export_is_the_cli_file_and_the_api_json(client: TestClient) -> None:
+    from faultmaven.runbooks.frontmatter import render_document
+    from faultmaven.runbooks.schemas import Runbook
+
+    runbook = _runbook(client, services=["postgres"], tags=["disk"])
+    api = client.get(f"/api/v1/runbooks/{runbook['id']}").json()
+    markdown = client.get(f"/runbooks/{runbook['id']}/export.md")
+    assert markdown.headers["content-type"].startswith("text/markdown")
+    assert f'filename="{runbook["id"]}.md"' in markdown.headers["content-disposition"]
+    assert markdown.text == render_document(Runbook.model_validate(api))
+    assert client.get(f"/runbooks/{runbook['id']}/export.json").json() == api
+
+
+def test_restore_and_edit_forms_make_new_versions(client: TestClient) -> None:
+    runbook = _runbook(client, summary="Disk fills up with WAL files.")
+    path = f"/runbooks/{runbook['id']}"
+    client.patch(f"/api/v1{path}", json={"version": 1, "summary": "Changed."})
+    token = _token(client, f"{path}/history")
+    restored = client.post(
+        f"{path}/versions/1/restore",
+        data={"current": "2", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert restored.headers["location"] == f"{path}?done=restored"
+    now = client.get(f"/api/v1{path}").json()
+    assert (now["version"], now["summary"]) == (3, "Disk fills up with WAL files.")
+    text = client.get(f"/api/v1{path}", params={"format": "markdown"}).text
+    saved = client.post(
+        f"{path}/edit",
+        data={
+            "markdown": text.replace("WAL files", "old WAL files"),
+            "version": "3",
+            "csrf_token": token,
+            "change_note": "more precise",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    versions = client.get(f"/api/v1{path}/versions").json()
+    assert versions[0]["version"] == 4 and versions[0]["change_note"] == "more precise"
+    assert client.get(f"/api/v1{path}").json()["summary"] == "Disk fills up with old WAL files."
+    broken = client.post(
+        f"{path}/edit", data={"markdown": "no heading", "version": "4", "csrf_token": token}
+    )
+    assert broken.status_code == 422
+    assert "Nothing saved" in broken.text and ">no heading</textarea>" in broken.text

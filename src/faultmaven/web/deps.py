@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -31,15 +31,26 @@ def _origin(request: Request) -> audit.Origin:
     return audit.Origin(client=client, request_id=secrets.token_hex(8))
 
 
+_READS_ONLY = "faultmaven_reads_only"
+
+
+def reads_only(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a POST page that changes nothing (e.g. a preview): it reads in a read-only
+    transaction (no SQLite write lock) though its form is still CSRF-checked."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
+
+
 def _session(request: Request, _csrf: Annotated[None, Depends(csrf.check)]) -> Iterator[Session]:
-    write = request.method == "POST"
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    write = request.method == "POST" and not getattr(endpoint, _READS_ONLY, False)
     with unit_of_work(request.app.state.session_factory, write=write) as session:
         yield session
         principal: Principal | None = getattr(request.state, "principal", None)
         written: tuple[str, str] | None = getattr(request.state, "written", None)
-        if write and principal is not None:
+        if write and principal is not None and written is not None:
             route = getattr(request.scope.get("route"), "path", request.url.path)
-            kind, object_id = written or (None, None)
+            kind, object_id = written
             audit.record(
                 session,
                 actor=principal.name,

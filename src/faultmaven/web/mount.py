@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from faultmaven.web import library, runbooks
+from faultmaven.web import library, runbook_edit, runbook_history, runbooks
 from faultmaven.web.routing import error_page
 from faultmaven.web.templating import STATIC_URL, make_templates
 
@@ -25,6 +25,8 @@ _API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
 ROUTERS: list[APIRouter] = [
     library.router,
     runbooks.router,
+    runbook_history.router,
+    runbook_edit.router,
 ]
 
 
