@@ -112,7 +112,10 @@ class Guard:
 
 
 @pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+def new_context(
+    browser: Browser,
+    server: Callable[..., str],  # closed before the servers stop: no request cut off
+) -> Iterator[Callable[..., BrowserContext]]:
     guard = Guard()
     contexts: list[BrowserContext] = []
 

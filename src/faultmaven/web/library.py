@@ -4,6 +4,7 @@ query, the runbooks most recently updated."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -64,16 +65,17 @@ class Result:
 
 
 def _cause_text(cause: KnownCause) -> str:
-    parts = [cause.root_cause.cause, *(c.description for c in cause.checks)]
-    return " ".join(parts).lower()
+    checks = [f"{c.description} {c.command} {c.conclusion}" for c in cause.checks]
+    return " ".join([cause.root_cause.cause, *checks])
 
 
 def best_cause(runbook: Runbook, terms: list[str]) -> tuple[KnownCause | None, int | None]:
-    """The known cause whose text holds the most query words (the first on a tie, and the
-    only one when there is one)."""
+    """The known cause whose text holds the most query words as words (or word beginnings,
+    as the highlighting marks them; the first on a tie, the only one when there is one)."""
     if not runbook.causes:
         return None, None
-    scores = [sum(term.lower() in _cause_text(c) for term in terms) for c in runbook.causes]
+    words = [re.compile(rf"\b{re.escape(term)}", re.IGNORECASE) for term in terms]
+    scores = [sum(bool(w.search(_cause_text(c))) for w in words) for c in runbook.causes]
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))
     return runbook.causes[best], best + 1
 

@@ -51,9 +51,11 @@ def runbook_page(
     done: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     runbook = service.get_runbook(page.session, runbook_id=runbook_id)
+    markdown = page_markdown(runbook)
+    title, _, body = markdown.partition("\n")  # the page's <h1> shows the title
     context = {
         "runbook": runbook,
-        "markdown": page_markdown(runbook),
+        "markdown": body if title.startswith("# ") else markdown,
         "notice": NOTICES.get(done),
         "statuses": RunbookStatus,
     }
