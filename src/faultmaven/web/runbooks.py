@@ -40,6 +40,12 @@ def page_markdown(runbook: Runbook) -> str:
     )
 
 
+def source_cases(runbook: Runbook) -> list[str]:
+    """The cases the runbook was made from, then those of each known cause (once each)."""
+    of_causes = [case for cause in runbook.causes for case in cause.source_case_ids]
+    return list(dict.fromkeys([*runbook.source_case_ids, *of_causes]))
+
+
 def see_runbook(runbook_id: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/runbooks/{runbook_id}?done={done}", status_code=303)
 
@@ -57,6 +63,7 @@ def runbook_page(
         "runbook": runbook,
         "markdown": body if title.startswith("# ") else markdown,
         "notice": NOTICES.get(done),
+        "source_cases": source_cases(runbook),
         "statuses": RunbookStatus,
     }
     return render(page.request, "runbook.html", context)
