@@ -65,6 +65,12 @@ def test_search_as_you_type_with_filters_and_without_javascript(
     expect(links).to_have_count(2)
     check_a11y(page)
     screenshots(page, "library")
+    page.goto(f"{live_url}/runbooks/rb_000000000000")  # the 404 page
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    check_a11y(page)
+    page.goto(f"{live_url}/")
+    page.get_by_role("link", name="API docs").click()
+    expect(page).to_have_url(f"{live_url}/docs")
 
     plain = new_context(java_script_enabled=False).new_page()
     plain.goto(f"{live_url}/")
