@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from faultmaven import __version__
 from faultmaven.api.admission import AdmissionMiddleware
@@ -30,6 +29,7 @@ from faultmaven.jobs.worker import Worker
 from faultmaven.kit.db import make_engine
 from faultmaven.migrations import upgrade
 from faultmaven.search.service import finish_background_work, session_factory_for, warm_up
+from faultmaven.web.mount import install_web
 
 DESCRIPTION = """
 FaultMaven turns resolved troubleshooting cases into structured runbooks and finds them again.
@@ -92,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api_router)
     metrics = install_metrics(app, job_kinds=JOB_HANDLERS)
     install_docs(app)
+    install_web(app)  # the pages: / is the runbook library (after the error handlers it wraps)
     # the last added runs first: metrics, security headers on every answer, then the Host check
     app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -105,9 +106,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     # outermost: counts and times every answer, rejected ones too
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-
-    @app.get("/", include_in_schema=False)
-    def _root() -> RedirectResponse:
-        return RedirectResponse("/docs")
 
     return app

@@ -101,9 +101,3 @@ def test_docs_are_served_from_installed_files(client: TestClient, page: str) -> 
         asset = client.get(url)
         assert asset.status_code == 200, url
         assert len(asset.content) > 100, url
-
-
-def test_root_redirects_to_the_docs(client: TestClient) -> None:
-    response = client.get("/", follow_redirects=False)
-    assert response.status_code in (302, 307)
-    assert response.headers["location"] == "/docs"

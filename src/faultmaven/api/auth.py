@@ -63,7 +63,6 @@ SIGNED_IN = Rule(None, Scope.read)  # one's own sessions: even a user in no team
 _CASE = "/api/v1/cases/{case_id}"
 _RUNBOOK = "/api/v1/runbooks/{runbook_id}"
 POLICY: dict[tuple[str, str], Rule] = {
-    ("GET", "/"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,

@@ -101,14 +101,16 @@ class SecurityHeadersMiddleware:
 
 
 class JsonBodyMiddleware:
-    """A request that sends a body (POST, PUT, PATCH) must say it is JSON (or, for the
-    operations of ``TEXT_BODY_OPERATIONS``, markdown text): 415 otherwise."""
+    """An API request that sends a body (POST, PUT, PATCH) must say it is JSON (or, for the
+    operations of ``TEXT_BODY_OPERATIONS``, markdown text): 415 otherwise. (The pages outside
+    /api/ take HTML forms, checked by their CSRF token: faultmaven.web.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+        api = scope["type"] == "http" and scope["path"].startswith("/api/")
+        if api and scope["method"] in ("POST", "PUT", "PATCH"):
             headers = dict(scope.get("headers", []))
             content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             has_body = (
