@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from faultmaven.cases.models import CaseRow
@@ -28,6 +28,8 @@ def list_page(
     severity: str | None,
     page: PageRequest,
     access: Collection[str] | None = None,
+    origin: str | None = None,
+    service: str | None = None,
 ) -> tuple[list[CaseRow], int]:
     query = select(CaseRow)
     if access is not None:  # kit.access: the keys the viewer may see
@@ -36,8 +38,21 @@ def list_page(
         query = query.where(CaseRow.status == status)
     if severity is not None:
         query = query.where(CaseRow.severity == severity)
+    if origin is not None:
+        query = query.where(CaseRow.origin == origin)
+    if service is not None:
+        query = query.where(_names_service(session, service))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(CaseRow.created_at.desc(), CaseRow.id).limit(page.limit).offset(page.offset)
     ).all()
     return list(rows), total
+
+
+def _names_service(session: Session, service: str) -> ColumnElement[bool]:
+    """The case's record lists ``service`` among its services (a JSON array in the document)."""
+    if session.get_bind().dialect.name == "postgresql":
+        names = func.jsonb_array_elements_text(CaseRow.record["services"]).table_valued("value")
+    else:
+        names = func.json_each(CaseRow.record, "$.services").table_valued("value")
+    return exists(select(1).select_from(names).where(names.c.value == service))

@@ -15,7 +15,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from faultmaven.web import library, runbooks
+from faultmaven.web import (
+    case_conversation,
+    cases,
+    library,
+    login,
+    runbooks,
+    workspace,
+    workspace_edit,
+)
 from faultmaven.web.routing import error_page
 from faultmaven.web.templating import STATIC_URL, make_templates
 
@@ -25,6 +33,11 @@ _API_PREFIXES = ("/api/", "/docs", "/redoc", "/openapi.json")
 ROUTERS: list[APIRouter] = [
     library.router,
     runbooks.router,
+    cases.router,  # before workspace: /cases/new is no case id
+    workspace.router,
+    workspace_edit.router,
+    case_conversation.router,
+    login.router,
 ]
 
 
