@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from faultmaven.cases.models import CaseRow
@@ -30,6 +30,7 @@ def list_page(
     page: PageRequest,
     access: Collection[str] | None = None,
     origin: str | None = None,
+    service: str | None = None,
 ) -> tuple[list[CaseRow], int]:
     query = select(CaseRow)
     if access is not None:  # kit.access: the keys the viewer may see
@@ -40,6 +41,8 @@ def list_page(
         query = query.where(CaseRow.severity == severity)
     if origin is not None:
         query = query.where(CaseRow.origin == origin)
+    if service is not None:
+        query = query.where(_names_service(session, service))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(CaseRow.created_at.desc(), CaseRow.id).limit(page.limit).offset(page.offset)
@@ -65,3 +68,12 @@ def resolved_between(
     if team_id is not None:
         query = query.where(CaseRow.team_id == team_id)
     return list(session.scalars(query.order_by(CaseRow.resolved_at.desc(), CaseRow.id)))
+
+
+def _names_service(session: Session, service: str) -> ColumnElement[bool]:
+    """The case's record lists ``service`` among its services (a JSON array in the document)."""
+    if session.get_bind().dialect.name == "postgresql":
+        names = func.jsonb_array_elements_text(CaseRow.record["services"]).table_valued("value")
+    else:
+        names = func.json_each(CaseRow.record, "$.services").table_valued("value")
+    return exists(select(1).select_from(names).where(names.c.value == service))

@@ -324,14 +324,17 @@ def list_cases(
     status: CaseStatus | None = None,
     severity: str | None = None,
     origin: CaseOrigin | None = None,
+    service: str | None = None,
     page: PageRequest = PageRequest(),
 ) -> Page[CaseSummary]:
-    """Cases, newest first; ``origin``: only those recorded here or only those imported."""
+    """Cases, newest first; ``origin``: only those recorded here or only those imported;
+    ``service``: only those that name it."""
     rows, total = repository.list_page(
         session,
         status=status.value if status else None,
         severity=severity,
         origin=origin.value if origin else None,
+        service=service,
         access=viewer_of(session).keys,
         page=page,
     )

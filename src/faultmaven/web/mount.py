@@ -15,7 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from faultmaven.web import library, runbook_edit, runbook_history, runbooks
+from faultmaven.web import (
+    case_conversation,
+    cases,
+    library,
+    login,
+    runbook_edit,
+    runbook_history,
+    runbooks,
+    workspace,
+    workspace_edit,
+)
 from faultmaven.web.routing import error_page
 from faultmaven.web.templating import STATIC_URL, make_templates
 
@@ -27,6 +37,11 @@ ROUTERS: list[APIRouter] = [
     runbooks.router,
     runbook_history.router,
     runbook_edit.router,
+    cases.router,  # before workspace: /cases/new is no case id
+    workspace.router,
+    workspace_edit.router,
+    case_conversation.router,
+    login.router,
 ]
 
 
