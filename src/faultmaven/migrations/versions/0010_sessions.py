@@ -7,7 +7,7 @@ without a record counts as a password session. A user's ``active`` flag already 
 disabling a user needs no column.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from faultmaven.kit.db import UTCDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
