@@ -212,6 +212,17 @@ def test_window_filters_min_count_and_paging(client: TestClient, history) -> Non
     assert team["total_count"] == 0 and team["cases_grouped"] == 0
 
 
+def test_a_window_with_too_many_cases_groups_the_newest_and_says_so(
+    client: TestClient, history, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("faultmaven.analytics.recurring_service.MAX_GROUPED_CASES", 4)
+    report = client.get(URL, params={"min_count": 1}).json()
+    assert report["cases_grouped"] == 4
+    assert "only the newest 4 were grouped" in report["notes"][0]
+    newest = {history["kafka"][2], history["redis"][5], history["tls"][0], history["disk"][2]}
+    assert {c for item in report["items"] for c in item["case_ids"]} == newest
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
