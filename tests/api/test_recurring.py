@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from team_mode import People, team_client
 
 from faultmaven.accounts.schemas import Role
+from faultmaven.app import create_app
 from faultmaven.config import Settings
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -212,6 +213,17 @@ def test_window_filters_min_count_and_paging(client: TestClient, history) -> Non
     assert team["total_count"] == 0 and team["cases_grouped"] == 0
 
 
+def test_a_window_with_too_many_cases_groups_the_newest_and_says_so(
+    client: TestClient, history, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("faultmaven.analytics.recurring_service.MAX_GROUPED_CASES", 4)
+    report = client.get(URL, params={"min_count": 1}).json()
+    assert report["cases_grouped"] == 4
+    assert "only the newest 4 were grouped" in report["notes"][0]
+    newest = {history["kafka"][2], history["redis"][5], history["tls"][0], history["disk"][2]}
+    assert {c for item in report["items"] for c in item["case_ids"]} == newest
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -258,3 +270,26 @@ def test_team_b_sees_nothing_of_team_a(teams, clock: Clock) -> None:
     seen_by_b = client.get(URL, headers=headers["b_viewer"]).json()
     assert seen_by_b["items"] == [] and seen_by_b["cases_grouped"] == 0
     assert client.get(URL).status_code == 401
+
+
+def test_without_an_embedder_the_report_groups_by_keywords_and_says_so(
+    settings: Settings, clock: Clock
+) -> None:
+    unreachable = settings.model_copy(
+        update={
+            "embedder": "openai:text-embedding-3-small",
+            "llm_base_url": "http://127.0.0.1:9/v1",
+        }
+    )
+    app = create_app(unreachable)
+    try:
+        with TestClient(app) as client:
+            for days in (20, 10):
+                _case(client, clock, "disk", days)
+            clock.at(0)
+            report = client.get(URL).json()
+    finally:
+        app.state.engine.dispose()
+    assert [item["count"] for item in report["items"]] == [2]
+    assert "Grouped by keywords only" in report["notes"][0]
+    assert "127.0.0.1:9" in report["notes"][0]

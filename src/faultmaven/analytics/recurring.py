@@ -95,32 +95,55 @@ def _service_vectors(items: Sequence[ProblemText]) -> np.ndarray:
     return matrix
 
 
+@dataclass(frozen=True)
+class Signals:
+    """The pairwise cosines of each signal (n x n); ``semantic`` None when there are no
+    vectors; ``both_name_services``: the pairs where both cases name a service."""
+
+    keyword: np.ndarray
+    semantic: np.ndarray | None
+    service: np.ndarray
+    both_name_services: np.ndarray
+
+
+def signals(items: Sequence[ProblemText], semantic: np.ndarray | None) -> Signals:
+    """The signals of ``items`` (``semantic``: their embedder vectors, rows in the same order,
+    L2-normalised; None: keyword and service signals only)."""
+    keyword = keyword_vectors([item.text for item in items])
+    service = _service_vectors(items)
+    named = np.linalg.norm(service, axis=1) > 0
+    cosine = None
+    if semantic is not None:
+        vectors = np.asarray(semantic, dtype=np.float32)
+        cosine = np.clip(vectors @ vectors.T, 0.0, 1.0)
+    return Signals(keyword @ keyword.T, cosine, service @ service.T, np.outer(named, named))
+
+
+def combine(parts: Signals, weights: Weights = DEFAULT_WEIGHTS) -> np.ndarray:
+    """The similarity matrix: the weighted mean of the signals (the semantic share goes to the
+    keyword one without vectors; the service share counts only where both name services)."""
+    keyword_share, semantic_share = weights.keyword, weights.semantic
+    if parts.semantic is None:
+        keyword_share, semantic_share = keyword_share + semantic_share, 0.0
+    result = keyword_share * parts.keyword
+    if semantic_share and parts.semantic is not None:
+        result = result + semantic_share * parts.semantic
+    total = np.full(result.shape, keyword_share + semantic_share, dtype=np.float32)
+    if weights.service:
+        result = result + weights.service * parts.service * parts.both_name_services
+        total += weights.service * parts.both_name_services
+    result = result / np.maximum(total, 1e-9)
+    np.fill_diagonal(result, 1.0)
+    return result
+
+
 def similarity(
     items: Sequence[ProblemText],
     semantic: np.ndarray | None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> np.ndarray:
-    """The n x n similarity matrix of ``items`` (``semantic``: their embedder vectors, rows in
-    the same order, L2-normalised; None: keyword and service signals only)."""
-    keyword = keyword_vectors([item.text for item in items])
-    keyword_share, semantic_share = weights.keyword, weights.semantic
-    if semantic is None:
-        keyword_share, semantic_share = keyword_share + semantic_share, 0.0
-    service = _service_vectors(items)
-    with_services = np.linalg.norm(service, axis=1) > 0
-    result = keyword_share * (keyword @ keyword.T)
-    if semantic_share:
-        assert semantic is not None
-        vectors = np.asarray(semantic, dtype=np.float32)
-        result += semantic_share * np.clip(vectors @ vectors.T, 0.0, 1.0)
-    total = np.full(result.shape, keyword_share + semantic_share, dtype=np.float32)
-    if weights.service:
-        both = np.outer(with_services, with_services)
-        result += weights.service * (service @ service.T) * both
-        total += weights.service * both
-    result /= np.maximum(total, 1e-9)
-    np.fill_diagonal(result, 1.0)
-    return result
+    """The n x n similarity matrix of ``items`` (see ``signals`` and ``combine``)."""
+    return combine(signals(items, semantic), weights)
 
 
 class _Parents:

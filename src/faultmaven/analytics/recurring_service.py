@@ -69,12 +69,13 @@ def recurring_problems(
             severity=severity.value if severity else None,
             service=service,
             team_id=team,
+            limit=MAX_GROUPED_CASES + 1,
         )
         notes = []
         if len(cases) > MAX_GROUPED_CASES:
             notes.append(
-                f"{len(cases)} cases were resolved in the window; only the newest "
-                f"{MAX_GROUPED_CASES} were grouped. Narrow the window or filter."
+                f"More than {MAX_GROUPED_CASES} cases were resolved in the window; only the "
+                f"newest {MAX_GROUPED_CASES} were grouped. Narrow the window or filter."
             )
             cases = cases[:MAX_GROUPED_CASES]
         runbooks = _visible_runbooks(session, cases)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, ScalarResult, exists, func, select
 from sqlalchemy.orm import Session
 
 from faultmaven.cases.models import CaseRow
@@ -58,8 +58,9 @@ def resolved_between(
     severity: str | None,
     team_id: str | None,
     access: Collection[str] | None,
-) -> list[CaseRow]:
-    """Cases resolved in [since, until] (closed ones too, if they were resolved), newest first."""
+) -> ScalarResult[CaseRow]:
+    """Cases resolved in [since, until] (closed ones too, if they were resolved), newest first,
+    read in batches as the caller iterates (the caller closes it)."""
     query = select(CaseRow).where(CaseRow.resolved_at >= since, CaseRow.resolved_at <= until)
     if access is not None:
         query = query.where(CaseRow.access.in_(list(access)))
@@ -67,7 +68,8 @@ def resolved_between(
         query = query.where(CaseRow.severity == severity)
     if team_id is not None:
         query = query.where(CaseRow.team_id == team_id)
-    return list(session.scalars(query.order_by(CaseRow.resolved_at.desc(), CaseRow.id)))
+    ordered = query.order_by(CaseRow.resolved_at.desc(), CaseRow.id)
+    return session.scalars(ordered.execution_options(yield_per=500))
 
 
 def _names_service(session: Session, service: str) -> ColumnElement[bool]:

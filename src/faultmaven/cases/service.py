@@ -349,9 +349,11 @@ def resolved_cases(
     severity: str | None = None,
     service: str | None = None,
     team_id: str | None = None,
+    limit: int | None = None,
 ) -> list[CaseRecord]:
     """The cases the viewer sees that were resolved in [since, until] (closed ones too, if
-    they were resolved), newest first; ``service``: only cases that name it (any case)."""
+    they were resolved), newest first, at most ``limit``; ``service``: only cases that name it
+    (any case)."""
     rows = repository.resolved_between(
         session,
         since=since,
@@ -361,11 +363,17 @@ def resolved_cases(
         access=viewer_of(session).keys,
     )
     wanted = service.casefold() if service else None
-    return [
-        _to_record(row)
-        for row in rows
-        if wanted is None or wanted in (s.casefold() for s in row.record.get("services", []))
-    ]
+    found: list[CaseRecord] = []
+    try:
+        for row in rows:
+            if limit is not None and len(found) >= limit:
+                break
+            named = (s.casefold() for s in row.record.get("services", []))
+            if wanted is None or wanted in named:
+                found.append(_to_record(row))
+    finally:
+        rows.close()
+    return found
 
 
 # ---- commands --------------------------------------------------------------------------------
