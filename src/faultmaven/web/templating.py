@@ -25,7 +25,7 @@ def make_templates() -> Jinja2Templates:
     env.lstrip_blocks = True
     env.globals["version"] = __version__
     env.globals["static"] = lambda name: f"{STATIC_URL}/{name}?v={__version__}"
-    env.filters["markdown"] = rendering.markdown_html
+    env.filters["markdown"] = rendering.MarkdownCache().html
     env.filters["highlight"] = rendering.highlight
     return templates
 
