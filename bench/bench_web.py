@@ -14,13 +14,13 @@ The server is the real app (``create_app`` served by ``uvicorn --factory``, one 
   fetches them, uncompressed: the server does not compress), images (the favicon) left out.
   Target: <= 150 KB per page.
 
-No timing is asserted. Run: ``PYTHONPATH=src .venv/bin/python bench/bench_web.py`` (``--quick``
-for a ~20 s run, ``--postgres [URL]`` to add PostgreSQL).
+No timing is asserted. Run: ``PYTHONPATH=src .venv/bin/python bench/bench_web.py`` with the
+options of ``bench_api_get_runbook.py`` (``--quick`` for a ~20 s run, ``--postgres [URL]`` to
+add PostgreSQL, ``--requests --rounds --concurrency --warmup --max-seconds``).
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import http.client
 import os
@@ -33,12 +33,12 @@ import time
 from pathlib import Path
 
 from bench_api_get_runbook import (
-    DEFAULT_POSTGRES,
     HOST,
     Batch,
     Target,
     _faultmaven_server,
     _get,
+    parse_args,
     postgres_schema,
     run_batch,
     run_rounds,
@@ -184,23 +184,6 @@ def report_time(label: str, results: dict[str, list[Batch]], first_view: float) 
         f"first view of a version (markdown cache miss) adds {first_view:.1f} ms "
         f"= {first_view / api_p50:.1f} x the API GET's p50"
     )
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=1000, help="requests per batch")
-    parser.add_argument("--rounds", type=int, default=5, help="batches per target")
-    parser.add_argument("--concurrency", type=int, default=2, help="client connections")
-    parser.add_argument("--warmup", type=int, default=100, help="untimed requests per target")
-    parser.add_argument("--max-seconds", type=float, default=8.0, help="a batch stops then")
-    parser.add_argument(
-        "--postgres", nargs="?", const=DEFAULT_POSTGRES, default=None, metavar="URL"
-    )
-    parser.add_argument("--quick", action="store_true", help="~20 s: 200 requests, 3 rounds")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.requests, args.rounds, args.warmup, args.max_seconds = 200, 3, 30, 2.0
-    return args
 
 
 def main(argv: list[str] | None = None) -> int:
