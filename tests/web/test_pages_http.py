@@ -178,21 +178,36 @@ def test_restore_and_edit_forms_make_new_versions(client: TestClient) -> None:
     assert restored.headers["location"] == f"{path}?done=restored"
     now = client.get(f"/api/v1{path}").json()
     assert (now["version"], now["summary"]) == (3, "Disk fills up with WAL files.")
+    editor = client.get(f"{path}/edit").text
+    assert "**Services**" not in editor  # metadata are fields, not text that would be ignored
     text = client.get(f"/api/v1{path}", params={"format": "markdown"}).text
-    saved = client.post(
-        f"{path}/edit",
-        data={
-            "markdown": text.replace("WAL files", "old WAL files"),
-            "version": "3",
-            "csrf_token": token,
-            "change_note": "more precise",
-        },
-        follow_redirects=False,
-    )
+    fields = {
+        "markdown": text.replace("WAL files", "old WAL files"),
+        "version": "3",
+        "csrf_token": token,
+        "change_note": "more precise",
+        "services": "postgres, pgbouncer",
+        "tags": "disk",
+        "owner": "dba-team",
+        "review_by": "2027-01-31",
+    }
+    saved = client.post(f"{path}/edit", data=fields, follow_redirects=False)
     assert saved.status_code == 303
     versions = client.get(f"/api/v1{path}/versions").json()
     assert versions[0]["version"] == 4 and versions[0]["change_note"] == "more precise"
-    assert client.get(f"/api/v1{path}").json()["summary"] == "Disk fills up with old WAL files."
+    now = client.get(f"/api/v1{path}").json()
+    assert now["summary"] == "Disk fills up with old WAL files."
+    assert (now["services"], now["tags"], now["owner"], now["review_by"]) == (
+        ["postgres", "pgbouncer"],
+        ["disk"],
+        "dba-team",
+        "2027-01-31",
+    )
+    bad_name = client.post(
+        f"{path}/edit", data={**fields, "version": "4", "services": "post<gres>"}
+    )
+    assert bad_name.status_code == 422 and "services" in bad_name.text
+    assert 'value="post&lt;gres&gt;"' in bad_name.text  # what was typed, kept
     broken = client.post(
         f"{path}/edit", data={"markdown": "no heading", "version": "4", "csrf_token": token}
     )

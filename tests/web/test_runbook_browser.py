@@ -111,6 +111,7 @@ def test_edit_with_a_concurrent_change_shows_the_conflict_and_loses_nothing(
     mine_editor.fill(my_text)
     expect(mine.locator("#preview")).to_contain_text("every 5 minutes (mine)")  # live preview
     mine.get_by_label("Change note").fill("more precise")
+    mine.get_by_label("Tags").fill("kubernetes, memory, sessions")
     mine.get_by_role("button", name="Save as version 2").click()
 
     conflict = mine.locator("section.conflict")
@@ -123,6 +124,7 @@ def test_edit_with_a_concurrent_change_shows_the_conflict_and_loses_nothing(
     )
     expect(mine.get_by_label("Markdown")).to_have_value(my_text)
     expect(mine.get_by_label("Change note")).to_have_value("more precise")
+    expect(mine.get_by_label("Tags")).to_have_value("kubernetes, memory, sessions")
     assert api.get(f"/runbooks/{runbook_id}").json()["version"] == 2
     check_a11y(mine)
 
@@ -131,3 +133,4 @@ def test_edit_with_a_concurrent_change_shows_the_conflict_and_loses_nothing(
     saved = api.get(f"/runbooks/{runbook_id}").json()
     assert saved["version"] == 3
     assert saved["summary"].startswith("Redis pods restart every 5 minutes (mine)")
+    assert saved["tags"] == ["kubernetes", "memory", "sessions"]
