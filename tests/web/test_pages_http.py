@@ -3,6 +3,8 @@ team mode's redirect to /login, visibility exactly as the API's."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterator
 
@@ -99,6 +101,7 @@ def team(settings: Settings) -> Iterator[tuple[TestClient, People]]:
     people.team("alpha")
     people.user("alice", ("alpha", Role.editor), password="alice-password")
     people.user("bob", ("alpha", Role.editor), password="bob-password")
+    people.user("carol", ("alpha", Role.viewer), password="carol-password")
     with team_client(settings) as client:
         yield client, people
     people.close()
@@ -213,3 +216,25 @@ def test_restore_and_edit_forms_make_new_versions(client: TestClient) -> None:
     )
     assert broken.status_code == 422
     assert "Nothing saved" in broken.text and ">no heading</textarea>" in broken.text
+
+
+def test_a_viewer_sees_no_edit_buttons_and_may_not_post(team: tuple[TestClient, People]) -> None:
+    client, _ = team
+    _sign_in(client, "alice")
+    headers = {"Authorization": f"Bearer {client.cookies['fm_session']}"}
+    runbook = client.post(
+        "/api/v1/runbooks", json={"title": "Team notes on disk full"}, headers=headers
+    ).json()
+    path = f"/runbooks/{runbook['id']}"
+    assert ">Edit</a>" in client.get(path).text
+    _sign_in(client, "carol")
+    page = client.get(path).text
+    assert ">Edit</a>" not in page and ">Publish</button>" not in page
+    assert CSRF.search(page) is None  # no form at all
+    edit = client.get(f"{path}/edit")
+    assert edit.status_code == 403 and "needs the editor role" in edit.text
+    key, session_token = client.cookies["fm_csrf"], client.cookies["fm_session"]
+    token = hmac.new(key.encode(), session_token.encode(), hashlib.sha256).hexdigest()
+    refused = client.post(f"{path}/publish", data={"version": "1", "csrf_token": token})
+    assert refused.status_code == 403
+    assert client.get(f"/api/v1{path}", headers=headers).json()["status"] == "draft"
