@@ -238,3 +238,28 @@ def test_a_viewer_sees_no_edit_buttons_and_may_not_post(team: tuple[TestClient, 
     refused = client.post(f"{path}/publish", data={"version": "1", "csrf_token": token})
     assert refused.status_code == 403
     assert client.get(f"/api/v1{path}", headers=headers).json()["status"] == "draft"
+
+
+def test_every_page_asks_for_a_sign_in_in_team_mode(team: tuple[TestClient, People]) -> None:
+    """Every GET page of faultmaven.web (web/mount.py ROUTERS) redirects to /login without a
+    session; every form post without a valid CSRF token is refused before anything else."""
+    from fastapi.routing import APIRoute
+
+    from faultmaven.web.mount import ROUTERS
+
+    client, _ = team
+    routes = [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+    assert len(routes) >= 10
+    public = {"/login"}  # the sign-in page itself
+    for route in routes:
+        path = re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1) == "version" else "x_1", route.path)
+        path = path.replace("x_1", "rb_0123456789ab")
+        for method in route.methods:
+            if route.path in public:
+                continue
+            answer = client.request(method, path, follow_redirects=False)
+            if method == "GET":
+                assert answer.status_code == 303, f"{method} {route.path}"
+                assert answer.headers["location"].startswith("/login?next="), route.path
+            else:
+                assert answer.status_code == 403, f"{method} {route.path}"
