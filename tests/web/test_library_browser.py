@@ -64,6 +64,8 @@ def test_search_as_you_type_with_filters_and_without_javascript(
     box.fill("redis")
     expect(links).to_have_count(2)
     check_a11y(page)
+    page.emulate_media(color_scheme="dark")  # the dark colours pass too (contrast)
+    check_a11y(page)
     screenshots(page, "library")
     page.goto(f"{live_url}/runbooks/rb_000000000000")  # the 404 page
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()

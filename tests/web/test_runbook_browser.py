@@ -52,6 +52,8 @@ def test_runbook_page_copy_publish_and_export(
         page.locator(".markdown pre").count()
     )
     check_a11y(page)
+    page.emulate_media(color_scheme="dark")  # the dark colours pass too (contrast)
+    check_a11y(page)
     screenshots(page, "runbook")
     page.set_viewport_size({"width": 375, "height": 800})  # a phone: one column, no sideways
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
