@@ -64,11 +64,23 @@ def test_search_as_you_type_with_filters_and_without_javascript(
     box.fill("redis")
     expect(links).to_have_count(2)
     check_a11y(page)
+    page.emulate_media(color_scheme="dark")  # the dark colours pass too (contrast)
+    check_a11y(page)
     screenshots(page, "library")
     page.goto(f"{live_url}/runbooks/rb_000000000000")  # the 404 page
     expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     check_a11y(page)
-    page.goto(f"{live_url}/")
+    page.goto(f"{live_url}/")  # by keyboard: the skip link first, then the search box
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Search runbooks")).to_be_focused()
+    page.keyboard.type("disk full")
+    page.keyboard.press("Enter")
+    expect(results.locator(".result h3 a")).to_have_text(["Disk full on postgres primary"])
+    page.set_viewport_size({"width": 375, "height": 800})  # a phone: nothing wider than it
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_role("link", name="API docs").click()
     expect(page).to_have_url(f"{live_url}/docs")
 

@@ -3,6 +3,8 @@ team mode's redirect to /login, visibility exactly as the API's."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterator
 
@@ -99,6 +101,7 @@ def team(settings: Settings) -> Iterator[tuple[TestClient, People]]:
     people.team("alpha")
     people.user("alice", ("alpha", Role.editor), password="alice-password")
     people.user("bob", ("alpha", Role.editor), password="bob-password")
+    people.user("carol", ("alpha", Role.viewer), password="carol-password")
     with team_client(settings) as client:
         yield client, people
     people.close()
@@ -178,23 +181,85 @@ def test_restore_and_edit_forms_make_new_versions(client: TestClient) -> None:
     assert restored.headers["location"] == f"{path}?done=restored"
     now = client.get(f"/api/v1{path}").json()
     assert (now["version"], now["summary"]) == (3, "Disk fills up with WAL files.")
+    editor = client.get(f"{path}/edit").text
+    assert "**Services**" not in editor  # metadata are fields, not text that would be ignored
     text = client.get(f"/api/v1{path}", params={"format": "markdown"}).text
-    saved = client.post(
-        f"{path}/edit",
-        data={
-            "markdown": text.replace("WAL files", "old WAL files"),
-            "version": "3",
-            "csrf_token": token,
-            "change_note": "more precise",
-        },
-        follow_redirects=False,
-    )
+    fields = {
+        "markdown": text.replace("WAL files", "old WAL files"),
+        "version": "3",
+        "csrf_token": token,
+        "change_note": "more precise",
+        "services": "postgres, pgbouncer",
+        "tags": "disk",
+        "owner": "dba-team",
+        "review_by": "2027-01-31",
+    }
+    saved = client.post(f"{path}/edit", data=fields, follow_redirects=False)
     assert saved.status_code == 303
     versions = client.get(f"/api/v1{path}/versions").json()
     assert versions[0]["version"] == 4 and versions[0]["change_note"] == "more precise"
-    assert client.get(f"/api/v1{path}").json()["summary"] == "Disk fills up with old WAL files."
+    now = client.get(f"/api/v1{path}").json()
+    assert now["summary"] == "Disk fills up with old WAL files."
+    assert (now["services"], now["tags"], now["owner"], now["review_by"]) == (
+        ["postgres", "pgbouncer"],
+        ["disk"],
+        "dba-team",
+        "2027-01-31",
+    )
+    bad_name = client.post(
+        f"{path}/edit", data={**fields, "version": "4", "services": "post<gres>"}
+    )
+    assert bad_name.status_code == 422 and "services" in bad_name.text
+    assert 'value="post&lt;gres&gt;"' in bad_name.text  # what was typed, kept
     broken = client.post(
         f"{path}/edit", data={"markdown": "no heading", "version": "4", "csrf_token": token}
     )
     assert broken.status_code == 422
     assert "Nothing saved" in broken.text and ">no heading</textarea>" in broken.text
+
+
+def test_a_viewer_sees_no_edit_buttons_and_may_not_post(team: tuple[TestClient, People]) -> None:
+    client, _ = team
+    _sign_in(client, "alice")
+    headers = {"Authorization": f"Bearer {client.cookies['fm_session']}"}
+    runbook = client.post(
+        "/api/v1/runbooks", json={"title": "Team notes on disk full"}, headers=headers
+    ).json()
+    path = f"/runbooks/{runbook['id']}"
+    assert ">Edit</a>" in client.get(path).text
+    _sign_in(client, "carol")
+    page = client.get(path).text
+    assert ">Edit</a>" not in page and ">Publish</button>" not in page
+    assert CSRF.search(page) is None  # no form at all
+    edit = client.get(f"{path}/edit")
+    assert edit.status_code == 403 and "needs the editor role" in edit.text
+    key, session_token = client.cookies["fm_csrf"], client.cookies["fm_session"]
+    token = hmac.new(key.encode(), session_token.encode(), hashlib.sha256).hexdigest()
+    refused = client.post(f"{path}/publish", data={"version": "1", "csrf_token": token})
+    assert refused.status_code == 403
+    assert client.get(f"/api/v1{path}", headers=headers).json()["status"] == "draft"
+
+
+def test_every_page_asks_for_a_sign_in_in_team_mode(team: tuple[TestClient, People]) -> None:
+    """Every GET page of faultmaven.web (web/mount.py ROUTERS) redirects to /login without a
+    session; every form post without a valid CSRF token is refused before anything else."""
+    from fastapi.routing import APIRoute
+
+    from faultmaven.web.mount import ROUTERS
+
+    client, _ = team
+    routes = [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+    assert len(routes) >= 10
+    public = {"/login"}  # the sign-in page itself
+    for route in routes:
+        path = re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1) == "version" else "x_1", route.path)
+        path = path.replace("x_1", "rb_0123456789ab")
+        for method in route.methods:
+            if route.path in public:
+                continue
+            answer = client.request(method, path, follow_redirects=False)
+            if method == "GET":
+                assert answer.status_code == 303, f"{method} {route.path}"
+                assert answer.headers["location"].startswith("/login?next="), route.path
+            else:
+                assert answer.status_code == 403, f"{method} {route.path}"

@@ -52,7 +52,12 @@ def test_runbook_page_copy_publish_and_export(
         page.locator(".markdown pre").count()
     )
     check_a11y(page)
+    page.emulate_media(color_scheme="dark")  # the dark colours pass too (contrast)
+    check_a11y(page)
     screenshots(page, "runbook")
+    page.set_viewport_size({"width": 375, "height": 800})  # a phone: one column, no sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_role("status").filter(has_text="Published.")).to_be_visible()
@@ -81,6 +86,9 @@ def test_history_compares_two_versions_and_restores(
     expect(changed.locator("td.add")).to_contain_text(["Second wording."])
     expect(page.locator("table.meta-changes")).to_contain_text("tags")
     check_a11y(page)
+    page.set_viewport_size({"width": 375, "height": 800})  # wide tables scroll inside the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     page.get_by_role("button", name="Restore v1").click()
     expect(page.get_by_role("status").filter(has_text="Restored")).to_be_visible()
@@ -111,6 +119,7 @@ def test_edit_with_a_concurrent_change_shows_the_conflict_and_loses_nothing(
     mine_editor.fill(my_text)
     expect(mine.locator("#preview")).to_contain_text("every 5 minutes (mine)")  # live preview
     mine.get_by_label("Change note").fill("more precise")
+    mine.get_by_label("Tags").fill("kubernetes, memory, sessions")
     mine.get_by_role("button", name="Save as version 2").click()
 
     conflict = mine.locator("section.conflict")
@@ -123,11 +132,16 @@ def test_edit_with_a_concurrent_change_shows_the_conflict_and_loses_nothing(
     )
     expect(mine.get_by_label("Markdown")).to_have_value(my_text)
     expect(mine.get_by_label("Change note")).to_have_value("more precise")
+    expect(mine.get_by_label("Tags")).to_have_value("kubernetes, memory, sessions")
     assert api.get(f"/runbooks/{runbook_id}").json()["version"] == 2
     check_a11y(mine)
+    mine.set_viewport_size({"width": 375, "height": 800})
+    assert mine.evaluate("document.documentElement.scrollWidth") <= 375
+    mine.set_viewport_size({"width": 1280, "height": 720})
 
     mine.get_by_role("button", name="Save as version 3").click()  # mine over theirs, knowingly
     expect(mine.get_by_role("status").filter(has_text="Saved")).to_be_visible()
     saved = api.get(f"/runbooks/{runbook_id}").json()
     assert saved["version"] == 3
     assert saved["summary"].startswith("Redis pods restart every 5 minutes (mine)")
+    assert saved["tags"] == ["kubernetes", "memory", "sessions"]

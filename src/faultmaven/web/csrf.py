@@ -7,7 +7,7 @@ mode and ``-`` in local mode. A post is accepted only when the field matches the
 came with: another site can make the browser send the cookies but can read neither, so it
 cannot compute the field; binding the field to the session also means that a key planted by a
 neighbouring host is useless without the HttpOnly session token. A post whose ``Origin``
-header names another origin is refused as well. A failed check answers the 403 page.
+header names another host is refused as well. A failed check answers the 403 page.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -64,10 +65,12 @@ def remember_key(request: Request, response: Response) -> None:
 
 
 def _same_origin(request: Request) -> bool:
+    """No ``Origin`` header (an older browser), or one naming this host and port. The scheme is
+    not compared: behind a proxy that ends TLS the app sees http while the page was https."""
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return origin == f"{request.url.scheme}://{request.url.netloc}"
+    if origin is None:
+        return True
+    return origin != "null" and urlsplit(origin).netloc == request.url.netloc
 
 
 async def check(request: Request) -> None:

@@ -9,6 +9,8 @@ shows text autoescaped, or through these functions, never with ``|safe`` on raw 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import nh3
@@ -82,6 +84,34 @@ def markdown_html(text: str | None) -> Markup:
     if not text:
         return Markup("")
     return Markup(sanitize(_MARKDOWN.render(text)))
+
+
+class MarkdownCache:
+    """``markdown_html`` remembered for the last ``size`` texts, per app (made by
+    ``make_templates``; two apps share nothing). Keyed by the text itself, so an entry can never
+    be stale: a new version of a runbook is a new text. markdown-it-py is pure Python: ~10 ms
+    for the demo runbook on a loaded 2-core machine, 3x the whole API GET; the cache pays it
+    once per version (bench/bench_web.py)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def html(self, text: str | None) -> Markup:
+        if not text:
+            return Markup("")
+        with self._lock:
+            found = self._entries.get(text)
+            if found is not None:
+                self._entries.move_to_end(text)
+                return found
+        made = markdown_html(text)
+        with self._lock:
+            self._entries[text] = made
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return made
 
 
 def highlight(text: str | None, terms: Iterable[str]) -> Markup:

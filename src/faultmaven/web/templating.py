@@ -11,7 +11,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from faultmaven import __version__
+from faultmaven.accounts.schemas import Principal
 from faultmaven.web import csrf, rendering
+from faultmaven.web.auth import EDIT, RESPOND
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_URL = "/static"
@@ -25,7 +27,7 @@ def make_templates() -> Jinja2Templates:
     env.lstrip_blocks = True
     env.globals["version"] = __version__
     env.globals["static"] = lambda name: f"{STATIC_URL}/{name}?v={__version__}"
-    env.filters["markdown"] = rendering.markdown_html
+    env.filters["markdown"] = rendering.MarkdownCache().html
     env.filters["highlight"] = rendering.highlight
     return templates
 
@@ -38,10 +40,14 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """``template`` rendered with ``context`` plus what every page shows: the principal (user
-    menu), the auth mode, the CSRF token of its forms and the current path (navigation)."""
+    menu), the auth mode, the CSRF token of its forms, the current path (navigation) and
+    ``can_respond`` / ``can_edit`` (whether to show buttons that need those roles)."""
     settings = request.app.state.settings
+    principal: Principal | None = getattr(request.state, "principal", None)
     full = {
-        "principal": getattr(request.state, "principal", None),
+        "principal": principal,
+        "can_respond": principal is not None and principal.has(RESPOND.role, RESPOND.scope),
+        "can_edit": principal is not None and principal.has(EDIT.role, EDIT.scope),
         "team_mode": settings.auth == "required",
         "csrf_token": csrf.token_for(request),
         "current_path": request.url.path,
