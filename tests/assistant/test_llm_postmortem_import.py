@@ -6,40 +6,18 @@ the deterministic mapping, and the report says which path was used."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from llm_servers import Reply
-from pydantic import SecretStr
 
-from faultmaven.app import create_app
-from faultmaven.config import Settings
 from faultmaven.postmortems.mapping import map_postmortem
 
 DATA = Path(__file__).parent.parent / "data" / "postmortems"
 NO_SPACE = DATA / "mybinder" / "2018-03-26-no-space-left.md"
 SECRET = "Zq9-planted-db-pass-8841"
-
-
-@pytest.fixture
-def llm_client(llm, settings: Settings) -> Iterator[tuple[TestClient, Any]]:
-    configured = settings.model_copy(
-        update={
-            "llm_provider": llm.kind,
-            "llm_base_url": llm.server.base_url,
-            "llm_model": "fake-model",
-            "llm_api_key": SecretStr("sk-test-key-not-real"),
-            "llm_max_retries": 0,
-            "llm_timeout_seconds": 10.0,
-        }
-    )
-    app = create_app(configured)
-    with TestClient(app) as client:
-        yield client, llm
-    app.state.engine.dispose()
 
 
 def _document() -> str:
