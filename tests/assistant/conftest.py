@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, SecretStr
 
 FAKES = Path(__file__).resolve().parent.parent / "fakes"
 if str(FAKES) not in sys.path:
@@ -26,8 +27,10 @@ if str(FAKES) not in sys.path:
 
 from llm_servers import FakeAnthropicServer, FakeLLMServer, FakeOpenAIServer, Reply  # noqa: E402
 
+from faultmaven.app import create_app  # noqa: E402
 from faultmaven.assistant.llm.anthropic_provider import AnthropicProvider  # noqa: E402
 from faultmaven.assistant.llm.openai_provider import OpenAICompatibleProvider  # noqa: E402
+from faultmaven.config import Settings  # noqa: E402
 
 API_KEY = "sk-planted-7Hq2-DO-NOT-LEAK-91c4"  # must never show up in an error message
 
@@ -128,3 +131,24 @@ class ScriptedProvider:
 @pytest.fixture
 def scripted() -> Callable[[list[dict[str, Any]]], ScriptedProvider]:
     return ScriptedProvider
+
+
+@pytest.fixture
+def llm_client(llm: LLMHarness, settings: Settings) -> Iterator[tuple[TestClient, LLMHarness]]:
+    """The real app on the test database with ``llm``'s provider configured (one worker thread
+    for LLM jobs): ``(client, llm)``."""
+    configured = settings.model_copy(
+        update={
+            "llm_provider": llm.kind,
+            "llm_base_url": llm.server.base_url,  # type: ignore[attr-defined]
+            "llm_model": "fake-model",
+            "llm_api_key": SecretStr("sk-test-key-not-real"),
+            "llm_max_retries": 0,
+            "llm_timeout_seconds": 10.0,
+            "worker_threads": 1,
+        }
+    )
+    app = create_app(configured)
+    with TestClient(app) as client:
+        yield client, llm
+    app.state.engine.dispose()

@@ -4,17 +4,12 @@ OpenAI-compatible and Anthropic servers, through the real API (SQLite and Postgr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import text
 
-from faultmaven.app import create_app
 from faultmaven.cases.schemas import CaseRecord
-from faultmaven.config import Settings
 from faultmaven.runbooks.drafting import draft_runbook
 
 OFFER = (
@@ -22,25 +17,6 @@ OFFER = (
     "would you like me to create a runbook for this issue?"
 )
 SECRET = "Zq9-planted-db-pass-8841"
-
-
-@pytest.fixture
-def llm_client(llm, settings: Settings) -> Iterator[tuple[TestClient, Any]]:
-    configured = settings.model_copy(
-        update={
-            "llm_provider": llm.kind,
-            "llm_base_url": llm.server.base_url,
-            "llm_model": "fake-model",
-            "llm_api_key": SecretStr("sk-test-key-not-real"),
-            "llm_max_retries": 0,
-            "llm_timeout_seconds": 10.0,
-            "worker_threads": 1,
-        }
-    )
-    app = create_app(configured)
-    with TestClient(app) as client:
-        yield client, llm
-    app.state.engine.dispose()
 
 
 def _say(client: TestClient, case_id: str, content: str) -> dict:

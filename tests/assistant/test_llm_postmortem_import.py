@@ -6,40 +6,18 @@ the deterministic mapping, and the report says which path was used."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from llm_servers import Reply
-from pydantic import SecretStr
 
-from faultmaven.app import create_app
-from faultmaven.config import Settings
 from faultmaven.postmortems.mapping import map_postmortem
 
 DATA = Path(__file__).parent.parent / "data" / "postmortems"
 NO_SPACE = DATA / "mybinder" / "2018-03-26-no-space-left.md"
 SECRET = "Zq9-planted-db-pass-8841"
-
-
-@pytest.fixture
-def llm_client(llm, settings: Settings) -> Iterator[tuple[TestClient, Any]]:
-    configured = settings.model_copy(
-        update={
-            "llm_provider": llm.kind,
-            "llm_base_url": llm.server.base_url,
-            "llm_model": "fake-model",
-            "llm_api_key": SecretStr("sk-test-key-not-real"),
-            "llm_max_retries": 0,
-            "llm_timeout_seconds": 10.0,
-        }
-    )
-    app = create_app(configured)
-    with TestClient(app) as client:
-        yield client, llm
-    app.state.engine.dispose()
 
 
 def _document() -> str:
@@ -140,3 +118,37 @@ def test_without_an_llm_the_report_says_deterministic(client: TestClient) -> Non
     assert response.status_code == 201, response.text
     report = response.json()
     assert (report["mapped_by"], report["llm_not_used_because"]) == ("deterministic", None)
+
+
+def test_the_cli_import_reports_the_path_per_file(llm, database_url: str, tmp_path: Path) -> None:
+    """`faultmaven import postmortems` with an LLM configured: the first file mapped by the LLM
+    (a line dropped), the second by headings because the LLM failed; the table says which."""
+    from typer.testing import CliRunner
+
+    from faultmaven.cli.main import app
+
+    runner = CliRunner(
+        env={
+            "FAULTMAVEN_LLM_PROVIDER": llm.kind,
+            "FAULTMAVEN_LLM_BASE_URL": llm.server.base_url,
+            "FAULTMAVEN_LLM_MODEL": "fake-model",
+            "FAULTMAVEN_LLM_API_KEY": "sk-test-key-not-real",
+            "FAULTMAVEN_LLM_MAX_RETRIES": "0",
+            "COLUMNS": "250",
+        }
+    )
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text(NO_SPACE.read_text(encoding="utf-8"), encoding="utf-8")
+    second.write_text((DATA / "mybinder" / "2022-06-02-pod-limit.md").read_text(), "utf-8")
+    llm.server.script(llm.turn(_llm_reading(first.read_text())), Reply.error(503, "overloaded"))
+
+    def cli(*args: str):
+        return runner.invoke(app, ["--database-url", database_url, *args])
+
+    shown = cli("import", "postmortems", str(first), str(second))
+    assert shown.exit_code == 0, shown.output
+    assert "mapped by llm:fake-model" in shown.output
+    assert "LLM lines dropped (not in the document): symptoms[1]" in shown.output
+    assert "mapped by deterministic" in shown.output and "LLM not used:" in shown.output
+    imported = json.loads(cli("cases", "list", "--origin", "imported", "--json").output)
+    assert imported["total_count"] == 2

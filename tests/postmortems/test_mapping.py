@@ -58,9 +58,10 @@ def test_kubernetes_layout() -> None:
     # the action items first, then the lessons
     assert case.prevention.process[0].startswith("We should consider using a versioned API")
     assert case.prevention.process[2].startswith("Where we got lucky: We already had tooling")
-    # detection first (no time), then the list under the date lines, all times in PST
-    assert case.timeline[0].kind is TimelineKind.alert
-    merged = case.timeline[1]
+    # the list under the date lines (all times in PST), then how it was detected (no time)
+    assert case.timeline[-1].kind is TimelineKind.alert
+    assert case.timeline[-1].event.startswith('This was "detected" by project members')
+    merged = case.timeline[0]
     assert merged.at == datetime(2019, 1, 22, 22, 54, tzinfo=UTC)
     assert merged.event == (
         "[config behavior change PR](https://github.com/kubernetes/test-infra/pull/10868/files)"
@@ -77,7 +78,9 @@ def test_kubernetes_layout() -> None:
     assert unmapped["Appendix"].line == 138
     assert unmapped["Appendix"].text.startswith("## Appendix\n\n[Discussion in #testing-ops]")
     assert unmapped[""].text.startswith("Created By: Benjamin Elder")  # the preamble, kept
-    assert mapped.warnings == []
+    assert mapped.warnings == [
+        "2019-01-23.md:1: no severity stated: medium assumed; set it when reviewing"
+    ]
 
 
 def test_mybinder_layout_has_no_fix_and_says_so() -> None:

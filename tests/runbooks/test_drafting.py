@@ -365,10 +365,15 @@ def test_history_keeps_when_it_started_and_what_changed_not_the_incident_log() -
             TimelineEvent(
                 id="t_4", at=OPENED + timedelta(minutes=2), event="scaled", kind="action"
             ),
-        ]
+        ],
+        solutions=[solution(1, SolutionOutcome.applied)],
     )
 
     assert [e.event for e in draft_runbook(case).diagnosis.timeline] == ["PR", "alert fired"]
+    # with no fix carried out, what the responders did is all there is to go on: kept
+    no_fix = case.model_copy(update={"solutions": []})
+    history = [e.event for e in draft_runbook(no_fix).diagnosis.timeline]
+    assert history == ["PR", "alert fired", "scaled"]
 
 
 def test_resolution_time_counts_from_the_incident_start_and_says_so() -> None:

@@ -244,8 +244,10 @@ def test_title_only_runbook_round_trips_and_shows_the_gaps() -> None:
     content = RunbookContent(title="Disk full on db-1")
     markdown = render_markdown(content)
     assert markdown.startswith("# Runbook: Disk full on db-1\n\n**Severity**: Medium\n")
-    for gap in ("symptoms", "diagnostic check", "root cause", "fix", "verification", "rollback"):
+    for gap in ("symptoms", "diagnostic check", "root cause", "fix"):
         assert f"> _Gap: no {gap} recorded" in markdown
+    # with no fix, the fix is the gap: no verification or rollback gaps for it
+    assert "no verification recorded" not in markdown and "no rollback recorded" not in markdown
     # every top-level section of the seed is there, a missing one as a gap (not left out)
     assert "## Diagnosis Steps\n> _Gap: no diagnostic check recorded" in markdown
     assert "## Prevention" not in markdown
@@ -257,8 +259,9 @@ def test_gap_markers_are_not_parsed_as_content() -> None:
     content = _redis_oom(solution={"validation": ["curl -f https://api/health"]})
     markdown = render_markdown(content)
     assert "> _Gap: no fix recorded — add the exact commands" in markdown
-    assert "> _Gap: no rollback recorded — add how to undo the fix._" in markdown
     assert "> _Gap: no verification recorded" not in markdown
+    with_fix = _redis_oom(solution={"fixes": [{"title": "Raise the limit", "steps": ["x"]}]})
+    assert "> _Gap: no rollback recorded — add how to undo the fix._" in render_markdown(with_fix)
     parsed = parse_markdown(markdown).content
     assert parsed.causes[0].solution.fixes == []
     assert parsed.causes[0].solution.rollback == []

@@ -51,7 +51,7 @@ def import_postmortem(
     what went wrong, resolution / mitigation / recovery, action items / follow-ups /
     prevention, lessons learned) or, with an LLM configured, with the LLM's help, every line
     checked against the document (`mapped_by` says which; lines it could not trace are dropped
-    and listed in `warnings`). Sections that map nowhere are kept in the case's source. 422
+    and listed in `dropped`). Sections that map nowhere are kept in the case's source. 422
     (POSTMORTEM_NOT_IMPORTABLE) says `name:line: why` when the document cannot be imported."""
     text = text_bodies.sent_text(request, data)
     if text is None:

@@ -107,6 +107,9 @@ class _Record:
         default_factory=lambda: {"monitoring": [], "automation": [], "process": []}
     )
     lessons: list[str] = field(default_factory=list)  # -> prevention.process, after the actions
+    went_wrong_sections: list[SectionMapping] = field(default_factory=list)
+    # detection: how it was found (undated prose, as a rule): after the timeline's chronology
+    detection: list[dict[str, Any]] = field(default_factory=list)
     unmapped: list[UnmappedPart] = field(default_factory=list)
     sections: list[SectionMapping] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -143,6 +146,9 @@ def map_postmortem(text: str, *, name: str) -> MappedPostmortem:
             "no resolution / mitigation / recovery section: the draft runbook has no "
             "immediate fix; add the fix when reviewing it",
         )
+    if record.severity is None:
+        record.warn(1, "no severity stated: medium assumed; set it when reviewing")
+    record.timeline.extend(record.detection)
     title = _title(document, name)
     case = _case(record, title, document)
     dated = sorted(event["at"] for event in record.timeline if event.get("at") is not None)
@@ -220,9 +226,12 @@ def _section(section: Section, part: Part | None, record: _Record, document: Doc
     _blocks(section, part, record)
     for child in section.children:
         child_part = _child_part(part, child.heading)
-        record.sections.append(
-            SectionMapping(heading=child.heading, line=child.line, mapped_to=TARGETS[child_part])
+        mapping = SectionMapping(
+            heading=child.heading, line=child.line, mapped_to=TARGETS[child_part]
         )
+        record.sections.append(mapping)
+        if part is Part.lessons and child_part is Part.contributing:
+            record.went_wrong_sections.append(mapping)  # a cause's factors, or lessons
         _blocks(child, child_part, record, parent=section.heading)
 
 
@@ -323,7 +332,7 @@ def _blocks(section: Section, part: Part, record: _Record, *, parent: str | None
         record.symptoms.extend(text for _, text in units)
         record.evidence.extend(block.text for block in code)
     elif part is Part.detection:
-        record.timeline.extend(
+        record.detection.extend(
             {"event": text, "kind": TimelineKind.alert.value} for _, text in units
         )
         record.evidence.extend(block.text for block in code)
@@ -538,6 +547,8 @@ def _case(record: _Record, title: str, document: Document) -> CaseCreate:
         contributing.extend(item.split(": ", 1)[1] for item in record.went_wrong)
     else:
         record.prevention["process"].extend(record.went_wrong)
+        for mapping in record.went_wrong_sections:  # the report says where they went
+            mapping.mapped_to = TARGETS[Part.lessons]
     for solution in record.solutions[:1]:
         solution["validation"] = _fit_all(record, record.validation, "validation")
         solution["rollback"] = _fit_all(record, record.rollback, "rollback")

@@ -18,7 +18,10 @@ What goes where, and the judgement calls behind it:
   with the runbook's metadata anyway).
 - **History** (``diagnosis.timeline``): the incident log is not a procedure, so only a short
   history is kept — when it started (the first observation or alert) and what changed
-  (``change`` and ``deploy`` events). When every event has a timestamp the events are sorted
+  (``change`` and ``deploy`` events). When the case records no fix that was carried out
+  (nothing applied or unverified: e.g. an imported incident report with only a timeline), what
+  the responders did (``action`` events) is kept too: it is all the reader has to go on, and
+  the Solution section shows the gap. When every event has a timestamp the events are sorted
   by it (stable, so equal times keep their recorded order); if any event lacks a time the
   recorded order is kept (placing undated events among dated ones would claim an order nobody
   recorded).
@@ -178,6 +181,7 @@ def resolution_time(cases: Sequence[CaseRecord]) -> tuple[float | None, Resoluti
 
 _CHANGES = (TimelineKind.change, TimelineKind.deploy)
 _SIGNS = (TimelineKind.observation, TimelineKind.alert)  # the problem showing itself
+_CARRIED_OUT = (SolutionOutcome.applied, SolutionOutcome.unverified)
 
 
 def _timeline(case: CaseRecord) -> list[dict[str, Any]]:
@@ -186,7 +190,9 @@ def _timeline(case: CaseRecord) -> list[dict[str, Any]]:
     if events and all(event.at is not None for event in events):
         events.sort(key=_event_time)
     first = next((e for e in events if e.kind in _SIGNS), None)
-    history = [e for e in events if e is first or e.kind in _CHANGES]
+    done = any(s.outcome in _CARRIED_OUT for s in case.solutions)
+    kept = _CHANGES if done else (*_CHANGES, TimelineKind.action)
+    history = [e for e in events if e is first or e.kind in kept]
     return [{"at": event.at, "event": event.event, "kind": event.kind} for event in history]
 
 

@@ -401,9 +401,13 @@ def _fix_blocks(number: int | None, solution: SolutionSection) -> list[Block]:
     if not solution.fixes:
         blocks.append([_gap("fix")] if number is None else [f"### Cause {number}", _gap("fix")])
     blocks += [_fix_block(fix, prefix) for fix in solution.fixes]
-    blocks += _sub_list(f"{prefix}Verification", solution.validation, "verification")
-    undo_gap = None if any(_is_rollback(fix) for fix in solution.fixes) else "rollback"
-    blocks += _sub_list(f"{prefix}Rollback", solution.rollback, undo_gap)
+    # no fix: the fix is the gap (how to verify or undo a fix nobody recorded is not one)
+    fixed = bool(solution.fixes)
+    blocks += _sub_list(
+        f"{prefix}Verification", solution.validation, "verification" if fixed else None
+    )
+    undo = fixed and not any(_is_rollback(fix) for fix in solution.fixes)
+    blocks += _sub_list(f"{prefix}Rollback", solution.rollback, "rollback" if undo else None)
     blocks += [_failed_block(attempt, prefix) for attempt in solution.tried_and_failed]
     return blocks
 
