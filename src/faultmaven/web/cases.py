@@ -55,20 +55,19 @@ def case_list(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
     problems: list[str] = []
-    chosen = {
-        "status": _choice(CaseStatus, status, "status", problems),
-        "severity": _choice(Severity, severity, "severity", problems),
-        "origin": _choice(CaseOrigin, origin, "origin", problems),
-        "service": service_.strip() or None,
-    }
+    status_ = _choice(CaseStatus, status, "status", problems)
+    severity_ = _choice(Severity, severity, "severity", problems)
+    origin_ = _choice(CaseOrigin, origin, "origin", problems)
+    service_name = service_.strip() or None
     found = service.list_cases(
         page.session,
-        status=chosen["status"],
-        severity=chosen["severity"].value if chosen["severity"] else None,
-        origin=chosen["origin"],
-        service=chosen["service"],
+        status=status_,
+        severity=severity_.value if severity_ else None,
+        origin=origin_,
+        service=service_name,
         page=PageRequest(limit=PAGE_SIZE, offset=offset),
     )
+    chosen = {"status": status_, "severity": severity_, "origin": origin_, "service": service_name}
     query = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in chosen.items() if v}
     context = {
         "found": found,
