@@ -156,3 +156,20 @@ def test_another_teams_case_is_not_found_on_the_pages(team: tuple[TestClient, Pe
         f"/cases/{case_id}/add/evidence", data={"csrf_token": csrf, "entries": "carol was here"}
     )
     assert refused.status_code == 404
+
+
+def test_with_an_oidc_provider_the_login_page_links_to_its_sign_in(settings: Settings) -> None:
+    oidc = settings.model_copy(
+        update={
+            "oidc_issuer": "https://login.example-idp.test/realms/ops",
+            "oidc_client_id": "faultmaven",
+            "oidc_client_secret": "s3cret",
+            "oidc_redirect_url": "https://fm.example/api/v1/auth/oidc/callback",
+        }
+    )
+    with team_client(oidc) as client:
+        page = client.get("/login").text
+        assert 'href="/api/v1/auth/oidc/login"' in page
+        assert "Sign in with example-idp.test" in page
+    with team_client(settings) as client:
+        assert "/api/v1/auth/oidc/login" not in client.get("/login").text
