@@ -62,6 +62,11 @@ def test_the_seed_path_offer_suggestion_and_decline_in_the_browser(
     page.goto(f"{live_url}/cases/new")
     page.get_by_role("button", name="Open the case", exact=True).click()  # empty title
     expect(page.locator("#f-title:invalid")).to_have_count(1)  # the browser's own check first
+    page.get_by_label("Title").fill("Redis down")
+    page.get_by_label("Services").fill("redis\nBad Name!!")
+    page.get_by_role("button", name="Open the case", exact=True).click()
+    expect(page.locator("#f-services-errors")).to_contain_text("line 2:")  # beside the field
+    expect(page.get_by_label("Services")).to_have_value("redis\nBad Name!!")  # kept
     check_a11y(page)
     screenshots(page, "case-new")
 
