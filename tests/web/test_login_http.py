@@ -24,6 +24,7 @@ def team(settings: Settings) -> Iterator[tuple[TestClient, People]]:
     people.team("beta")
     people.user("alice", ("alpha", Role.responder), password="alice-password")
     people.user("carol", ("beta", Role.editor), password="carol-password")
+    people.user("vera", ("alpha", Role.viewer), password="vera-password")
     with team_client(settings.model_copy(update={"login_attempts": 3})) as client:
         yield client, people
     people.close()
@@ -173,3 +174,24 @@ def test_with_an_oidc_provider_the_login_page_links_to_its_sign_in(settings: Set
         assert "Sign in with example-idp.test" in page
     with team_client(settings) as client:
         assert "/api/v1/auth/oidc/login" not in client.get("/login").text
+
+
+def test_a_viewer_reads_the_case_without_forms_and_cannot_post(
+    team: tuple[TestClient, People],
+) -> None:
+    client, _ = team
+    sign_in(client, "alice", "alice-password")
+    bearer = {"Authorization": f"Bearer {client.cookies['fm_session']}"}
+    made = client.post("/api/v1/cases", json={"title": "Alpha's disk is full"}, headers=bearer)
+    case_id = made.json()["case"]["id"]
+    assert 'action="/cases/' + case_id + '/say"' in client.get(f"/cases/{case_id}").text
+    client.cookies.clear()
+    sign_in(client, "vera", "vera-password")
+    page = client.get(f"/cases/{case_id}").text
+    assert "Alpha&#39;s disk is full" in page and "needs the responder role" in page
+    assert 'method="post" action="/cases/' not in page
+    assert "Open a case" not in client.get("/cases").text
+    csrf = _csrf(client, "/cases")
+    refused = client.post(f"/cases/{case_id}/say", data={"csrf_token": csrf, "content": "hi"})
+    assert refused.status_code == 403 and "responder role" in refused.text
+    assert client.get(f"/api/v1/cases/{case_id}", headers=bearer).json()["messages"] == []

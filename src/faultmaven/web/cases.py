@@ -27,6 +27,7 @@ from faultmaven.web.case_form import (
 from faultmaven.web.deps import PageContext, RespondPage, ViewPage
 from faultmaven.web.routing import WebRoute
 from faultmaven.web.templating import render
+from faultmaven.web.workspace import may_respond
 
 router = APIRouter(prefix="/cases", route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 25
@@ -78,6 +79,7 @@ def case_list(
         "origins": list(CaseOrigin),
         "previous_offset": max(0, offset - PAGE_SIZE) if offset else None,
         "next_offset": offset + PAGE_SIZE if found.has_more else None,
+        "may_respond": may_respond(page),
     }
     return render(page.request, "cases/list.html", context)
 
