@@ -338,3 +338,38 @@ def test_details_prevention_and_close_forms_and_a_closed_case_is_read_only(
     assert "Closed: duplicate" in page and 'action="/cases/' + case_id + "/add/" not in page
     refused = post(client, f"/cases/{case_id}/add/evidence", csrf, entries="late")
     assert refused.status_code == 409 and "read-only" in refused.text
+
+
+def test_a_runbook_with_a_long_title_is_suggested_with_a_shortened_label(
+    client: TestClient,
+) -> None:
+    title = (
+        "Redis pods OOMKilled in production because the session objects grew from one "
+        "hundred kilobytes to five megabytes after the user preferences deploy"
+    )
+    case = {
+        "title": title,
+        "symptoms": ["Pods restarting every 5-10 minutes", "K8s events: OOMKilled"],
+        "services": ["redis"],
+        "solutions": [{"title": "Increase Redis memory limit", "outcome": "applied"}],
+    }
+    first = open_case(client, case)
+    client.post(f"/api/v1/cases/{first}/resolve")
+    runbook = client.post(
+        f"/api/v1/cases/{first}/runbook-offer", json={"decision": "accept"}
+    ).json()["runbook"]
+    publish = {"version": runbook["version"], "status": "published"}
+    assert client.patch(f"/api/v1/runbooks/{runbook['id']}", json=publish).status_code == 200
+    answer = client.post("/api/v1/cases", json=case)  # was a 500: the label was too long
+    assert answer.status_code == 201, answer.text
+    (action,) = answer.json()["assistant"]["suggested_actions"]
+    assert len(action["label"]) <= 120 and "…" in action["label"]
+    assert action["payload"] == f"Show me runbook: {title}"  # the payload keeps it whole
+    case_id = answer.json()["case"]["id"]
+    (label,) = actions(client.get(f"/cases/{case_id}").text)
+    assert label == action["label"]
+    csrf = token(client, f"/cases/{case_id}")
+    shown = post(
+        client, f"/cases/{case_id}/say", csrf, content=action["payload"], open=runbook["id"]
+    )
+    assert shown.headers["location"].endswith(f"?runbook={runbook['id']}#runbook-panel")
