@@ -7,12 +7,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from oidc_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
+from pydantic import SecretStr
 from team_mode import People, team_client
 
+from faultmaven.accounts import service as accounts
 from faultmaven.accounts.schemas import Role
 from faultmaven.config import Settings
+from faultmaven.kit.db import unit_of_work
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
@@ -170,10 +175,11 @@ def test_with_an_oidc_provider_the_login_page_links_to_its_sign_in(settings: Set
     )
     with team_client(oidc) as client:
         page = client.get("/login").text
-        assert 'href="/api/v1/auth/oidc/login"' in page
+        assert 'href="/login/oidc"' in page
         assert "Sign in with example-idp.test" in page
     with team_client(settings) as client:
-        assert "/api/v1/auth/oidc/login" not in client.get("/login").text
+        assert "/login/oidc" not in client.get("/login").text
+        assert client.get("/login/oidc", follow_redirects=False).status_code == 422
 
 
 def test_a_viewer_reads_the_case_without_forms_and_cannot_post(
@@ -195,3 +201,35 @@ def test_a_viewer_reads_the_case_without_forms_and_cannot_post(
     refused = client.post(f"/cases/{case_id}/say", data={"csrf_token": csrf, "content": "hi"})
     assert refused.status_code == 403 and "responder role" in refused.text
     assert client.get(f"/api/v1/cases/{case_id}", headers=bearer).json()["messages"] == []
+
+
+def test_browser_sign_in_with_oidc_sets_the_session_cookie(settings: Settings) -> None:
+    people = People(settings)
+    people.team("alpha")
+    with oidc_provider() as issuer:
+        configured = settings.model_copy(
+            update={
+                "oidc_issuer": issuer,
+                "oidc_client_id": CLIENT_ID,
+                "oidc_client_secret": SecretStr(CLIENT_SECRET),
+                "oidc_redirect_url": "http://testserver/api/v1/auth/oidc/callback",
+            }
+        )
+        with team_client(configured) as client:
+            start = client.get("/login/oidc", follow_redirects=False)
+            assert start.status_code == 303
+            assert "Path=/login/oidc" in start.headers["set-cookie"]
+            back = httpx.get(start.headers["location"], follow_redirects=False)
+            target = back.headers["location"]
+            assert target.startswith("http://testserver/login/oidc/callback?")
+            path = target.removeprefix("http://testserver")
+            tampered = client.get(path.replace("state=", "state=x"), follow_redirects=False)
+            assert tampered.status_code == 401 and "start again" in tampered.text
+            done = client.get(path, follow_redirects=False)
+            assert done.status_code == 303 and done.headers["location"] == "/"
+            assert "fm_session=fm_" in done.headers["set-cookie"]
+            with unit_of_work(people.factory) as session:
+                accounts.grant(session, team="alpha", user="ana", role=Role.viewer)
+            page = client.get("/cases")
+            assert page.status_code == 200 and "Signed in as <strong>ana</strong>" in page.text
+    people.close()

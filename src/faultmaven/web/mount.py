@@ -20,6 +20,7 @@ from faultmaven.web import (
     cases,
     library,
     login,
+    login_oidc,
     runbooks,
     workspace,
     workspace_edit,
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     workspace_edit.router,
     case_conversation.router,
     login.router,
+    login_oidc.router,
 ]
 
 
