@@ -13,7 +13,13 @@ import re
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.doctor_patient import (
+    MAX_LABEL,
+    ActionType,
+    LLMResponse,
+    SuggestedAction,
+    fit_label,
+)
 from faultmaven.assistant.feedback_question import answer_turn, parse_answer
 from faultmaven.assistant.llm_access import provider_for
 from faultmaven.assistant.llm_conversation import llm_reply
@@ -51,7 +57,8 @@ NO_SIMILAR_ANSWER = "No similar runbook yet."
 
 def suggestion_label(suggestion: Suggestion) -> str:
     """What a suggestion's button says: the runbook and how confident the match is."""
-    return f"📖 {suggestion.title} — {suggestion.score:.2f}"
+    score = f" — {suggestion.score:.2f}"
+    return f"📖 {fit_label(suggestion.title, MAX_LABEL - len(score) - 2)}{score}"
 
 
 NO_LLM_ANSWER = (

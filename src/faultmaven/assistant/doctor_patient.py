@@ -31,8 +31,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+MAX_LABEL = 120
+
+
+def fit_label(text: str, limit: int = MAX_LABEL) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (a button label may hold 120; a
+    runbook title may be longer)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 class SuggestedAction(_Model):
-    label: str = Field(min_length=1, max_length=120, description="Button text.")
+    label: str = Field(min_length=1, max_length=MAX_LABEL, description="Button text.")
     type: ActionType
     payload: str = Field(
         default="", max_length=2000, description="What choosing the action sends or does."

@@ -18,7 +18,12 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from faultmaven.assistant.doctor_patient import ActionType, LLMResponse, SuggestedAction
+from faultmaven.assistant.doctor_patient import (
+    ActionType,
+    LLMResponse,
+    SuggestedAction,
+    fit_label,
+)
 from faultmaven.assistant.feedback_question import feedback_target, question_turn
 from faultmaven.assistant.llm_access import provider_for
 from faultmaven.assistant.offer_text import (
@@ -117,7 +122,7 @@ def duplicate_turn(hit: SearchHit, matching_cause: int | None) -> LLMResponse:
         ),
         suggested_actions=[
             SuggestedAction(
-                label=f"{ADD_CAUSE_PREFIX}{runbook.title}",
+                label=fit_label(f"{ADD_CAUSE_PREFIX}{runbook.title}"),
                 type=ActionType.CREATE_RUNBOOK,
                 payload=f"{ADD_CAUSE_PREFIX}{runbook.title}",
                 metadata={"runbook_id": runbook.id, "duplicate": DuplicateChoice.add_cause.value},

@@ -27,6 +27,7 @@ from faultmaven.web.case_form import (
 from faultmaven.web.deps import PageContext, RespondPage, ViewPage
 from faultmaven.web.routing import WebRoute
 from faultmaven.web.templating import render
+from faultmaven.web.workspace import may_respond
 
 router = APIRouter(prefix="/cases", route_class=WebRoute, include_in_schema=False)
 PAGE_SIZE = 25
@@ -55,20 +56,19 @@ def case_list(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> HTMLResponse:
     problems: list[str] = []
-    chosen = {
-        "status": _choice(CaseStatus, status, "status", problems),
-        "severity": _choice(Severity, severity, "severity", problems),
-        "origin": _choice(CaseOrigin, origin, "origin", problems),
-        "service": service_.strip() or None,
-    }
+    status_ = _choice(CaseStatus, status, "status", problems)
+    severity_ = _choice(Severity, severity, "severity", problems)
+    origin_ = _choice(CaseOrigin, origin, "origin", problems)
+    service_name = service_.strip() or None
     found = service.list_cases(
         page.session,
-        status=chosen["status"],
-        severity=chosen["severity"].value if chosen["severity"] else None,
-        origin=chosen["origin"],
-        service=chosen["service"],
+        status=status_,
+        severity=severity_.value if severity_ else None,
+        origin=origin_,
+        service=service_name,
         page=PageRequest(limit=PAGE_SIZE, offset=offset),
     )
+    chosen = {"status": status_, "severity": severity_, "origin": origin_, "service": service_name}
     query = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in chosen.items() if v}
     context = {
         "found": found,
@@ -79,6 +79,7 @@ def case_list(
         "origins": list(CaseOrigin),
         "previous_offset": max(0, offset - PAGE_SIZE) if offset else None,
         "next_offset": offset + PAGE_SIZE if found.has_more else None,
+        "may_respond": may_respond(page),
     }
     return render(page.request, "cases/list.html", context)
 

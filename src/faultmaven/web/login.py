@@ -5,7 +5,7 @@ login rate limit of the API holds here too (failed attempts per user name and pe
 address, read from the audit log every replica shares) and answers a 429 page saying when to
 try again. A sign-in puts the session token in the ``fm_session`` cookie and returns to
 ``next`` — a path on this server only (``//host``, ``https://...`` and the like go to ``/``).
-With an OIDC provider configured the page links to its sign-in (``/api/v1/auth/oidc/login``).
+With an OIDC provider configured the page offers it too (web/login_oidc.py).
 ``/logout`` (a form post, CSRF-checked) revokes the session token and clears the cookie.
 
 The session is made and ended by ``_start_session`` / ``_end_session`` only, so that moving to
@@ -59,7 +59,7 @@ def _provider_name(issuer: str | None) -> str:
     return host.removeprefix("www.").removeprefix("login.").removeprefix("accounts.")
 
 
-def _login_page(
+def login_page(
     request: Request,
     *,
     name: str = "",
@@ -94,7 +94,7 @@ def login_form(
     if request.app.state.settings.auth == "local":  # nobody signs in in local mode
         return RedirectResponse(safe_next(next_), status_code=303)
     notice = "Signed out." if done == "out" else None
-    return _login_page(request, next_path=safe_next(next_), notice=notice)
+    return login_page(request, next_path=safe_next(next_), notice=notice)
 
 
 class RateLimited(Exception):
@@ -129,7 +129,14 @@ def _start_session(
             origin=origin,
         )
         raise
-    lifetime = timedelta(hours=settings.session_hours)
+    return session_token(session, request, principal, action="auth.login")
+
+
+def session_token(
+    session: Session, request: Request, principal: Principal, *, action: str
+) -> tuple[str, int]:
+    """(a new session token for ``principal``, seconds it lasts), the sign-in audited."""
+    lifetime = timedelta(hours=request.app.state.settings.session_hours)
     token = accounts.create_token(
         session,
         user=principal.name,
@@ -140,10 +147,10 @@ def _start_session(
     audit.record(
         session,
         actor=principal.name,
-        action="auth.login",
+        action=action,
         object_type="token",
         object_id=token.id,
-        origin=origin,
+        origin=_origin(request),
     )
     return token.token, int(lifetime.total_seconds())
 
@@ -161,7 +168,7 @@ def login(
         return RedirectResponse(target, status_code=303)
     name = name.strip()
     if not name or not password:
-        return _login_page(request, name=name, problem=WRONG, next_path=target, status_code=401)
+        return login_page(request, name=name, problem=WRONG, next_path=target, status_code=401)
     try:
         token, max_age = _start_session(session, request, name=name, password=password)
     except RateLimited as limited:
@@ -169,7 +176,7 @@ def login(
             "Too many failed sign-ins for this user name or from this address. Try again after "
             f"{limited.retry_at.strftime('%H:%M')} UTC."
         )
-        return _login_page(
+        return login_page(
             request,
             name=name,
             problem=problem,
@@ -178,7 +185,7 @@ def login(
             retry_at=limited.retry_at,
         )
     except Unauthorized:
-        return _login_page(request, name=name, problem=WRONG, next_path=target, status_code=401)
+        return login_page(request, name=name, problem=WRONG, next_path=target, status_code=401)
     answer = RedirectResponse(target, status_code=303)
     set_session_cookie(request, answer, token, max_age)
     return answer

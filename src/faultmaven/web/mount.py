@@ -20,6 +20,7 @@ from faultmaven.web import (
     cases,
     library,
     login,
+    login_oidc,
     runbook_edit,
     runbook_history,
     runbooks,
@@ -42,6 +43,7 @@ ROUTERS: list[APIRouter] = [
     workspace_edit.router,
     case_conversation.router,
     login.router,
+    login_oidc.router,
 ]
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
+from faultmaven.accounts.schemas import Role, Scope
 from faultmaven.assistant.conversation import SHOW_RUNBOOK_PREFIX, suggestions_turn
 from faultmaven.assistant.doctor_patient import ActionType, LLMResponse
 from faultmaven.assistant.runbook_offer import offer_turn
@@ -92,6 +93,11 @@ def can_make_runbook_later(case: CaseRecord) -> bool:
     )
 
 
+def may_respond(page: PageContext) -> bool:
+    """Whether the forms are worth showing: a viewer's posts would be refused (403)."""
+    return page.principal.has(Role.responder, Scope.write)
+
+
 def opens_runbook(payload: str) -> bool:
     return payload.startswith(SHOW_RUNBOOK_PREFIX)
 
@@ -121,7 +127,8 @@ def render_workspace(
         "runbook": runbook,
         "runbook_markdown": page_markdown(runbook) if runbook else "",
         "llm": settings.llm_provider != "none",
-        "editable": case.status is not CaseStatus.closed,
+        "editable": case.status is not CaseStatus.closed and may_respond(page),
+        "may_respond": may_respond(page),
         "make_later": can_make_runbook_later(case),
         "action_forms": ACTION_FORMS,
         "opens_runbook": opens_runbook,
