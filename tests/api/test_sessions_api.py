@@ -49,6 +49,9 @@ def test_list_end_and_logout(settings: Settings) -> None:
             assert current["user"] == "ana" and current["signed_in_with"] == "password"
             assert current["client"] and current["expires_at"] > current["created_at"]
             assert current["last_used_at"] is not None  # GET /me used it
+            assert client.get("/api/v1/me", headers=ana).status_code == 200
+            relisted = client.get("/api/v1/auth/sessions", headers=ana).json()
+            assert relisted[1]["last_used_at"] == current["last_used_at"]  # kept every 5 min
 
             other = client.delete(f"/api/v1/auth/sessions/{sessions[0]['id']}", headers=ana)
             assert other.status_code == 204
