@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from team_mode import People, team_client
 
-from faultmaven.accounts.schemas import Role
+from faultmaven.accounts import audit
+from faultmaven.accounts.schemas import AuditFilters, Role
 from faultmaven.config import Settings
+from faultmaven.kit.db import unit_of_work
 
 PASSWORD = "correct horse battery"
 
@@ -49,6 +51,9 @@ def test_list_end_and_logout(settings: Settings) -> None:
             assert current["user"] == "ana" and current["signed_in_with"] == "password"
             assert current["client"] and current["expires_at"] > current["created_at"]
             assert current["last_used_at"] is not None  # GET /me used it
+            assert client.get("/api/v1/me", headers=ana).status_code == 200
+            relisted = client.get("/api/v1/auth/sessions", headers=ana).json()
+            assert relisted[1]["last_used_at"] == current["last_used_at"]  # kept every 5 min
 
             other = client.delete(f"/api/v1/auth/sessions/{sessions[0]['id']}", headers=ana)
             assert other.status_code == 204
@@ -157,5 +162,11 @@ def test_login_limits_per_user_name_and_per_address(settings: Settings) -> None:
             assert "from this address" in crowded.json()["error"]["message"]
             assert crowded.json()["error"]["details"]["limited"] == "client"
             assert int(crowded.headers["retry-after"]) > 0
+        with unit_of_work(people.factory) as session:  # refused tries are auth events too
+            refused = audit.list_audit(session, filters=AuditFilters(action="auth.login_")).items
+        assert [(e.action, e.object_id, e.status_code) for e in refused][:2] == [
+            ("auth.login_limited", "cy", 429),
+            ("auth.login_failed", "nobody2", 401),
+        ]
     finally:
         people.close()

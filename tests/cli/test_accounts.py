@@ -38,8 +38,24 @@ def test_users_teams_tokens_and_audit(cli) -> None:
     assert json.loads(cli("tokens", "list", "--json").stdout)[0]["revoked_at"]
     table = cli("users", "list")
     assert "ana" in table.stdout and "payments (editor)" in table.stdout
+    assert cli("users", "disable", "ana").exit_code == 0
+    shown = json.loads(cli("users", "show", "ana", "--json").stdout)
+    assert shown["disabled"] is True and shown["teams"] == {"payments": "editor"}
+    assert "yes" in cli("users", "show", "ana").stdout
+    updated = cli("users", "update", "ana", "--email", "ana@corp.example", "--json")
+    assert json.loads(updated.stdout)["email"] == "ana@corp.example"
+    assert cli("users", "update", "ana", "--email", "nope").exit_code == 1
+    teams = json.loads(cli("teams", "list", "--json").stdout)
+    assert {"payments"} <= {t["name"] for t in teams["items"]}
+    assert cli("teams", "revoke", "payments", "ana").exit_code == 0
+    assert json.loads(cli("users", "list", "--json").stdout)["items"][0]["teams"] == {}
+    assert cli("teams", "revoke", "payments", "ana").exit_code == 1  # not a member any more
     log = json.loads(cli("audit", "--json").stdout)
-    assert [e["action"] for e in log["items"]][:2] == ["tokens revoke", "tokens create"]
+    assert [e["action"] for e in log["items"]][:3] == [
+        "teams revoke",
+        "users update",
+        "users disable",
+    ]
 
 
 def test_mistakes_are_one_line(cli, assert_mistake) -> None:

@@ -16,6 +16,7 @@ from faultmaven.kit.clock import utcnow
 from faultmaven.kit.pagination import Page, PageRequest
 
 LOGIN_FAILED = "auth.login_failed"
+LOGIN_LIMITED = "auth.login_limited"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Engine, func, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from faultmaven.accounts.models import MembershipRow, TeamRow, TokenRow, UserRow
@@ -124,11 +124,29 @@ def _user(session: Session, row: UserRow) -> User:
     return _users(session, [row])[0]
 
 
+def _flush_new(session: Session, row: UserRow | TeamRow | MembershipRow, taken: Conflict) -> None:
+    """Add ``row``; ``taken`` when a concurrent transaction took its key first (the unique
+    constraint decides, PostgreSQL; SQLite writers take turns)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise taken from None
+
+
+def _user_exists(name: str) -> Conflict:
+    return Conflict(f"User {name!r} already exists.", code="USER_EXISTS", details={"name": name})
+
+
+def _team_exists(name: str) -> Conflict:
+    return Conflict(f"Team {name!r} already exists.", code="TEAM_EXISTS", details={"name": name})
+
+
 def add_user(
     session: Session, *, name: str, email: str | None = None, password: str | None = None
 ) -> User:
     if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
-        raise Conflict(f"User {name!r} already exists.", code="USER_EXISTS", details={"name": name})
+        raise _user_exists(name)
     row = UserRow(
         id=new_id("usr"),
         name=name,
@@ -137,8 +155,7 @@ def add_user(
         active=True,
         created_at=utcnow(),
     )
-    session.add(row)
-    session.flush()
+    _flush_new(session, row, _user_exists(name))
     return _user(session, row)
 
 
@@ -203,10 +220,9 @@ def _team(session: Session, row: TeamRow) -> Team:
 
 def add_team(session: Session, *, name: str) -> Team:
     if session.scalar(select(TeamRow.id).where(TeamRow.name == name)) is not None:
-        raise Conflict(f"Team {name!r} already exists.", code="TEAM_EXISTS", details={"name": name})
+        raise _team_exists(name)
     row = TeamRow(id=new_id("team"), name=name, created_at=utcnow())
-    session.add(row)
-    session.flush()
+    _flush_new(session, row, _team_exists(name))
     return _team(session, row)
 
 
@@ -228,10 +244,15 @@ def grant(session: Session, *, team: str, user: str, role: Role) -> Team:
     team_row, user_row = _team_row(session, team), _user_row(session, user)
     membership = session.get(MembershipRow, (team_row.id, user_row.id))
     if membership is None:
-        session.add(
+        _flush_new(
+            session,
             MembershipRow(
                 team_id=team_row.id, user_id=user_row.id, role=role.value, created_at=utcnow()
-            )
+            ),
+            Conflict(
+                f"{user!r} was added to {team!r} at the same moment; retry to set the role.",
+                code="CONCURRENT_UPDATE",
+            ),
         )
     else:
         membership.role = role.value

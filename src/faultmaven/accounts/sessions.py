@@ -104,12 +104,19 @@ def sign_in_with_password(
 
 
 def record_failed_login(
-    session: Session, *, name: str, origin: audit.Origin = audit.Origin(), status_code: int = 401
+    session: Session,
+    *,
+    name: str,
+    origin: audit.Origin = audit.Origin(),
+    status_code: int = 401,
+    limited: bool = False,
 ) -> None:
+    """A refused sign-in: a wrong password (counts towards the limits) or, ``limited``, a try
+    the limits refused (does not count: waiting is enough to try again)."""
     audit.record(
         session,
         actor=name,
-        action=audit.LOGIN_FAILED,
+        action=audit.LOGIN_LIMITED if limited else audit.LOGIN_FAILED,
         outcome="denied",
         object_type="user",
         object_id=name,

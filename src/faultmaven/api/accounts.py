@@ -27,7 +27,7 @@ from faultmaven.api.auth import origin_of
 from faultmaven.api.deps import PageDep, SessionDep
 from faultmaven.api.routing import ErrorBody, FaultMavenRoute
 from faultmaven.config import Settings
-from faultmaven.errors import Unauthorized
+from faultmaven.errors import TooManyRequests, Unauthorized
 from faultmaven.kit.db import unit_of_work
 from faultmaven.kit.fields import EntityId, Name, UTCTimestamp
 from faultmaven.kit.pagination import Page
@@ -99,6 +99,9 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginRes
         )
     except Unauthorized:
         request.state.login_failure = body.name  # recorded in a transaction of its own
+        raise
+    except TooManyRequests:
+        request.state.login_limited = body.name  # likewise (not counted as a failure)
         raise
     return _result(signed_in)
 

@@ -27,8 +27,14 @@ from starlette.routing import compile_path
 from faultmaven.accounts import audit, sessions
 from faultmaven.accounts import service as accounts
 from faultmaven.accounts.schemas import Principal, Role, Scope
-from faultmaven.api.errors import error_body
-from faultmaven.errors import FaultMavenError, Forbidden, InvalidInput, Unauthorized
+from faultmaven.api.errors import domain_error_response, error_body
+from faultmaven.errors import (
+    FaultMavenError,
+    Forbidden,
+    InvalidInput,
+    TooManyRequests,
+    Unauthorized,
+)
 from faultmaven.kit.access import set_viewer
 from faultmaven.kit.db import unit_of_work
 from faultmaven.kit.fields import Name
@@ -294,8 +300,8 @@ def audit_write(session: Session, request: Request, response: Response) -> None:
 
 
 def install_auth(app: FastAPI) -> None:
-    """401 and 403 answers are auth events: each is audited in a transaction of its own (the
-    request's rolled back)."""
+    """401 and 403 answers are auth events, and so is a login refused by the rate limit (429):
+    each is audited in a transaction of its own (the request's rolled back)."""
 
     def _denied(request: Request, error: FaultMavenError) -> JSONResponse:
         principal: Principal | None = getattr(request.state, "principal", None)
@@ -328,5 +334,15 @@ def install_auth(app: FastAPI) -> None:
             headers=headers,
         )
 
+    def _limited(request: Request, error: TooManyRequests) -> JSONResponse:
+        name = getattr(request.state, "login_limited", None)
+        if name is not None:
+            with unit_of_work(request.app.state.session_factory) as session:
+                sessions.record_failed_login(
+                    session, name=name, origin=origin_of(request), status_code=429, limited=True
+                )
+        return domain_error_response(error)
+
     app.add_exception_handler(Unauthorized, _denied)  # type: ignore[arg-type]
     app.add_exception_handler(Forbidden, _denied)  # type: ignore[arg-type]
+    app.add_exception_handler(TooManyRequests, _limited)  # type: ignore[arg-type]

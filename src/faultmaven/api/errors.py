@@ -76,17 +76,22 @@ def _validation_response(error: RequestValidationError) -> JSONResponse:
     )
 
 
+def domain_error_response(error: FaultMavenError) -> JSONResponse:
+    """The answer to a domain error: its status and body (a 429 with Retry-After)."""
+    retry = None
+    if isinstance(error, TooManyRequests):
+        retry = {"Retry-After": str(error.retry_after)}
+    return JSONResponse(
+        status_code=error.status_code,
+        content=error_body(error.code, error.message, error.details),
+        headers=retry,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FaultMavenError)
     def _domain(_request: Request, error: FaultMavenError) -> JSONResponse:
-        retry = None
-        if isinstance(error, TooManyRequests):
-            retry = {"Retry-After": str(error.retry_after)}
-        return JSONResponse(
-            status_code=error.status_code,
-            content=error_body(error.code, error.message, error.details),
-            headers=retry,
-        )
+        return domain_error_response(error)
 
     @app.exception_handler(IdempotentReplay)
     def _replay(_request: Request, replay: IdempotentReplay) -> Response:

@@ -142,6 +142,24 @@ def users_show(ctx: typer.Context, name: UserArg, as_json: JsonFlag = False) -> 
     _users_table([user], 1)
 
 
+@users_app.command("update")
+def users_update(
+    ctx: typer.Context,
+    name: UserArg,
+    email: Annotated[str, typer.Option("--email", help="The new e-mail address; '' removes it.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Change a user's e-mail address."""
+    changes = validated(UserUpdate, {"email": email or None}, "--email")
+    with session_scope(ctx, audited=True) as session:
+        user = service.update_user(session, name=name, changes=changes)
+        audit_objects(session, "user", user.name)
+    if as_json:
+        print_json(user.model_dump(mode="json"))
+        return
+    console.print(f"{user.name}: e-mail {user.email or 'removed'}.")
+
+
 def _set_disabled(ctx: typer.Context, name: str, disabled: bool, as_json: bool) -> None:
     with session_scope(ctx, audited=True) as session:
         user = service.update_user(session, name=name, changes=UserUpdate(disabled=disabled))
