@@ -22,6 +22,7 @@ from faultmaven.accounts import audit
 from faultmaven.accounts import service as accounts
 from faultmaven.accounts.models import TokenRow, UserRow
 from faultmaven.accounts.schemas import Principal, Role, Scope, SessionInfo, SignInMethod
+from faultmaven.config import Settings
 from faultmaven.errors import Forbidden, InvalidInput, NotFound, TooManyRequests
 from faultmaven.kit.clock import isoformat_z, utcnow
 
@@ -47,6 +48,20 @@ class SignedIn:
     token: str
     session: SessionInfo
     principal: Principal
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    """The login rate limits the settings ask for."""
+    return LoginLimits(
+        per_name=settings.login_attempts,
+        per_address=settings.login_attempts_per_address,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+
+
+def session_lifetime(settings: Settings) -> timedelta:
+    """How long a sign-in session lasts (``session_hours``)."""
+    return timedelta(hours=settings.session_hours)
 
 
 def check_login_allowed(

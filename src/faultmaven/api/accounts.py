@@ -26,7 +26,6 @@ from faultmaven.accounts.schemas import (
 from faultmaven.api.auth import origin_of
 from faultmaven.api.deps import PageDep, SessionDep
 from faultmaven.api.routing import ErrorBody, FaultMavenRoute
-from faultmaven.config import Settings
 from faultmaven.errors import TooManyRequests, Unauthorized
 from faultmaven.kit.db import unit_of_work
 from faultmaven.kit.fields import EntityId, Name, UTCTimestamp
@@ -51,14 +50,6 @@ def me(request: Request, session: SessionDep) -> Me:
         mode="local" if principal.local else "team",
         teams={principal.team_names[t]: role for t, role in principal.roles.items()},
         scope=principal.scope,
-    )
-
-
-def login_limits(settings: Settings) -> sessions.LoginLimits:
-    return sessions.LoginLimits(
-        per_name=settings.login_attempts,
-        per_address=settings.login_attempts_per_address,
-        window=timedelta(minutes=settings.login_window_minutes),
     )
 
 
@@ -93,8 +84,8 @@ def login(body: LoginRequest, request: Request, session: SessionDep) -> LoginRes
             session,
             name=body.name,
             password=body.password.get_secret_value(),
-            limits=login_limits(settings),
-            lifetime=timedelta(hours=settings.session_hours),
+            limits=sessions.login_limits(settings),
+            lifetime=sessions.session_lifetime(settings),
             origin=origin_of(request),
         )
     except Unauthorized:
@@ -171,7 +162,7 @@ def oidc_callback(
                 session,
                 principal=principal,
                 method=SignInMethod.oidc,
-                lifetime=timedelta(hours=request.app.state.settings.session_hours),
+                lifetime=sessions.session_lifetime(request.app.state.settings),
                 origin=origin_of(request),
             )
         )

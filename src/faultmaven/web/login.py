@@ -8,14 +8,13 @@ try again. A sign-in puts the session token in the ``fm_session`` cookie and ret
 With an OIDC provider configured the page offers it too (web/login_oidc.py).
 ``/logout`` (a form post, CSRF-checked) revokes the session token and clears the cookie.
 
-The session is made and ended by ``_start_session`` / ``_end_session`` only, so that moving to
-the accounts domain's own session functions is a change of two small bodies.
+Sessions are made and ended by the accounts domain (accounts/sessions.py), as for the API.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from contextlib import suppress
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -23,11 +22,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from faultmaven.accounts import audit
-from faultmaven.accounts import service as accounts
-from faultmaven.accounts.schemas import Principal, Scope
-from faultmaven.errors import Unauthorized
-from faultmaven.kit.clock import utcnow
+from faultmaven.accounts import audit, sessions
+from faultmaven.accounts.schemas import Principal, SignInMethod
+from faultmaven.errors import InvalidInput, TooManyRequests, Unauthorized
 from faultmaven.web.auth import clear_session_cookie, set_session_cookie
 from faultmaven.web.deps import SessionDep, ViewPage
 from faultmaven.web.routing import WebRoute
@@ -66,7 +63,7 @@ def login_page(
     problem: str | None = None,
     next_path: str = "/",
     status_code: int = 200,
-    retry_at: datetime | None = None,
+    retry_after: int | None = None,
     notice: str | None = None,
 ) -> HTMLResponse:
     settings = request.app.state.settings
@@ -74,13 +71,12 @@ def login_page(
         "name": name,
         "problem": problem,
         "next_path": next_path,
-        "retry_at": retry_at,
         "notice": notice,
         "oidc": _provider_name(settings.oidc_issuer) if settings.oidc_configured else None,
     }
     response = render(request, "login.html", context, status_code=status_code)
-    if retry_at is not None:
-        response.headers["Retry-After"] = str(max(1, int((retry_at - utcnow()).total_seconds())))
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 
@@ -97,62 +93,45 @@ def login_form(
     return login_page(request, next_path=safe_next(next_), notice=notice)
 
 
-class RateLimited(Exception):
-    def __init__(self, retry_at: datetime) -> None:
-        super().__init__(retry_at)
-        self.retry_at = retry_at
-
-
 def _start_session(
     session: Session, request: Request, *, name: str, password: str
 ) -> tuple[str, int]:
-    """(session token, seconds it lasts) for ``name``/``password``, as ``POST
-    /api/v1/auth/login`` makes it (rate limit, audit of failure and success). Raises
-    RateLimited or Unauthorized (the failure is recorded: the page's unit of work commits)."""
+    """(session token, seconds it lasts) for ``name``/``password``, made by the accounts
+    domain exactly as ``POST /api/v1/auth/login`` makes it (rate limits, audit). Raises
+    TooManyRequests or Unauthorized, the refusal recorded (the page's unit of work commits)."""
     settings = request.app.state.settings
-    window = timedelta(minutes=settings.login_window_minutes)
     origin = _origin(request)
-    failures = audit.recent_failed_logins(session, name=name, client=origin.client, window=window)
-    if failures >= settings.login_attempts:
-        raise RateLimited(utcnow() + window)
     try:
-        principal = accounts.check_password(session, name=name, password=password)
-    except Unauthorized:
-        audit.record(
+        signed_in = sessions.sign_in_with_password(
             session,
-            actor=name,
-            action=audit.LOGIN_FAILED,
-            outcome="denied",
-            object_type="user",
-            object_id=name,
-            status_code=401,
+            name=name,
+            password=password,
+            limits=sessions.login_limits(settings),
+            lifetime=sessions.session_lifetime(settings),
             origin=origin,
         )
+    except Unauthorized:
+        sessions.record_failed_login(session, name=name, origin=origin)
         raise
-    return session_token(session, request, principal, action="auth.login")
+    except TooManyRequests:
+        sessions.record_failed_login(
+            session, name=name, origin=origin, status_code=429, limited=True
+        )
+        raise
+    return signed_in.token, int(sessions.session_lifetime(settings).total_seconds())
 
 
-def session_token(
-    session: Session, request: Request, principal: Principal, *, action: str
-) -> tuple[str, int]:
-    """(a new session token for ``principal``, seconds it lasts), the sign-in audited."""
-    lifetime = timedelta(hours=request.app.state.settings.session_hours)
-    token = accounts.create_token(
+def session_token(session: Session, request: Request, principal: Principal) -> tuple[str, int]:
+    """(a new session token for ``principal`` signed in with OIDC, seconds it lasts)."""
+    lifetime = sessions.session_lifetime(request.app.state.settings)
+    signed_in = sessions.start_session(
         session,
-        user=principal.name,
-        scope=Scope.admin,  # limited by the user's roles
-        name=accounts.SESSION_TOKEN_NAME,
-        expires_in=lifetime,
-    )
-    audit.record(
-        session,
-        actor=principal.name,
-        action=action,
-        object_type="token",
-        object_id=token.id,
+        principal=principal,
+        method=SignInMethod.oidc,
+        lifetime=lifetime,
         origin=_origin(request),
     )
-    return token.token, int(lifetime.total_seconds())
+    return signed_in.token, int(lifetime.total_seconds())
 
 
 @router.post("/login")
@@ -171,18 +150,14 @@ def login(
         return login_page(request, name=name, problem=WRONG, next_path=target, status_code=401)
     try:
         token, max_age = _start_session(session, request, name=name, password=password)
-    except RateLimited as limited:
-        problem = (
-            "Too many failed sign-ins for this user name or from this address. Try again after "
-            f"{limited.retry_at.strftime('%H:%M')} UTC."
-        )
+    except TooManyRequests as limited:
         return login_page(
             request,
             name=name,
-            problem=problem,
+            problem=limited.message,
             next_path=target,
             status_code=429,
-            retry_at=limited.retry_at,
+            retry_after=limited.retry_after,
         )
     except Unauthorized:
         return login_page(request, name=name, problem=WRONG, next_path=target, status_code=401)
@@ -191,26 +166,17 @@ def login(
     return answer
 
 
-def _end_session(session: Session, principal: Principal) -> None:
-    """Revoke the session token the browser signed in with."""
-    if principal.token_id is not None:
-        accounts.revoke_token(session, token_id=principal.token_id)
-    audit.record(
-        session,
-        actor=principal.name,
-        action="auth.logout",
-        object_type="token",
-        object_id=principal.token_id,
-    )
+def _end_session(session: Session, request: Request, principal: Principal) -> None:
+    """End the session the browser signed in with (the accounts domain audits it)."""
+    with suppress(InvalidInput):  # not signed in with a session: nothing to end
+        sessions.logout(session, by=principal, origin=_origin(request))
 
 
 @router.post("/logout")
 def logout(page: ViewPage) -> Response:
     if page.principal.local:
         return RedirectResponse("/", status_code=303)
-    _end_session(page.session, page.principal)
-    if page.principal.token_id is not None:
-        page.wrote("token", page.principal.token_id)
+    _end_session(page.session, page.request, page.principal)
     answer = RedirectResponse("/login?done=out", status_code=303)
     clear_session_cookie(answer)
     return answer

@@ -75,7 +75,7 @@ def callback(
                 state=state,
                 signed_state=request.cookies.get(STATE_COOKIE),
             )
-            token, max_age = session_token(session, request, principal, action="auth.oidc_login")
+            token, max_age = session_token(session, request, principal)
     except Unauthorized as refused:
         return login_page(request, problem=refused.message, status_code=401)
     answer = RedirectResponse("/", status_code=303)
