@@ -82,7 +82,8 @@ def medians(
         .where(middle)
         .group_by(*group_cols)
     )
-    return {tuple(row[:-2]): (float(row[-2]), int(row[-1])) for row in rows}
+    # (without groups, no rows still make one row of nulls)
+    return {tuple(row[:-2]): (float(row[-2]), int(row[-1])) for row in rows if row[-1]}
 
 
 def single_median(session: Session, values: Select) -> tuple[float | None, int]:
