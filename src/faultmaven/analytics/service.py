@@ -148,9 +148,7 @@ def _usage_counts(session: Session, scope: Scope, ids: Select | list[str]) -> di
     return {row.runbook_id: row for row in session.execute(query)}
 
 
-def _last_times(
-    session: Session, runbook_ids: list[str]
-) -> dict[tuple[str | None, str], datetime]:
+def _last_times(session: Session, runbook_ids: list[str]) -> dict[tuple[str | None, str], datetime]:
     """{(runbook id, kind): latest time} of uses and publications, all time."""
     kinds = [K.runbook_used.value, K.runbook_published.value]
     rows = session.execute(
@@ -214,7 +212,7 @@ def runbook_reports(
     session: Session,
     *,
     filters: ReportFilters = ReportFilters(),
-    sort: RunbookSort = "views",
+    sort: RunbookSort = RunbookSort.views,
     page: PageRequest = PageRequest(),
 ) -> RunbookUsagePage:
     """Every runbook the viewer may see (not archived) with its usage in the window, sorted
@@ -223,7 +221,7 @@ def runbook_reports(
     ids = _runbook_ids(scope)
     everyone = usage.report_titles(session, ids=ids)  # (id, title): sorted by title
     counts = _usage_counts(session, scope, ids)
-    if sort == "success_rate":
+    if sort is RunbookSort.success_rate:
         answers = events.feedback_counts(
             session, runbook_ids=ids, since=scope.since, until=scope.until
         )
@@ -232,9 +230,9 @@ def runbook_reports(
             for rid, found in answers.items()
         }
         ordered = sorted(everyone, key=lambda r: -rates.get(r.id, -1.0))
-    elif sort != "title":
+    elif sort is not RunbookSort.by_title:
         ordered = sorted(
-            everyone, key=lambda r: -(getattr(counts[r.id], sort) if r.id in counts else 0)
+            everyone, key=lambda r: -(getattr(counts[r.id], sort.value) if r.id in counts else 0)
         )
     else:
         ordered = everyone

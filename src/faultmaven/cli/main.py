@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from faultmaven import __version__
-from faultmaven.cli import accounts, bench, cases, imports, runbooks, search
+from faultmaven.cli import accounts, analytics, bench, cases, imports, runbooks, search
 from faultmaven.cli.context import (
     console,
     engine_for,
@@ -76,6 +76,7 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(runbooks.app, name="runbooks")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
+app.add_typer(analytics.app, name="analytics")
 app.add_typer(imports.app, name="import")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.teams_app, name="teams")
