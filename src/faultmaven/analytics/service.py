@@ -63,6 +63,7 @@ from faultmaven.analytics.schemas import (
     WeekPoint,
     Window,
 )
+from faultmaven.cases import service as cases_service
 from faultmaven.errors import InvalidInput, NotFound
 from faultmaven.events import service as events
 from faultmaven.events.schemas import EventKind, FeedbackOutcome, ViewSource
@@ -261,7 +262,13 @@ def runbook_report(
         window=_window(scope),
         usage=item,
         resolve_time=_resolve_time_of(session, scope, runbook_id),
-        recent_feedback=events.list_feedback(session, runbook_id=runbook_id),
+        recent_feedback=[
+            answer
+            if answer.case_id is None
+            or cases_service.case_exists(session, case_id=answer.case_id)
+            else answer.model_copy(update={"case_id": None})  # another team's case: unnamed
+            for answer in events.list_feedback(session, runbook_id=runbook_id)
+        ],
     )
 
 
