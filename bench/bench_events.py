@@ -22,6 +22,8 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -96,6 +98,23 @@ def run(url: str, label: str, requests: int, rounds: int, data_dir: Path) -> Non
     )
 
 
+@contextmanager
+def postgres_schema(server: str, schema: str) -> Iterator[str]:
+    """A fresh schema on ``server`` (a leftover one dropped first), as the URL that puts it
+    first on the search path; dropped at the end."""
+    admin = make_engine(server)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in server else "?"
+    try:
+        yield f"{server}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per round and side")
@@ -106,18 +125,8 @@ def main() -> None:
         data = Path(folder)
         run(f"sqlite:///{data / 'bench.db'}", "SQLite", args.requests, args.rounds, data)
         if args.postgres:
-            admin = make_engine(args.postgres)
-            with admin.begin() as connection:
-                connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-                connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-            separator = "&" if "?" in args.postgres else "?"
-            url = f"{args.postgres}{separator}options=-csearch_path%3D{SCHEMA}"
-            try:
+            with postgres_schema(args.postgres, SCHEMA) as url:
                 run(url, "PostgreSQL", args.requests, args.rounds, data)
-            finally:
-                with admin.begin() as connection:
-                    connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-                admin.dispose()
 
 
 if __name__ == "__main__":

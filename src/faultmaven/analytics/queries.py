@@ -6,7 +6,7 @@ no report loops over event rows in Python."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +30,11 @@ class Scope:
     severity: str | None
     team_id: str | None
     access: frozenset[str] | None
+
+    def without_case_filters(self) -> Scope:
+        """The same window, team and visibility, no service or severity: searches carry
+        neither."""
+        return replace(self, service=None, severity=None)
 
     def window(self, column: Any = E.at) -> ColumnElement[bool]:
         return and_(column >= self.since, column < self.until)

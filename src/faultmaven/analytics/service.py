@@ -351,14 +351,7 @@ def _by_week(session: Session, scope: Scope) -> list[WeekPoint]:
 
 
 def _search_counts(session: Session, scope: Scope) -> SearchCounts:
-    searches_scope = Scope(
-        since=scope.since,
-        until=scope.until,
-        service=None,
-        severity=None,
-        team_id=scope.team_id,
-        access=scope.access,
-    )
+    searches_scope = scope.without_case_filters()
     searches = session.execute(
         select(func.count(), count_where(E.value == 0)).where(
             *searches_scope.case_events(K.search_performed)
@@ -423,14 +416,7 @@ def gaps(
     """Searches and new cases that found no runbook, grouped by their normalised words
     (``runbooks.usage.gap_key``), most frequent first."""
     scope = scope_of(session, filters)
-    searches = Scope(
-        since=scope.since,
-        until=scope.until,
-        service=None,
-        severity=None,
-        team_id=scope.team_id,
-        access=scope.access,
-    )
+    searches = scope.without_case_filters()
     nothing = and_(E.value == 0, E.subject.is_not(None), E.subject != "")
     condition = or_(
         and_(*searches.case_events(K.search_performed), nothing),
