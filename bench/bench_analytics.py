@@ -138,7 +138,8 @@ def _events(args: argparse.Namespace, now: datetime) -> tuple[list[dict], list[d
         minutes = rng.lognormvariate(4, 1)
         resolved = opened + timedelta(minutes=minutes)
         if resolved < now:
-            if rng.random() < 0.4:
+            used = rng.random() < 0.4
+            if used:
                 rb = runbook()
                 add("runbook_used", resolved, runbook_id=rb, source="inferred", **facts)
                 if len(feedback) < args.cases // 5:
@@ -156,7 +157,8 @@ def _events(args: argparse.Namespace, now: datetime) -> tuple[list[dict], list[d
                             "updated_at": resolved,
                         }
                     )
-            add("case_resolved", resolved, value=round(minutes, 3), **facts)
+            source = "with_runbook" if used else "without_runbook"
+            add("case_resolved", resolved, value=round(minutes, 3), source=source, **facts)
             if rng.random() < 0.1:
                 add("runbook_produced", resolved, runbook_id=runbook(), case_id=case_id)
     for _ in range(args.cases):
@@ -205,12 +207,11 @@ _SUMMARY = [
     """SELECT count(*), sum(CASE WHEN case_id IN (SELECT case_id FROM events WHERE kind IN
        ('runbook_used', 'runbook_produced')) THEN 1 ELSE 0 END) FROM events
        WHERE kind = 'case_resolved' AND at >= :since AND at < :until""",
-    """SELECT used, avg(value), max(n) FROM (SELECT used, value,
-         row_number() OVER (PARTITION BY used ORDER BY value) AS rn,
-         count(*) OVER (PARTITION BY used) AS n FROM (
-           SELECT case_id IN (SELECT case_id FROM events WHERE kind = 'runbook_used') AS used,
-                  value FROM events WHERE kind = 'case_resolved' AND at >= :since AND at < :until
-         ) AS r) AS ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY used""",
+    """SELECT source, avg(value), max(n) FROM (SELECT source, value,
+         row_number() OVER (PARTITION BY source ORDER BY value) AS rn,
+         count(*) OVER (PARTITION BY source) AS n FROM events
+         WHERE kind = 'case_resolved' AND at >= :since AND at < :until
+         ) AS ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY source""",
     """SELECT kind, count(*), sum(CASE WHEN value = 0 THEN 1 ELSE 0 END),
        count(DISTINCT case_id || runbook_id) FROM events
        WHERE kind IN ('search_performed', 'case_opened', 'runbook_suggested', 'suggestion_opened',
@@ -266,15 +267,18 @@ def _ms(run: Callable[[], Any]) -> float:
     return (time.perf_counter_ns() - started) / 1e6
 
 
-def measure(url: str, label: str, args: argparse.Namespace, folder: Path) -> None:
+def measure(
+    url: str, label: str, args: argparse.Namespace, folder: Path, *, filled: bool = False
+) -> None:
     now = datetime.now(UTC)
     settings = Settings(data_dir=folder, database_url=url, allowed_hosts="testserver")
     app = create_app(settings)
     engine: Engine = app.state.engine
-    print(f"{label}: generating {args.events:,} events, {args.cases:,} cases")
-    fill(engine, args, now)
+    if not filled:
+        print(f"{label}: generating {args.events:,} events, {args.cases:,} cases")
+        fill(engine, args, now)
     with TestClient(app) as client:
-        for days in (30, 365):
+        for days in args.days:
             since = (now - timedelta(days=days)).isoformat()
             until = (now + timedelta(seconds=1)).isoformat()
             params = {"since": now - timedelta(days=days), "until": now + timedelta(seconds=1)}
@@ -313,11 +317,17 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runbooks", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--days", type=int, nargs="+", default=[30, 365], help="report windows")
+    parser.add_argument(
+        "--keep", type=Path, help="SQLite file to fill and keep (reused, unfilled, if it exists)"
+    )
     parser.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        measure(f"sqlite:///{data / 'bench.db'}", "SQLite", args, data)
+        path = args.keep or data / "bench.db"
+        filled = path.exists()
+        measure(f"sqlite:///{path}", "SQLite", args, data, filled=filled)
         if args.postgres:
             with postgres_schema(args.postgres, SCHEMA) as url:
                 measure(url, "PostgreSQL", args, data)

@@ -109,11 +109,6 @@ def _case(condition: ColumnElement[bool], then: Any, otherwise: Any) -> ColumnEl
     return case((condition, then), else_=null() if otherwise is None else otherwise)
 
 
-def used_cases() -> Select:
-    """Cases that used any runbook (ever)."""
-    return select(E.case_id).where(E.kind == EventKind.runbook_used.value, E.case_id.is_not(None))
-
-
 def covered_cases() -> Select:
     """Cases that used or produced a runbook (ever)."""
     kinds = [EventKind.runbook_used.value, EventKind.runbook_produced.value]

@@ -12,7 +12,9 @@ teams (the access key stamped on each case event); searches, the viewer's teams'
 Definitions:
 - a case *used* a runbook when the responder said so (feedback with the case) or when it
   looked at the runbook while open (viewed in its conversation or with ``?case_id=``) and was
-  then resolved; *with a runbook* in time to resolve means it used one;
+  then resolved; *with a runbook* in time to resolve means it had looked at one by the time it
+  was resolved (stamped on its ``case_resolved`` event, so that the medians read one covering
+  index: no per-case lookup);
 - *coverage*: resolved cases that used or produced (made, or were added to) a runbook;
 - *comparable cases* of a runbook: resolved in the window, same primary service and severity
   as one of the cases that used it, not using it;
@@ -40,7 +42,6 @@ from faultmaven.analytics.queries import (
     distinct_where,
     medians,
     single_median,
-    used_cases,
     week_start,
 )
 from faultmaven.analytics.schemas import (
@@ -66,7 +67,7 @@ from faultmaven.analytics.schemas import (
 from faultmaven.cases import service as cases_service
 from faultmaven.errors import InvalidInput, NotFound
 from faultmaven.events import service as events
-from faultmaven.events.schemas import EventKind, FeedbackOutcome, ViewSource
+from faultmaven.events.schemas import EventKind, FeedbackOutcome, Resolution, ViewSource
 from faultmaven.kit.access import viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.pagination import PageRequest
@@ -264,8 +265,7 @@ def runbook_report(
         resolve_time=_resolve_time_of(session, scope, runbook_id),
         recent_feedback=[
             answer
-            if answer.case_id is None
-            or cases_service.case_exists(session, case_id=answer.case_id)
+            if answer.case_id is None or cases_service.case_exists(session, case_id=answer.case_id)
             else answer.model_copy(update={"case_id": None})  # another team's case: unnamed
             for answer in events.list_feedback(session, runbook_id=runbook_id)
         ],
@@ -295,7 +295,7 @@ def summary(session: Session, *, filters: ReportFilters = ReportFilters()) -> Su
     scope = scope_of(session, filters)
     ids = _runbook_ids(scope)
     resolved = scope.case_events(K.case_resolved)
-    with_runbook = E.case_id.in_(used_cases())
+    with_runbook = E.source == Resolution.with_runbook.value
     overall = medians(
         session, select(with_runbook.label("used"), E.value).where(*resolved), ["used"]
     )
@@ -332,7 +332,7 @@ def summary(session: Session, *, filters: ReportFilters = ReportFilters()) -> Su
 
 def _by_week(session: Session, scope: Scope) -> list[WeekPoint]:
     week = week_start(session, E.at).label("week")
-    used = E.case_id.in_(used_cases()).label("used")
+    used = (E.source == Resolution.with_runbook.value).label("used")
     found = medians(
         session,
         select(week, used, E.value).where(*scope.case_events(K.case_resolved)),

@@ -44,6 +44,14 @@ class CaseFacts:
     severity: str | None
 
 
+class Resolution(StrEnum):
+    """The ``source`` of a ``case_resolved`` event: did the case look at or use a runbook by
+    the time it was resolved? (Time to resolve with vs without a runbook groups by it.)"""
+
+    with_runbook = "with_runbook"
+    without_runbook = "without_runbook"
+
+
 class ViewSource(StrEnum):
     """Where a runbook view came from (``?from=`` on GET /runbooks/{id})."""
 
