@@ -38,7 +38,7 @@ from faultmaven.analytics.queries import (
     Scope,
     as_date,
     count_where,
-    covered_cases,
+    covered,
     distinct_where,
     medians,
     single_median,
@@ -300,22 +300,20 @@ def summary(session: Session, *, filters: ReportFilters = ReportFilters()) -> Su
         session, select(with_runbook.label("used"), E.value).where(*resolved), ["used"]
     )
     weekly = _by_week(session, scope)
-    covered = session.execute(
-        select(func.count(), count_where(E.case_id.in_(covered_cases()))).where(*resolved)
-    ).one()
+    coverage = session.execute(select(func.count(), count_where(covered())).where(*resolved)).one()
     return Summary(
         window=_window(scope),
         filters=filters,
-        resolved_cases=covered[0],
+        resolved_cases=coverage[0],
         time_to_resolve=stats.comparison(
             stats.median(*overall.get((True,), (None, 0))),
             stats.median(*overall.get((False,), (None, 0))),
         ),
         by_week=weekly,
         coverage=Coverage(
-            resolved_cases=covered[0],
-            with_runbook=covered[1],
-            share=stats.ratio(covered[1], covered[0]),
+            resolved_cases=coverage[0],
+            with_runbook=coverage[1],
+            share=stats.ratio(coverage[1], coverage[0]),
         ),
         searches=_search_counts(session, scope),
         suggestions=_precision(session, scope, ids),
