@@ -89,6 +89,16 @@ def test_feedback_and_the_reports(cli, session_factory) -> None:
     assert rows[0]["example"] == "zookeeper quorum" and rows[0]["searches"] == "1"
 
 
+def test_show_says_when_a_runbook_is_flagged_for_review(cli, session_factory) -> None:
+    runbook_id, _case_id = _history(session_factory)
+    for outcome in ("not_helpful", "not_helpful", "partly"):
+        assert cli("runbooks", "feedback", runbook_id, "--outcome", outcome).exit_code == 0
+    shown = cli("runbooks", "show", runbook_id)
+    assert shown.exit_code == 0
+    assert "Flagged for review: 2 of 3 answers say it did not help." in shown.stderr
+    assert shown.stdout.startswith("# Runbook: Redis Cluster OOM Kills")
+
+
 def test_mistakes_are_one_line(cli, assert_mistake) -> None:
     assert_mistake(
         cli("analytics", "summary", "--days", "3", "--since", "2026-01-01"), "days or since"

@@ -64,7 +64,6 @@ from faultmaven.analytics.schemas import (
     WeekPoint,
     Window,
 )
-from faultmaven.cases import service as cases_service
 from faultmaven.errors import InvalidInput, NotFound
 from faultmaven.events import service as events
 from faultmaven.events.schemas import EventKind, FeedbackOutcome, Resolution, ViewSource
@@ -72,6 +71,7 @@ from faultmaven.kit.access import viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.pagination import PageRequest
 from faultmaven.runbooks import usage
+from faultmaven.runbooks.feedback import recent_feedback
 from faultmaven.runbooks.schemas import RunbookStatus
 
 K = EventKind
@@ -263,12 +263,7 @@ def runbook_report(
         window=_window(scope),
         usage=item,
         resolve_time=_resolve_time_of(session, scope, runbook_id),
-        recent_feedback=[
-            answer
-            if answer.case_id is None or cases_service.case_exists(session, case_id=answer.case_id)
-            else answer.model_copy(update={"case_id": None})  # another team's case: unnamed
-            for answer in events.list_feedback(session, runbook_id=runbook_id)
-        ],
+        recent_feedback=recent_feedback(session, runbook_id=runbook_id),
     )
 
 

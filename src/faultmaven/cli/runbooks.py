@@ -16,6 +16,7 @@ from faultmaven.cases.schemas import Severity
 from faultmaven.cli import render, runbook_editing, runbook_files
 from faultmaven.cli.context import (
     console,
+    err_console,
     print_json,
     session_scope,
     validated,
@@ -24,7 +25,7 @@ from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.events.schemas import FeedbackIn, FeedbackOutcome
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.runbooks import service
-from faultmaven.runbooks.feedback import give_feedback
+from faultmaven.runbooks.feedback import feedback_of, give_feedback
 from faultmaven.runbooks.frontmatter import render_document
 from faultmaven.runbooks.markdown import render_markdown
 from faultmaven.runbooks.schemas import Runbook, RunbookRestore, RunbookStatus
@@ -164,6 +165,12 @@ def show(ctx: typer.Context, runbook_id: RunbookIdArg, as_json: JsonFlag = False
     """Print a runbook as markdown (or JSON)."""
     with session_scope(ctx) as session:
         runbook = service.view_runbook(session, runbook_id=runbook_id, actor="cli")
+        feedback = feedback_of(session, runbook_id=runbook_id).summary
+    if feedback.needs_review:
+        err_console.print(
+            f"Flagged for review: {feedback.not_helpful} of {feedback.total} answers say it "
+            "did not help."
+        )
     if as_json:
         print_json(runbook.model_dump(mode="json"))
     else:

@@ -116,3 +116,10 @@ class FeedbackSummary(BaseModel):
 
 def needs_review(*, not_helpful: int, total: int) -> bool:
     return total >= REVIEW_MIN_FEEDBACK and 2 * not_helpful > total
+
+
+class RunbookFeedback(BaseModel):
+    """A runbook's feedback: the all-time counts with the review flag, and the latest answers."""
+
+    summary: FeedbackSummary
+    items: list[Feedback] = Field(description="The latest answers, newest first (at most 20).")
