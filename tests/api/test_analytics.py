@@ -292,3 +292,17 @@ def test_feedback_needs_a_known_runbook_and_case(client: TestClient, history: di
     report = client.get(f"/api/v1/analytics/runbooks/{r1}").json()
     assert report["usage"]["success"]["solved"] == 3
     assert report["usage"]["success"]["answers"] == 4
+
+
+def test_the_review_flag_is_on_the_runbook(client: TestClient, history: dict) -> None:
+    flagged = client.get(f"/api/v1/runbooks/{history['ids']['r2']}/feedback").json()
+    assert flagged["summary"] == {
+        "solved": 1,
+        "partly": 0,
+        "not_helpful": 2,
+        "needs_review": True,
+    }
+    assert [f["outcome"] for f in flagged["items"]].count("not_helpful") == 2
+    fine = client.get(f"/api/v1/runbooks/{history['ids']['r1']}/feedback").json()
+    assert fine["summary"]["needs_review"] is False and len(fine["items"]) == 4
+    assert client.get("/api/v1/runbooks/rb_000000000000/feedback").status_code == 404

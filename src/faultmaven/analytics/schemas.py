@@ -8,20 +8,28 @@ few cases.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from faultmaven.cases.schemas import Severity
 from faultmaven.events.schemas import Feedback
-from faultmaven.kit.fields import Name
+from faultmaven.kit.fields import Name, UTCTimestamp
 
 MIN_CASES = 5  # fewer cases than this in a group: no median, no comparison
 STALE_AFTER_DAYS = 180  # not edited or reviewed for this long (and no review-by date): stale
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
 
-RunbookSort = Literal["views", "uses", "suggested", "success_rate", "title"]
+
+class RunbookSort(StrEnum):
+    """Order of the per-runbook report: highest first, or by title."""
+
+    views = "views"
+    uses = "uses"
+    suggested = "suggested"
+    success_rate = "success_rate"
+    by_title = "title"
 
 
 class ReportFilters(BaseModel):
@@ -30,8 +38,8 @@ class ReportFilters(BaseModel):
     service and severity; ``team`` (a team name) narrows both to that team's."""
 
     model_config = ConfigDict(extra="forbid")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: UTCTimestamp | None = None
+    until: UTCTimestamp | None = None
     days: int | None = Field(default=None, ge=1, le=MAX_DAYS)
     service: Name | None = None
     severity: Severity | None = None

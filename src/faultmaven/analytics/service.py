@@ -12,7 +12,9 @@ teams (the access key stamped on each case event); searches, the viewer's teams'
 Definitions:
 - a case *used* a runbook when the responder said so (feedback with the case) or when it
   looked at the runbook while open (viewed in its conversation or with ``?case_id=``) and was
-  then resolved; *with a runbook* in time to resolve means it used one;
+  then resolved; *with a runbook* in time to resolve means it had looked at one by the time it
+  was resolved (stamped on its ``case_resolved`` event, so that the medians read one covering
+  index: no per-case lookup);
 - *coverage*: resolved cases that used or produced (made, or were added to) a runbook;
 - *comparable cases* of a runbook: resolved in the window, same primary service and severity
   as one of the cases that used it, not using it;
@@ -36,11 +38,10 @@ from faultmaven.analytics.queries import (
     Scope,
     as_date,
     count_where,
-    covered_cases,
+    covered,
     distinct_where,
     medians,
     single_median,
-    used_cases,
     week_start,
 )
 from faultmaven.analytics.schemas import (
@@ -65,11 +66,12 @@ from faultmaven.analytics.schemas import (
 )
 from faultmaven.errors import InvalidInput, NotFound
 from faultmaven.events import service as events
-from faultmaven.events.schemas import EventKind, FeedbackOutcome, ViewSource
+from faultmaven.events.schemas import EventKind, FeedbackOutcome, Resolution, ViewSource
 from faultmaven.kit.access import viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.pagination import PageRequest
 from faultmaven.runbooks import usage
+from faultmaven.runbooks.feedback import recent_feedback
 from faultmaven.runbooks.schemas import RunbookStatus
 
 K = EventKind
@@ -148,9 +150,7 @@ def _usage_counts(session: Session, scope: Scope, ids: Select | list[str]) -> di
     return {row.runbook_id: row for row in session.execute(query)}
 
 
-def _last_times(
-    session: Session, runbook_ids: list[str]
-) -> dict[tuple[str | None, str], datetime]:
+def _last_times(session: Session, runbook_ids: list[str]) -> dict[tuple[str | None, str], datetime]:
     """{(runbook id, kind): latest time} of uses and publications, all time."""
     kinds = [K.runbook_used.value, K.runbook_published.value]
     rows = session.execute(
@@ -214,7 +214,7 @@ def runbook_reports(
     session: Session,
     *,
     filters: ReportFilters = ReportFilters(),
-    sort: RunbookSort = "views",
+    sort: RunbookSort = RunbookSort.views,
     page: PageRequest = PageRequest(),
 ) -> RunbookUsagePage:
     """Every runbook the viewer may see (not archived) with its usage in the window, sorted
@@ -223,7 +223,7 @@ def runbook_reports(
     ids = _runbook_ids(scope)
     everyone = usage.report_titles(session, ids=ids)  # (id, title): sorted by title
     counts = _usage_counts(session, scope, ids)
-    if sort == "success_rate":
+    if sort is RunbookSort.success_rate:
         answers = events.feedback_counts(
             session, runbook_ids=ids, since=scope.since, until=scope.until
         )
@@ -232,9 +232,9 @@ def runbook_reports(
             for rid, found in answers.items()
         }
         ordered = sorted(everyone, key=lambda r: -rates.get(r.id, -1.0))
-    elif sort != "title":
+    elif sort is not RunbookSort.by_title:
         ordered = sorted(
-            everyone, key=lambda r: -(getattr(counts[r.id], sort) if r.id in counts else 0)
+            everyone, key=lambda r: -(getattr(counts[r.id], sort.value) if r.id in counts else 0)
         )
     else:
         ordered = everyone
@@ -263,7 +263,7 @@ def runbook_report(
         window=_window(scope),
         usage=item,
         resolve_time=_resolve_time_of(session, scope, runbook_id),
-        recent_feedback=events.list_feedback(session, runbook_id=runbook_id),
+        recent_feedback=recent_feedback(session, runbook_id=runbook_id),
     )
 
 
@@ -290,27 +290,25 @@ def summary(session: Session, *, filters: ReportFilters = ReportFilters()) -> Su
     scope = scope_of(session, filters)
     ids = _runbook_ids(scope)
     resolved = scope.case_events(K.case_resolved)
-    with_runbook = E.case_id.in_(used_cases())
+    with_runbook = E.source == Resolution.with_runbook.value
     overall = medians(
         session, select(with_runbook.label("used"), E.value).where(*resolved), ["used"]
     )
     weekly = _by_week(session, scope)
-    covered = session.execute(
-        select(func.count(), count_where(E.case_id.in_(covered_cases()))).where(*resolved)
-    ).one()
+    coverage = session.execute(select(func.count(), count_where(covered())).where(*resolved)).one()
     return Summary(
         window=_window(scope),
         filters=filters,
-        resolved_cases=covered[0],
+        resolved_cases=coverage[0],
         time_to_resolve=stats.comparison(
             stats.median(*overall.get((True,), (None, 0))),
             stats.median(*overall.get((False,), (None, 0))),
         ),
         by_week=weekly,
         coverage=Coverage(
-            resolved_cases=covered[0],
-            with_runbook=covered[1],
-            share=stats.ratio(covered[1], covered[0]),
+            resolved_cases=coverage[0],
+            with_runbook=coverage[1],
+            share=stats.ratio(coverage[1], coverage[0]),
         ),
         searches=_search_counts(session, scope),
         suggestions=_precision(session, scope, ids),
@@ -327,7 +325,7 @@ def summary(session: Session, *, filters: ReportFilters = ReportFilters()) -> Su
 
 def _by_week(session: Session, scope: Scope) -> list[WeekPoint]:
     week = week_start(session, E.at).label("week")
-    used = E.case_id.in_(used_cases()).label("used")
+    used = (E.source == Resolution.with_runbook.value).label("used")
     found = medians(
         session,
         select(week, used, E.value).where(*scope.case_events(K.case_resolved)),
@@ -346,14 +344,7 @@ def _by_week(session: Session, scope: Scope) -> list[WeekPoint]:
 
 
 def _search_counts(session: Session, scope: Scope) -> SearchCounts:
-    searches_scope = Scope(
-        since=scope.since,
-        until=scope.until,
-        service=None,
-        severity=None,
-        team_id=scope.team_id,
-        access=scope.access,
-    )
+    searches_scope = scope.without_case_filters()
     searches = session.execute(
         select(func.count(), count_where(E.value == 0)).where(
             *searches_scope.case_events(K.search_performed)
@@ -418,14 +409,7 @@ def gaps(
     """Searches and new cases that found no runbook, grouped by their normalised words
     (``runbooks.usage.gap_key``), most frequent first."""
     scope = scope_of(session, filters)
-    searches = Scope(
-        since=scope.since,
-        until=scope.until,
-        service=None,
-        severity=None,
-        team_id=scope.team_id,
-        access=scope.access,
-    )
+    searches = scope.without_case_filters()
     nothing = and_(E.value == 0, E.subject.is_not(None), E.subject != "")
     condition = or_(
         and_(*searches.case_events(K.search_performed), nothing),

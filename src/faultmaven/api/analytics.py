@@ -74,8 +74,9 @@ def list_runbook_reports(
     filters: FiltersDep,
     page: PageDep,
     sort: Annotated[
-        RunbookSort, Query(description="views, uses, suggested, success_rate (highest first), title.")
-    ] = "views",
+        RunbookSort,
+        Query(description="views, uses, suggested, success_rate (highest first), title."),
+    ] = RunbookSort.views,
 ) -> RunbookUsagePage:
     """Per runbook (not archived): views by source, how often suggested and opened, uses,
     success rate with its Wilson 95% interval, the review flag (keeps not helping) and
@@ -103,4 +104,3 @@ def get_gaps(
     """Content gaps: searches and new cases that found no runbook, grouped by their normalised
     words (stemmed, without stop words), most frequent first, with the latest example."""
     return service.gaps(session, filters=filters, limit=limit)
-

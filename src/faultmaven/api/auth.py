@@ -119,6 +119,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("POST", f"{_RUNBOOK}/versions/{{version}}/restore"): EDIT,
     # a responder says whether the runbook helped in a case
     ("POST", f"{_RUNBOOK}/feedback"): RESPOND,
+    ("GET", f"{_RUNBOOK}/feedback"): VIEW,
     # reports: limited to what the viewer may see (analytics.service)
     ("GET", "/api/v1/analytics/summary"): VIEW,
     ("GET", "/api/v1/analytics/runbooks"): VIEW,

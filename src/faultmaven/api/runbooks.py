@@ -14,11 +14,11 @@ from faultmaven.api.deps import ActorDep, PageDep, SessionDep
 from faultmaven.api.routing import FaultMavenRoute
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
-from faultmaven.events.schemas import Feedback, FeedbackIn, ViewSource
+from faultmaven.events.schemas import Feedback, FeedbackIn, RunbookFeedback, ViewSource
 from faultmaven.kit.fields import MAX_DB_INT, EntityId, Name, Version, no_control_characters
 from faultmaven.kit.pagination import Page
 from faultmaven.runbooks import service
-from faultmaven.runbooks.feedback import give_feedback
+from faultmaven.runbooks.feedback import feedback_of, give_feedback
 from faultmaven.runbooks.frontmatter import parse_document, render_document
 from faultmaven.runbooks.schemas import (
     ImportResult,
@@ -365,3 +365,11 @@ def post_feedback(runbook_id: RunbookId, body: FeedbackIn, session: SessionDep, 
         comment=body.comment,
         actor=actor,
     )
+
+
+@router.get("/{runbook_id}/feedback", response_model=RunbookFeedback)
+def get_feedback(runbook_id: RunbookId, session: SessionDep):
+    """The runbook's feedback: counts of solved / partly / not_helpful (all time), whether it is
+    flagged for review (`needs_review`: at least 3 answers, more than half not_helpful), and
+    the latest answers."""
+    return feedback_of(session, runbook_id=runbook_id)

@@ -46,7 +46,7 @@ from faultmaven.cases.schemas import (
 )
 from faultmaven.errors import Conflict, Forbidden, InvalidInput, NotFound
 from faultmaven.events import service as events
-from faultmaven.events.schemas import CaseFacts, EventKind
+from faultmaven.events.schemas import CaseFacts, EventKind, Resolution
 from faultmaven.kit.access import team_key, viewer_of
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.fields import Command, Line, OptionalCommand, ShortText, validate_fitted
@@ -448,7 +448,7 @@ def import_case(
     resolved = resolved_at or utcnow()
     _check_resolution_time(record, resolved)
     resolved_case = _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved)
-    _record_resolution(session, row, resolved_case, actor=actor, source="imported")
+    _record_resolution(session, row, resolved_case, actor=actor, origin="imported")
     return resolved_case
 
 
@@ -553,7 +553,7 @@ def resolve_case(
     resolved_at = request.resolved_at or utcnow()
     _check_resolution_time(record, resolved_at)
     resolved = _apply(session, row, record, status=CaseStatus.resolved, resolved_at=resolved_at)
-    _record_resolution(session, row, resolved, actor=actor, source="recorded")
+    _record_resolution(session, row, resolved, actor=actor, origin="recorded")
     return resolved
 
 
@@ -565,13 +565,15 @@ def runbooks_used(session: Session, *, case: CaseRecord) -> list[str]:
 
 
 def _record_resolution(
-    session: Session, row: CaseRow, case: CaseRecord, *, actor: str, source: str
+    session: Session, row: CaseRow, case: CaseRecord, *, actor: str, origin: str
 ) -> None:
-    """The case's resolution (how long it took, for the time-to-resolve reports) and the
-    runbooks it used, inferred: the ones looked at while it was open."""
+    """The case's resolution (how long it took, and whether it had a runbook by then: the
+    time-to-resolve reports) and the runbooks it used, inferred: the ones looked at while it
+    was open."""
     assert case.resolved_at is not None
     facts = _facts(row)
-    for runbook_id in runbooks_used(session, case=case):
+    used = runbooks_used(session, case=case)
+    for runbook_id in used:
         events.record(
             session,
             kind=EventKind.runbook_used,
@@ -588,10 +590,11 @@ def _record_resolution(
         kind=EventKind.case_resolved,
         case_id=case.id,
         actor=actor,
-        source=source,
+        source=(Resolution.with_runbook if used else Resolution.without_runbook).value,
         at=case.resolved_at,
         value=round(minutes, 3),
         case=facts,
+        data={"origin": origin},
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from faultmaven import __version__
-from faultmaven.cli import accounts, bench, cases, imports, recurring, runbooks, search
+from faultmaven.cli import accounts, analytics, bench, cases, imports, recurring, runbooks, search
 from faultmaven.cli.context import (
     console,
     engine_for,
@@ -76,13 +76,13 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(runbooks.app, name="runbooks")
 app.add_typer(search.app, name="search")
 app.add_typer(bench.app, name="bench")
+app.add_typer(analytics.app, name="analytics")
 app.add_typer(imports.app, name="import")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(accounts.teams_app, name="teams")
 app.add_typer(accounts.tokens_app, name="tokens")
 app.command("audit")(accounts.audit)
-# temporary (branch recurring): the lead registers recurring.recurring in the analytics group
-app.command("analytics-recurring")(recurring.recurring)
+analytics.app.command("recurring")(recurring.recurring)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -18,12 +18,16 @@ from faultmaven.cli.context import (
     audit_objects,
     cli_actor,
     console,
+    err_console,
     print_json,
     session_scope,
+    validated,
 )
 from faultmaven.errors import Conflict, InvalidInput
+from faultmaven.events.schemas import FeedbackIn, FeedbackOutcome
 from faultmaven.kit.pagination import MAX_LIMIT, PageRequest
 from faultmaven.runbooks import service
+from faultmaven.runbooks.feedback import feedback_of, give_feedback
 from faultmaven.runbooks.frontmatter import render_document
 from faultmaven.runbooks.markdown import render_markdown
 from faultmaven.runbooks.schemas import Runbook, RunbookRestore, RunbookStatus
@@ -168,7 +172,13 @@ def list_(
 def show(ctx: typer.Context, runbook_id: RunbookIdArg, as_json: JsonFlag = False) -> None:
     """Print a runbook as markdown (or JSON)."""
     with session_scope(ctx) as session:
-        runbook = service.get_runbook(session, runbook_id=runbook_id)
+        runbook = service.view_runbook(session, runbook_id=runbook_id, actor="cli")
+        feedback = feedback_of(session, runbook_id=runbook_id).summary
+    if feedback.needs_review:
+        err_console.print(
+            f"Flagged for review: {feedback.not_helpful} of {feedback.total} answers say it "
+            "did not help."
+        )
     if as_json:
         print_json(runbook.model_dump(mode="json"))
     else:
@@ -239,7 +249,12 @@ def search(
     filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag)
     with session_scope(ctx) as session:
         results = service.search_runbooks(
-            session, query=" ".join(query), filters=filters, limit=limit, min_score=min_score
+            session,
+            query=" ".join(query),
+            filters=filters,
+            limit=limit,
+            min_score=min_score,
+            actor="cli",
         )
     _emit(results, as_json, render.search_table)
 
@@ -370,3 +385,36 @@ def edit(
         raise editing.conflict(theirs) from None
     editing.done()
     console.print(f"Saved [bold]{runbook_id}[/bold] as version {saved.version}.")
+
+
+@app.command("feedback")
+def feedback(
+    ctx: typer.Context,
+    runbook_id: RunbookIdArg,
+    outcome: Annotated[
+        FeedbackOutcome, typer.Option(help="Did it help: solved, partly or not_helpful.")
+    ],
+    case: Annotated[
+        str | None, typer.Option("--case", help="The case it was used in (marks it used).")
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="What was missing or wrong.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Say whether a runbook helped (one answer per runbook and case: a new one replaces it).
+    A runbook that keeps not helping is flagged for review in `faultmaven analytics runbooks`."""
+    data = validated(
+        FeedbackIn, {"case_id": case, "outcome": outcome, "comment": comment}, "feedback"
+    )
+    with session_scope(ctx) as session:
+        given = give_feedback(
+            session,
+            runbook_id=runbook_id,
+            case_id=data.case_id,
+            outcome=data.outcome,
+            comment=data.comment,
+            actor="cli",
+        )
+    if as_json:
+        print_json(given.model_dump(mode="json"))
+    else:
+        console.print(f"Recorded: {given.outcome.value} for runbook {given.runbook_id}.")

@@ -44,6 +44,14 @@ class CaseFacts:
     severity: str | None
 
 
+class Resolution(StrEnum):
+    """The ``source`` of a ``case_resolved`` event: did the case look at or use a runbook by
+    the time it was resolved? (Time to resolve with vs without a runbook groups by it.)"""
+
+    with_runbook = "with_runbook"
+    without_runbook = "without_runbook"
+
+
 class ViewSource(StrEnum):
     """Where a runbook view came from (``?from=`` on GET /runbooks/{id})."""
 
@@ -108,3 +116,10 @@ class FeedbackSummary(BaseModel):
 
 def needs_review(*, not_helpful: int, total: int) -> bool:
     return total >= REVIEW_MIN_FEEDBACK and 2 * not_helpful > total
+
+
+class RunbookFeedback(BaseModel):
+    """A runbook's feedback: the all-time counts with the review flag, and the latest answers."""
+
+    summary: FeedbackSummary
+    items: list[Feedback] = Field(description="The latest answers, newest first (at most 20).")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from faultmaven.cases import service as cases_service
 from faultmaven.events import service as events
-from faultmaven.events.schemas import EventKind, Feedback, FeedbackOutcome
+from faultmaven.events.schemas import EventKind, Feedback, FeedbackOutcome, RunbookFeedback
 from faultmaven.runbooks import service as runbooks_service
 
 
@@ -55,3 +55,22 @@ def give_feedback(
             case=facts,
         )
     return feedback
+
+
+def recent_feedback(session: Session, *, runbook_id: str) -> list[Feedback]:
+    """The latest answers about the runbook; a case the viewer cannot see is not named."""
+    return [
+        answer
+        if answer.case_id is None or cases_service.case_exists(session, case_id=answer.case_id)
+        else answer.model_copy(update={"case_id": None})
+        for answer in events.list_feedback(session, runbook_id=runbook_id)
+    ]
+
+
+def feedback_of(session: Session, *, runbook_id: str) -> RunbookFeedback:
+    """The runbook's feedback, flag for review included (404 for a runbook not seen)."""
+    runbooks_service.get_runbook(session, runbook_id=runbook_id)
+    return RunbookFeedback(
+        summary=events.feedback_summary(session, runbook_id=runbook_id),
+        items=recent_feedback(session, runbook_id=runbook_id),
+    )

@@ -42,8 +42,13 @@ def upgrade() -> None:
         sa.Column("data", JSONDoc, nullable=True),
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_events_kind_at", "events", ["kind", "at"])
-    op.create_index("ix_events_runbook_kind_at", "events", ["runbook_id", "kind", "at"])
+    # covering: the reports' windowed aggregates read this index only (events.models)
+    op.create_index(
+        "ix_events_kind_at", "events", ["kind", "at", "case_id", "runbook_id", "value", "source"]
+    )
+    op.create_index(
+        "ix_events_runbook_kind_at", "events", ["runbook_id", "kind", "at", "case_id", "source"]
+    )
     op.create_index("ix_events_case_kind", "events", ["case_id", "kind"])
     op.create_table(
         "runbook_feedback",
@@ -58,7 +63,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("runbook_id", "case_id", name="uq_runbook_feedback_runbook_id"),
     )
     op.create_index("ix_runbook_feedback_runbook_id", "runbook_feedback", ["runbook_id"])
-    op.create_index("ix_runbook_feedback_created_at", "runbook_feedback", ["created_at"])
+    op.create_index("ix_runbook_feedback_updated_at", "runbook_feedback", ["updated_at"])
 
 
 def downgrade() -> None:
