@@ -19,6 +19,9 @@ def test_one_thread_inside_and_the_setting_restored_after_overlapping_holders() 
     if not _blas_threads():
         pytest.skip("numpy runs without a BLAS library threadpoolctl can see")
     with threadpool_limits(limits=2, user_api="blas"):
+        before = set(_blas_threads())
+        if before == {1}:
+            pytest.skip("BLAS runs one thread here already (e.g. OPENBLAS_NUM_THREADS=1)")
         outer = single_blas_thread()
         inner = single_blas_thread()
         outer.__enter__()
@@ -27,4 +30,4 @@ def test_one_thread_inside_and_the_setting_restored_after_overlapping_holders() 
         outer.__exit__(None, None, None)  # the first holder leaves while the other still runs
         assert set(_blas_threads()) == {1}
         inner.__exit__(None, None, None)
-        assert set(_blas_threads()) == {2}
+        assert set(_blas_threads()) == before

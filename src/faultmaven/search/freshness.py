@@ -72,15 +72,19 @@ def forget_state(session: Session) -> None:
     session.info.pop(_STATE, None)
 
 
+# Built once: every search reads the state, and building these statements cost as much as
+# running them (0.8 -> 0.4 ms a read, SQLite, bench/README.md "Issue 10, third slice").
+_META = select(IndexMetaRow.key, IndexMetaRow.value)
+_SEQS_AND_PENDING = select(
+    select(func.max(TermsRow.seq)).scalar_subquery(),
+    select(func.max(VectorRow.seq)).scalar_subquery(),
+    select(OutboxRow.runbook_id).limit(1).scalar_subquery(),
+)
+
+
 def _read_state(connection: Connection) -> IndexState:
-    meta = {row.key: row.value for row in connection.execute(select(IndexMetaRow))}
-    terms_seq, vectors_seq, pending = connection.execute(
-        select(
-            select(func.max(TermsRow.seq)).scalar_subquery(),
-            select(func.max(VectorRow.seq)).scalar_subquery(),
-            select(OutboxRow.runbook_id).limit(1).scalar_subquery(),
-        )
-    ).one()
+    meta = {row.key: row.value for row in connection.execute(_META)}
+    terms_seq, vectors_seq, pending = connection.execute(_SEQS_AND_PENDING).one()
     now, sqlite = time.monotonic(), connection.dialect.name == "sqlite"
     return IndexState(
         # keyword rows commit in seq order everywhere (see MemoryKeywordIndex.upsert)
