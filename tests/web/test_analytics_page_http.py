@@ -8,20 +8,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from analytics_history import MONDAY, build_history, flush, runbook_body
 from fastapi.testclient import TestClient
 from team_mode import People, team_client
 
 from faultmaven.accounts.schemas import Role
 from faultmaven.config import Settings
 
-_MONDAY = datetime.now(UTC).date() - timedelta(days=datetime.now(UTC).weekday() + 7)
-BASE = datetime(_MONDAY.year, _MONDAY.month, _MONDAY.day, 9, tzinfo=UTC)
-WITH_R1 = [30, 40, 50, 60, 70]  # minutes: median 50
-WITHOUT = [100, 110, 120, 130, 140]  # median 120
-HOUR = timedelta(hours=1)
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -45,80 +40,9 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%".replace(".0%", "%")
 
 
-def _runbook(title: str, services: list[str]) -> dict:
-    return {
-        "title": title,
-        "severity": "critical",
-        "symptoms": ["Pods restarting every 5-10 minutes", "K8s events: OOMKilled"],
-        "root_cause": {"cause": "Session objects grew from 100KB to 5MB."},
-        "services": services,
-        "status": "published",
-    }
-
-
-def _case(client: TestClient, opened: datetime) -> dict:
-    record = {
-        "title": "Redis pods OOMKilled in production",
-        "severity": "critical",
-        "services": ["redis"],
-        "symptoms": ["Pods restarting every 5-10 minutes", "K8s events: OOMKilled"],
-        "solutions": [{"title": "Raise the limit", "commands": ["kubectl"], "outcome": "applied"}],
-        "opened_at": opened.isoformat(),
-    }
-    response = client.post("/api/v1/cases", json=record)
-    assert response.status_code == 201, response.text
-    return response.json()["case"]
-
-
-def flush(client: TestClient) -> None:
-    client.app.state.event_sink.flush()  # type: ignore[attr-defined]
-
-
-def _resolve(client: TestClient, case: dict, minutes: int) -> None:
-    flush(client)
-    at = datetime.fromisoformat(case["opened_at"]) + timedelta(minutes=minutes)
-    response = client.post(
-        f"/api/v1/cases/{case['id']}/resolve", json={"resolved_at": at.isoformat()}
-    )
-    assert response.status_code == 200, response.text
-
-
 @pytest.fixture
 def history(client: TestClient) -> dict[str, str]:
-    ids = {
-        name: client.post("/api/v1/runbooks", json=_runbook(title, [service])).json()["id"]
-        for name, title, service in (
-            ("r1", "Redis Cluster OOM Kills", "redis"),
-            ("r2", "Postgres disk <full> & slow", "postgres"),
-        )
-    }
-    with_cases = []
-    for i, minutes in enumerate(WITH_R1):
-        case = _case(client, BASE + i * HOUR)
-        source = "suggestion" if i < 2 else "search"
-        viewed = client.get(
-            f"/api/v1/runbooks/{ids['r1']}", params={"from": source, "case_id": case["id"]}
-        )
-        assert viewed.status_code == 200
-        _resolve(client, case, minutes)
-        with_cases.append(case["id"])
-    for i, minutes in enumerate(WITHOUT):
-        _resolve(client, _case(client, BASE + (5 + i) * HOUR), minutes)
-    for case_id, outcome in zip(
-        with_cases, ("solved", "solved", "partly", "not_helpful"), strict=False
-    ):
-        given = client.post(
-            f"/api/v1/runbooks/{ids['r1']}/feedback", json={"case_id": case_id, "outcome": outcome}
-        )
-        assert given.status_code == 201, given.text
-    assert client.get("/api/v1/runbooks/search", params={"q": "redis oom"}).json()["items"]
-    assert (
-        client.get("/api/v1/runbooks/search", params={"q": "zookeeper quorum lost"}).json()["items"]
-        == []
-    )
-    assert client.get(f"/runbooks/{ids['r2']}").status_code == 200  # a direct view, on the page
-    flush(client)
-    return ids
+    return build_history(client)
 
 
 def test_the_page_shows_the_apis_numbers(client: TestClient, history: dict[str, str]) -> None:
@@ -156,10 +80,10 @@ def test_the_page_shows_the_apis_numbers(client: TestClient, history: dict[str, 
     svg = week.group(0)
     assert '<title id="chart-weeks-title">' in svg and '<desc id="chart-weeks-desc">' in svg
     assert ">50 min<" in svg and ">120 min<" in svg and svg.count(">n=5<") == 2
-    assert f">{_MONDAY:%d %b}<" in svg
+    assert f">{MONDAY:%d %b}<" in svg
     weeks = re.search(r'<table class="report" id="table-weeks">(.*?)</table>', page, re.S)
     assert weeks and text(weeks.group(1)).endswith(
-        f"{_MONDAY.isoformat()} 50 min (n=5) 120 min (n=5)"
+        f"{MONDAY.isoformat()} 50 min (n=5) 120 min (n=5)"
     )
 
     # the runbooks table: the API's per-runbook numbers, and its link to the page
@@ -272,7 +196,7 @@ def test_team_b_viewer_sees_nothing_of_team_a(teams: tuple[TestClient, dict]) ->
     made = {}
     for visibility in ("team", "organization"):
         runbook = {
-            **_runbook(f"Kafka lag {visibility} runbook", ["kafka"]),
+            **runbook_body(f"Kafka lag {visibility} runbook", ["kafka"]),
             "visibility": visibility,
         }
         response = client.post("/api/v1/runbooks", json=runbook, headers=a)

@@ -104,8 +104,8 @@ def grouped_bars(
     says only its count. No category or no count at all: ``empty`` as a paragraph."""
     if not categories or not any(p.count for s in series for p in s.points):
         return _empty(empty)
-    top, plot_height, left, bottom_room = 34.0, 200.0, 56.0, 44.0
-    legend_y = 16.0
+    top, plot_height, left, bottom_room = 52.0, 200.0, 56.0, 28.0
+    legend_y = 14.0
     height = top + plot_height + bottom_room
     base = top + plot_height
     peak = max((p.value for s in series for p in s.points if p.value is not None), default=0.0)
