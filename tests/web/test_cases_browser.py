@@ -107,7 +107,7 @@ def test_the_seed_path_offer_suggestion_and_decline_in_the_browser(
     expect(panel).to_be_focused()
     check_a11y(page)
     panel.get_by_role("link", name="Open the runbook page").click()
-    expect(page).to_have_url(f"{live_url}/runbooks/{runbook_id}")
+    expect(page).to_have_url(f"{live_url}/runbooks/{runbook_id}?from=link")
 
     # the decline path on a case that looked at no runbook (one that did is first asked
     # whether the runbook helped, where the feedback question exists)

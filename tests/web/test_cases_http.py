@@ -286,7 +286,7 @@ def test_a_suggested_runbook_opens_beside_the_case_and_counts_as_viewed(
     )
     assert shown.headers["location"] == f"/cases/{case_id}?runbook={runbook['id']}#runbook-panel"
     panel = client.get(shown.headers["location"]).text
-    assert 'id="runbook-panel"' in panel and f'href="/runbooks/{runbook["id"]}"' in panel
+    assert 'id="runbook-panel"' in panel and f'href="/runbooks/{runbook["id"]}?from=link"' in panel
     assert client.get(f"/api/v1/cases/{case_id}").json()["runbooks_viewed"] == [runbook["id"]]
 
 

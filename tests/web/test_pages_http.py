@@ -151,7 +151,7 @@ def test_a_private_runbook_of_another_user_is_not_found(team: tuple[TestClient, 
         assert hidden.status_code == 404, path
         assert "Alice's private" not in hidden.text
     library = client.get("/", params={"q": "disk full"}).text
-    assert f'href="/runbooks/{shared["id"]}"' in library
+    assert f'href="/runbooks/{shared["id"]}?from=search"' in library
     assert private["id"] not in library and "private notes" not in library
 
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from faultmaven.web import (
+    analytics,
     case_conversation,
     cases,
     library,
@@ -44,6 +45,7 @@ ROUTERS: list[APIRouter] = [
     case_conversation.router,
     login.router,
     login_oidc.router,
+    analytics.router,
 ]
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from faultmaven.events.schemas import ViewSource
 from faultmaven.kit.fields import EntityId, Version
 from faultmaven.runbooks import service
 from faultmaven.runbooks.frontmatter import render_document
@@ -46,6 +47,17 @@ def source_cases(runbook: Runbook) -> list[str]:
     return list(dict.fromkeys([*runbook.source_case_ids, *of_causes]))
 
 
+def view_source(value: str) -> ViewSource:
+    """Where the reader came from (``?from=``, as the API takes it): search (library results),
+    suggestion (with ``case_id``: a suggestion opened; the workspace's "📖" buttons record theirs
+    through the conversation), link (links between pages). Anything else, or nothing (a typed
+    address), counts as direct."""
+    try:
+        return ViewSource(value)
+    except ValueError:
+        return ViewSource.direct
+
+
 def see_runbook(runbook_id: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"/runbooks/{runbook_id}?done={done}", status_code=303)
 
@@ -55,8 +67,21 @@ def runbook_page(
     runbook_id: RunbookId,
     page: ViewPage,
     done: Annotated[str, Query(max_length=20)] = "",
+    from_: Annotated[str, Query(alias="from", max_length=20)] = "",
+    case_id: Annotated[EntityId | None, Query(description="The case it is read for.")] = None,
 ) -> HTMLResponse:
-    runbook = service.get_runbook(page.session, runbook_id=runbook_id)
+    """The runbook; the read is counted (``view_runbook``) with where it came from, except on
+    the page a form post of this runbook redirected to (``?done=``: not a new read)."""
+    if done in NOTICES:
+        runbook = service.get_runbook(page.session, runbook_id=runbook_id)
+    else:
+        runbook = service.view_runbook(
+            page.session,
+            runbook_id=runbook_id,
+            actor=page.actor,
+            source=view_source(from_),
+            case_id=case_id,
+        )
     markdown = page_markdown(runbook)
     title, _, body = markdown.partition("\n")  # the page's <h1> shows the title
     context = {
