@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_auth(app)
     app.include_router(api_router)
     metrics = install_metrics(app, job_kinds=JOB_HANDLERS)
+    event_sink.on_written = metrics.count_events
     install_docs(app)
     install_web(app)  # the pages: / is the runbook library (after the error handlers it wraps)
     # the last added runs first: metrics, security headers on every answer, then the Host check

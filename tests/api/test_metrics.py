@@ -14,7 +14,6 @@ from pydantic import SecretStr
 from team_mode import People, team_client
 
 from faultmaven.accounts.schemas import Role, Scope
-from faultmaven.api.metrics import EVENT_COUNTER
 from faultmaven.app import create_app
 from faultmaven.config import Settings
 from faultmaven.jobs import service as jobs_service
@@ -125,15 +124,20 @@ def test_jobs_and_index_lag_come_from_the_database(app: FastAPI) -> None:
     assert lag is not None and 0 <= lag < 3600
 
 
-def test_the_events_hook_counts_on_the_apps_own_registry(settings: Settings) -> None:
+def test_events_written_by_the_sink_are_counted_on_the_apps_own_registry(
+    settings: Settings,
+) -> None:
     first = create_app(settings)
     second = create_app(settings)
     try:
-        first.state.metrics.events.labels(kind="runbook_viewed").inc()
-        with unit_of_work(first.state.session_factory) as session:  # as domain code counts
-            session.info[EVENT_COUNTER].labels(kind="runbook_viewed").inc()
         with TestClient(first, client=LOOPBACK) as client:
-            client.get("/api/v1/health")
+            created = client.post("/api/v1/runbooks", json=RUNBOOK)
+            assert created.status_code == 201
+            runbook_id = created.json()["id"]
+            for source in ("search", "direct"):
+                viewed = client.get(f"/api/v1/runbooks/{runbook_id}", params={"from": source})
+                assert viewed.status_code == 200
+            first.state.event_sink.flush()  # what the sink's thread does within a second
             mine = client.get("/metrics").text
         with TestClient(second, client=LOOPBACK) as client:
             theirs = client.get("/metrics").text
@@ -142,8 +146,8 @@ def test_the_events_hook_counts_on_the_apps_own_registry(settings: Settings) -> 
         second.state.engine.dispose()
     assert sample(mine, "faultmaven_events_total", kind="runbook_viewed") == 2
     assert sample(theirs, "faultmaven_events_total", kind="runbook_viewed") is None
-    health = {"method": "GET", "route": "/api/v1/health", "status": "200"}
-    assert sample(mine, "faultmaven_http_requests_total", **health) == 1
+    health = {"method": "GET", "route": "/api/v1/runbooks/{runbook_id}", "status": "200"}
+    assert sample(mine, "faultmaven_http_requests_total", **health) == 2
     assert sample(theirs, "faultmaven_http_requests_total", **health) is None
 
 

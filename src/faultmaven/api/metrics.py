@@ -12,11 +12,8 @@ Metrics:
   its answer (time waiting for admission included: what the client sees);
 - ``faultmaven_search_duration_seconds{route}`` (histogram): the requests that search
   (runbook search, a case's suggestions);
-- ``faultmaven_events_total{kind}``: events recorded; the hook for the events package. Domain
-  code reaches it without the app: every session of the app carries the counter as
-  ``session.info[EVENT_COUNTER]`` (count after the event's commit, e.g. with
-  ``kit.db.after_commit``: ``counter.labels(kind=...).inc()``); delivery code may use
-  ``app.state.metrics.events``;
+- ``faultmaven_events_total{kind}``: usage events written by this process, counted by the
+  app's event sink as each batch is stored (``AppMetrics.count_events``);
 - read from the database at scrape time (the same on every replica): ``faultmaven_jobs{kind,
   status}`` (jobs queued, running and failed now), ``faultmaven_index_outbox_pending``
   (documents waiting for their vector) and ``faultmaven_index_lag_seconds`` (how long ago the
@@ -34,7 +31,7 @@ import ipaddress
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -59,7 +56,6 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 SEARCH_ROUTES = frozenset({"/api/v1/runbooks/search", "/api/v1/cases/{case_id}/suggestions"})
 JOB_STATES = ("queued", "running", "failed")
 UNMATCHED = "unmatched"
-EVENT_COUNTER = "faultmaven_event_counter"  # session.info key of the events counter
 
 
 class _DatabaseCollector(Collector):
@@ -141,6 +137,11 @@ class AppMetrics:
         self.registry.register(_DatabaseCollector(factory, job_kinds))
         # (method, route, status) -> its request counter, latency and search latency series
         self._children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    def count_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Count usage events just written (the event sink's ``on_written``)."""
+        for row in rows:
+            self.events.labels(kind=str(row["kind"])).inc()
 
     def observe(self, *, method: str, route: str, status: int, seconds: float) -> None:
         key = (method, route, status)
@@ -245,6 +246,5 @@ def install_metrics(app: FastAPI, *, job_kinds: Iterable[str]) -> AppMetrics:
     middleware order."""
     factory = app.state.session_factory
     app.state.metrics = AppMetrics(factory, job_kinds=job_kinds)
-    factory.kw["info"][EVENT_COUNTER] = app.state.metrics.events  # every session of this app
     app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     return app.state.metrics

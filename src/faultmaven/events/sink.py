@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,8 @@ class EventSink:
         self._thread: threading.Thread | None = None
         self._closed = False
         self.stats = SinkStats()
+        # told of each batch written (the app's /metrics counts events by kind); never raises
+        self.on_written: Callable[[Sequence[dict[str, Any]]], None] | None = None
 
     def put(self, rows: Sequence[dict[str, Any]]) -> None:
         with self._lock:
@@ -137,6 +139,8 @@ class EventSink:
                 chunk = rows[start : start + self._batch]
                 if write_quietly(self._engine, chunk):
                     self.stats.written += len(chunk)
+                    if self.on_written is not None:
+                        self.on_written(chunk)
                 else:
                     self.stats.failed += len(chunk)
 
