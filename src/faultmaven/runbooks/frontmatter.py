@@ -119,6 +119,18 @@ def render_document(runbook: Runbook) -> str:
     return frontmatter.dumps(post, sort_keys=False, allow_unicode=True) + "\n"
 
 
+def body_of(text: str) -> str:
+    """The markdown of a runbook file without its front matter (if it has one): what an editor
+    that keeps the metadata in fields of its own reads."""
+    text = text.lstrip("\ufeff")
+    if not text.startswith("---"):
+        return text
+    try:
+        return frontmatter.loads(text).content
+    except Exception as error:  # noqa: BLE001 - yaml's errors (its package has no type stubs)
+        raise InvalidInput(f"the front matter is not valid YAML: {error}") from None
+
+
 def parse_document(text: str, *, default_status: RunbookStatus) -> RunbookImportItem:
     """A runbook file (front matter optional) as an import item. The status the file states
     wins; ``default_status`` is for files that state none."""

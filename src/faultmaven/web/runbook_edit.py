@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from faultmaven.errors import Conflict, InvalidInput
 from faultmaven.runbooks import service
+from faultmaven.runbooks.frontmatter import body_of
 from faultmaven.runbooks.markdown import parse_markdown, render_markdown
 from faultmaven.runbooks.schemas import Runbook, RunbookContent, RunbookUpdate
 from faultmaven.web.deps import EditPage, PageContext, reads_only
@@ -93,10 +94,11 @@ def edit_form(runbook_id: RunbookId, page: EditPage) -> HTMLResponse:
 
 
 def _read(text: str) -> RunbookContent:
-    """``text`` read as a runbook; InvalidInput (a MarkdownError names the line) otherwise."""
+    """``text`` read as a runbook (an exported file's front matter is set aside: the metadata
+    are the form's own fields); InvalidInput (a MarkdownError names the line) otherwise."""
     if not text.strip():
         raise InvalidInput("The text is empty; a runbook needs at least its title (# Title).")
-    return parse_markdown(text).content
+    return parse_markdown(body_of(text)).content
 
 
 @router.post("/{runbook_id}/preview", response_class=HTMLResponse)
