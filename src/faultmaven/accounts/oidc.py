@@ -19,6 +19,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from faultmaven.accounts.models import UserRow
 from faultmaven.accounts.schemas import Principal
 from faultmaven.accounts.service import principal_of_user
+from faultmaven.config import Settings
 from faultmaven.errors import InvalidInput, Unauthorized
 from faultmaven.kit.clock import utcnow
 from faultmaven.kit.ids import new_id
@@ -164,6 +166,25 @@ def _user_for(session: Session, claims: dict[str, Any]) -> Principal:
     if not user.active:
         raise Unauthorized("This user is deactivated.", code="USER_INACTIVE")
     return principal_of_user(session, user)
+
+
+def config_from(settings: Settings, *, callback_path: str | None = None) -> OIDCConfig:
+    """The provider the settings name (InvalidInput when they name none). ``callback_path``:
+    where the provider returns to on the same host as the configured redirect URL (the web
+    login's own callback), instead of that URL itself (the API's)."""
+    issuer, client_id = settings.oidc_issuer, settings.oidc_client_id
+    secret, redirect_url = settings.oidc_client_secret, settings.oidc_redirect_url
+    if not (issuer and client_id and secret and redirect_url):
+        return check_configured(None)
+    if callback_path is not None:
+        configured = urlsplit(redirect_url)
+        redirect_url = urlunsplit((configured.scheme, configured.netloc, callback_path, "", ""))
+    return OIDCConfig(
+        issuer=issuer,
+        client_id=client_id,
+        client_secret=secret.get_secret_value(),
+        redirect_url=redirect_url,
+    )
 
 
 def check_configured(config: OIDCConfig | None) -> OIDCConfig:

@@ -102,15 +102,7 @@ _OIDC_PATH = "/api/v1/auth/oidc"
 
 
 def _oidc_config(request: Request) -> oidc.OIDCConfig:
-    settings = request.app.state.settings
-    if not settings.oidc_configured:
-        oidc.check_configured(None)
-    return oidc.OIDCConfig(
-        issuer=settings.oidc_issuer,
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret.get_secret_value(),
-        redirect_url=settings.oidc_redirect_url,
-    )
+    return oidc.config_from(request.app.state.settings)
 
 
 @router.get(

@@ -11,7 +11,6 @@ in a signed cookie of its own, limited to ``/login/oidc``."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,16 +29,7 @@ CALLBACK_PATH = "/login/oidc/callback"
 
 
 def _config(request: Request) -> oidc.OIDCConfig:
-    settings = request.app.state.settings
-    if not settings.oidc_configured:
-        oidc.check_configured(None)
-    api_callback = urlsplit(settings.oidc_redirect_url)
-    return oidc.OIDCConfig(
-        issuer=settings.oidc_issuer,
-        client_id=settings.oidc_client_id,
-        client_secret=settings.oidc_client_secret.get_secret_value(),
-        redirect_url=urlunsplit((api_callback.scheme, api_callback.netloc, CALLBACK_PATH, "", "")),
-    )
+    return oidc.config_from(request.app.state.settings, callback_path=CALLBACK_PATH)
 
 
 @router.get("")
