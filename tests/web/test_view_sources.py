@@ -106,3 +106,21 @@ def test_a_suggestion_opened_in_the_workspace_counts_as_suggestion(
     # the API's way from another page: ?from=suggestion&case_id= counts the same
     client.get(f"/runbooks/{runbook['id']}", params={"from": "suggestion", "case_id": case["id"]})
     assert sources(client, runbook["id"])["suggestion"] == 2
+
+
+def test_a_search_made_in_the_library_counts_once_typing_does_not(client: TestClient) -> None:
+    _published(client, "Disk full on db-1", symptoms=["No space left on device"])
+
+    def searches() -> dict:
+        flush(client)
+        return client.get("/api/v1/analytics/summary").json()["searches"]
+
+    before = searches()
+    for typed in ("kafka", "kafka lag", "kafka consumer lag"):  # as you type: fragments
+        assert client.get("/library/results", params={"q": typed}).status_code == 200
+    assert searches() == before
+    assert client.get("/", params={"q": "kafka consumer lag"}).status_code == 200  # Enter
+    assert client.get("/", params={"q": "disk full"}).status_code == 200
+    after = searches()
+    assert after["searches"] == before["searches"] + 2
+    assert after["found_nothing"] == before["found_nothing"] + 1  # a content gap

@@ -91,7 +91,10 @@ def _parse(raw: dict[str, str]) -> tuple[LibraryQuery, str | None]:
         )
 
 
-def _results(page: PageContext, query: LibraryQuery) -> dict[str, Any]:
+def _results(page: PageContext, query: LibraryQuery, *, counted: bool) -> dict[str, Any]:
+    """The listing (no query) or the search results; ``counted``: the search is one a person
+    made (the page itself: Enter, a link), counted for analytics — the results fetched while
+    typing are not, or every keystroke would count."""
     if not query.q:
         listed = service.list_runbooks(
             page.session, filters=query.filters(), page=PageRequest(limit=RESULTS, offset=0)
@@ -99,7 +102,11 @@ def _results(page: PageContext, query: LibraryQuery) -> dict[str, Any]:
         return {"listing": listed.items, "total": listed.total_count, "results": None}
     try:
         found = service.search_runbooks(
-            page.session, query=query.q, filters=query.filters(), limit=RESULTS
+            page.session,
+            query=query.q,
+            filters=query.filters(),
+            limit=RESULTS,
+            actor=page.actor if counted else None,
         )
     except InvalidInput as error:
         return {"results": [], "terms": [], "problem": error.message, "notes": []}
@@ -111,13 +118,13 @@ def _results(page: PageContext, query: LibraryQuery) -> dict[str, Any]:
     return {"results": results, "terms": found.terms, "notes": found.notes}
 
 
-def _context(page: PageContext, raw: dict[str, str]) -> dict[str, Any]:
+def _context(page: PageContext, raw: dict[str, str], *, counted: bool) -> dict[str, Any]:
     query, problem = _parse(raw)
     context = {
         "query": query,
         "severities": list(Severity),
         "statuses": list(RunbookStatus),
-        **_results(page, query),
+        **_results(page, query, counted=counted),
     }
     context["problem"] = context.get("problem") or problem
     return context
@@ -141,10 +148,12 @@ FormDep = Annotated[dict[str, str], Depends(_form)]
 
 @router.get("/", response_class=HTMLResponse)
 def library(page: ViewPage, form: FormDep) -> HTMLResponse:
-    return render(page.request, "library.html", _context(page, form))
+    return render(page.request, "library.html", _context(page, form, counted=True))
 
 
 @router.get("/library/results", response_class=HTMLResponse)
 def library_results(page: ViewPage, form: FormDep) -> HTMLResponse:
     """The results part of the library, for the search-as-you-type script."""
-    return render(page.request, "partials/library_results.html", _context(page, form))
+    return render(
+        page.request, "partials/library_results.html", _context(page, form, counted=False)
+    )
