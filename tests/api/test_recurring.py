@@ -293,3 +293,40 @@ def test_without_an_embedder_the_report_groups_by_keywords_and_says_so(
     assert [item["count"] for item in report["items"]] == [2]
     assert "Grouped by keywords only" in report["notes"][0]
     assert "127.0.0.1:9" in report["notes"][0]
+
+
+def test_cases_that_used_a_runbook_give_their_problem_that_runbook(
+    client: TestClient, clock: Clock
+) -> None:
+    """A runbook read while the cases were open (used in them, as the analytics count uses) is
+    the problem's runbook, though no case made it: no offer of a new one, and the recurrences
+    after it point at its prevention section."""
+    clock.at(30)
+    made = client.post(
+        "/api/v1/runbooks", json={"title": "Kafka consumer lag", "status": "published"}
+    )
+    assert made.status_code == 201, made.text
+    runbook_id = made.json()["id"]
+    spec = PROBLEMS["kafka"]
+    body = {
+        **{key: spec[key] for key in ("title", "description", "symptoms", "services")},
+        "solutions": [{"title": "Fix it", "commands": ["make fix"], "outcome": "applied"}],
+    }
+    for days in (20, 10):
+        clock.at(days)
+        case_id = client.post("/api/v1/cases", json=body).json()["case"]["id"]
+        read = client.get(
+            f"/api/v1/runbooks/{runbook_id}", params={"from": "suggestion", "case_id": case_id}
+        )
+        assert read.status_code == 200
+        client.app.state.event_sink.flush()  # type: ignore[attr-defined]
+        clock.at(days - 1 / 24)
+        assert client.post(f"/api/v1/cases/{case_id}/resolve").status_code == 200
+    clock.at(0)
+    (kafka,) = client.get(URL).json()["items"]
+    assert kafka["has_runbook"] is True
+    assert [r["id"] for r in kafka["runbooks"]] == [runbook_id]
+    assert kafka["offer"] is None
+    assert kafka["recurred_after_runbook"] == 2
+    assert kafka["prevention"]["runbook_id"] == runbook_id
+    assert kafka["summary"].endswith("runbook: yes, recurred after the runbook existed: 2")

@@ -45,7 +45,10 @@ class RecurringProblem(BaseModel):
     case_ids: list[str] = Field(description="Its cases, latest first.")
     services: list[str]
     severity: Severity = Field(description="The highest severity among its cases.")
-    has_runbook: bool = Field(description="A runbook (not archived) you can see is linked.")
+    has_runbook: bool = Field(
+        description="A runbook (not archived) you can see was made from, linked to or used in "
+        "(read during) its cases."
+    )
     runbooks: list[RecurringRunbook]
     recurred_after_runbook: int = Field(
         description="Cases opened after its first runbook was created."

@@ -78,8 +78,9 @@ def recurring_problems(
                 f"newest {MAX_GROUPED_CASES} were grouped. Narrow the window or filter."
             )
             cases = cases[:MAX_GROUPED_CASES]
-        runbooks = _visible_runbooks(session, cases)
-        problems = _problems(session, cases, runbooks, days=days, notes=notes)
+        used = {case.id: _runbooks_of(session, case) for case in cases}
+        runbooks = _visible_runbooks(session, [r for ids in used.values() for r in ids])
+        problems = _problems(session, cases, runbooks, used, days=days, notes=notes)
     recurring_ones = [p for p in problems if p.count >= min_count]
     recurring_ones.sort(key=lambda p: (-p.count, -p.last_seen.timestamp(), p.case_ids[0]))
     listed = Page[RecurringProblem].build(
@@ -98,9 +99,15 @@ def recurring_problems(
     )
 
 
-def _visible_runbooks(session: Session, cases: list[CaseRecord]) -> dict[str, Runbook]:
+def _runbooks_of(session: Session, case: CaseRecord) -> list[str]:
+    """The runbooks a case made or was linked to, and those used in it (read while it was open,
+    as the analytics count uses): the problem has a runbook when any of them is visible."""
+    return [*case.runbook_ids, *cases_service.runbooks_used(session, case=case)]
+
+
+def _visible_runbooks(session: Session, runbook_ids: list[str]) -> dict[str, Runbook]:
     found: dict[str, Runbook] = {}
-    for runbook_id in dict.fromkeys(r for case in cases for r in case.runbook_ids):
+    for runbook_id in dict.fromkeys(runbook_ids):
         try:
             runbook = runbooks_service.get_runbook(session, runbook_id=runbook_id)
         except NotFound:  # another team's, or gone: as if it were not there
@@ -114,6 +121,7 @@ def _problems(
     session: Session,
     cases: list[CaseRecord],
     runbooks: dict[str, Runbook],
+    used: dict[str, list[str]],
     *,
     days: int,
     notes: list[str],
@@ -134,14 +142,18 @@ def _problems(
     except FaultMavenError as error:
         notes.append(f"Grouped by keywords only: the embedder is unavailable ({error.message}).")
     groups = recurring.group(items, vectors)
-    return [_problem([cases[i] for i in members], runbooks, days=days) for members in groups]
+    return [_problem([cases[i] for i in members], runbooks, used, days=days) for members in groups]
 
 
 def _problem(
-    cases: list[CaseRecord], runbooks: dict[str, Runbook], *, days: int
+    cases: list[CaseRecord],
+    runbooks: dict[str, Runbook],
+    used: dict[str, list[str]],
+    *,
+    days: int,
 ) -> RecurringProblem:
     cases = sorted(cases, key=lambda c: (c.opened_at, c.id), reverse=True)  # latest first
-    links = Counter(r for case in cases for r in case.runbook_ids if r in runbooks)
+    links = Counter(r for case in cases for r in used[case.id] if r in runbooks)
     linked = sorted((runbooks[r] for r in links), key=lambda r: (r.created_at, r.id))
     first_runbook = linked[0].created_at if linked else None
     after = sum(1 for c in cases if first_runbook and c.opened_at > first_runbook)
