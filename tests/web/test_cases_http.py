@@ -227,6 +227,10 @@ def test_the_offer_declined_then_a_runbook_later_then_the_duplicate_choices(
     resolved = post(client, f"/cases/{first}/resolve", csrf)
     assert resolved.status_code == 200 and OFFER in resolved.text
     assert actions(resolved.text) == ["📘 Yes, create a runbook", "No thanks"]
+    again = post(client, f"/cases/{first}/resolve", csrf)  # a reload re-posts the form
+    assert again.headers["location"] == f"/cases/{first}?done=already-resolved#conversation"
+    shown = client.get(f"/cases/{first}?done=already-resolved").text
+    assert "already resolved; nothing was changed" in shown and OFFER in shown
     declined = post(client, f"/cases/{first}/say", csrf, content="No thanks")
     assert declined.headers["location"] == f"/cases/{first}?done=sent#conversation"
     page = client.get(f"/cases/{first}").text

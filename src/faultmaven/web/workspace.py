@@ -50,6 +50,8 @@ NOTICES = {
     "updated": "Updated.",
     "sent": "Sent.",
     "closed": "The case is closed; it is read-only now.",
+    "already-resolved": "This case was already resolved; nothing was changed.",
+    "already-closed": "This case is closed; nothing was changed.",
     "declined": "No runbook made; the case is closed. You can still create one from it below.",
     "writing": "An LLM is writing the runbook; it will be linked here when it is ready.",
 }

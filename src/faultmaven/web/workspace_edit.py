@@ -15,7 +15,14 @@ from fastapi.responses import RedirectResponse, Response
 from faultmaven.assistant import conversation
 from faultmaven.assistant.runbook_offer import resolve_with_offer
 from faultmaven.cases import service
-from faultmaven.cases.schemas import CaseFields, CloseRequest, Prevention, ResolveRequest, RootCause
+from faultmaven.cases.schemas import (
+    CaseFields,
+    CaseStatus,
+    CloseRequest,
+    Prevention,
+    ResolveRequest,
+    RootCause,
+)
 from faultmaven.cases.service import ENTRY_PATCH_MODELS, Phase
 from faultmaven.errors import InvalidInput
 from faultmaven.kit.fields import EntityId
@@ -177,7 +184,11 @@ def resolve(
     case_id: CaseId, page: RespondPage, note: Annotated[str, Form(max_length=20_000)] = ""
 ) -> Response:
     """The fix is confirmed working: resolve, and show the assistant's answer (the runbook
-    offer) with its buttons."""
+    offer) with its buttons. Sent again (a reload, a double click) for a case already resolved
+    or closed: back to the case, which says so, rather than an error page."""
+    status = service.get_case(page.session, case_id=case_id).status
+    if status in (CaseStatus.resolved, CaseStatus.closed):
+        return _done(page, case_id, f"already-{status.value}", anchor="conversation")
     turn = resolve_with_offer(
         page.session, case_id=case_id, request=ResolveRequest(note=note), actor=page.actor
     )
