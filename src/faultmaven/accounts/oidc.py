@@ -94,6 +94,18 @@ def start(config: OIDCConfig) -> tuple[str, str]:
     return url, signed
 
 
+def state_cookie_options(config: OIDCConfig) -> dict[str, Any]:
+    """How the signed state is kept in the browser until the callback: a cookie that scripts
+    cannot read, sent back on the provider's redirect (``lax``), over TLS when the callback
+    is ``https``, gone when the sign-in may no longer finish."""
+    return {
+        "max_age": SIGN_IN_SECONDS,
+        "httponly": True,
+        "samesite": "lax",
+        "secure": config.redirect_url.startswith("https://"),
+    }
+
+
 def finish(
     session: Session, config: OIDCConfig, *, code: str, state: str, signed_state: str | None
 ) -> Principal:

@@ -117,15 +117,7 @@ def oidc_login(request: Request) -> RedirectResponse:
     config = _oidc_config(request)
     url, signed = oidc.start(config)
     answer = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
-    answer.set_cookie(
-        _OIDC_COOKIE,
-        signed,
-        max_age=oidc.SIGN_IN_SECONDS,
-        path=_OIDC_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=config.redirect_url.startswith("https://"),
-    )
+    answer.set_cookie(_OIDC_COOKIE, signed, path=_OIDC_PATH, **oidc.state_cookie_options(config))
     return answer
 
 

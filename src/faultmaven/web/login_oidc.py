@@ -37,15 +37,7 @@ def start(request: Request) -> Response:
     config = _config(request)
     url, signed = oidc.start(config)
     answer = RedirectResponse(url, status_code=303)
-    answer.set_cookie(
-        STATE_COOKIE,
-        signed,
-        max_age=oidc.SIGN_IN_SECONDS,
-        path=STATE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=config.redirect_url.startswith("https://"),
-    )
+    answer.set_cookie(STATE_COOKIE, signed, path=STATE_PATH, **oidc.state_cookie_options(config))
     return answer
 
 
