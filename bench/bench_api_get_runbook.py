@@ -44,10 +44,12 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from faultmaven.config import Settings
 from faultmaven.demo import load_demo_cases
 from faultmaven.demo.seed import play_demo_case
-from faultmaven.kit.db import make_engine, make_session_factory, unit_of_work
+from faultmaven.kit.db import make_engine, unit_of_work
 from faultmaven.migrations import upgrade
+from faultmaven.search import service as search_service
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"  # loopback only
@@ -60,13 +62,16 @@ START_TIMEOUT_S = 30.0
 # ---- database --------------------------------------------------------------------------------
 
 
-def seed(url: str) -> str:
-    """Migrate ``url``, play every demo case and return the id of the Redis demo's runbook."""
+def seed(url: str, data_dir: Path) -> str:
+    """Migrate ``url``, play every demo case and return the id of the Redis demo's runbook.
+    Sessions carry the search runtime (the demo cases search for similar runbooks), with the
+    settings the served app reads (same database, same data directory for the vectors)."""
     engine = make_engine(url)
+    settings = Settings(database_url=url, data_dir=data_dir, auto_migrate=False)
     try:
         upgrade(engine)
         runbook_ids = {}
-        with unit_of_work(make_session_factory(engine)) as session:
+        with unit_of_work(search_service.session_factory_for(engine, settings)) as session:
             for demo in load_demo_cases():
                 runbook_ids[demo.slug] = play_demo_case(session, demo).id
     finally:
@@ -346,7 +351,7 @@ def build_targets(
     targets: list[Target] = []
     payload: bytes | None = None
     for label, url in databases.items():
-        runbook_id = seed(url)
+        runbook_id = seed(url, workdir)
         server = _faultmaven_server(f"faultmaven-{label}", url, workdir)
         server.start()
         stack.callback(server.stop)
