@@ -375,6 +375,20 @@ def build_targets(
     return [Target("bare", bare, "/runbooks/rb_bench"), *targets]
 
 
+def measure(targets: list[Target], args: argparse.Namespace) -> dict[str, list[Batch]]:
+    """Warm every target up, then time them in interleaved rounds (``args``: the options of
+    ``main``: warmup, rounds, requests, concurrency, max_seconds)."""
+    for target in targets:
+        run_batch(target, args.warmup, args.concurrency, args.max_seconds)
+    return run_rounds(
+        targets,
+        rounds=args.rounds,
+        requests=args.requests,
+        concurrency=args.concurrency,
+        max_seconds=args.max_seconds,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(
@@ -387,16 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         databases = {"sqlite": f"sqlite:///{workdir / 'faultmaven.db'}"}
         if args.postgres:
             databases["postgres"] = stack.enter_context(postgres_schema(args.postgres))
-        targets = build_targets(databases, workdir, stack)
-        for target in targets:
-            run_batch(target, args.warmup, args.concurrency, args.max_seconds)
-        results = run_rounds(
-            targets,
-            rounds=args.rounds,
-            requests=args.requests,
-            concurrency=args.concurrency,
-            max_seconds=args.max_seconds,
-        )
+        results = measure(build_targets(databases, workdir, stack), args)
     report(results, baseline="bare")
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0

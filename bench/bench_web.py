@@ -38,10 +38,9 @@ from bench_api_get_runbook import (
     Target,
     _faultmaven_server,
     _get,
+    measure,
     parse_args,
     postgres_schema,
-    run_batch,
-    run_rounds,
 )
 
 from faultmaven.config import Settings
@@ -226,15 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                 Target(f"{label} page", server, f"/runbooks/{runbook_id}"),
                 Target(f"{label} api json", server, f"/api/v1/runbooks/{runbook_id}"),
             ]
-            for target in targets:
-                run_batch(target, args.warmup, args.concurrency, args.max_seconds)
-            results = run_rounds(
-                targets,
-                rounds=args.rounds,
-                requests=args.requests,
-                concurrency=args.concurrency,
-                max_seconds=args.max_seconds,
-            )
+            results = measure(targets, args)
             report_time(label, results, first_view_ms(server.port, runbook_id))
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
