@@ -279,6 +279,12 @@ def team_id_of(session: Session, *, name: str) -> str:
     return _team_row(session, name).id
 
 
+def team_names(session: Session) -> dict[str, str]:
+    """Every team, id -> name, by name: a choice of teams (no members loaded, unlike
+    ``list_teams``)."""
+    return dict(session.execute(select(TeamRow.id, TeamRow.name).order_by(TeamRow.name)).tuples())
+
+
 # ---- tokens ----------------------------------------------------------------------------------
 
 

@@ -47,8 +47,9 @@ def _filters(
     severity: Severity | None,
     service_: str | None,
     tag: str | None,
+    team: str | None,
 ) -> RunbookFilters:
-    return RunbookFilters(status=status_, severity=severity, service=service_, tag=tag)
+    return RunbookFilters(status=status_, severity=severity, service=service_, tag=tag, team=team)
 
 
 StatusQ = Annotated[
@@ -57,6 +58,13 @@ StatusQ = Annotated[
 ]
 ServiceQ = Annotated[Name | None, Query(alias="service")]
 TagQ = Annotated[Name | None, Query()]
+TeamQ = Annotated[
+    Name | None,
+    Query(
+        description="Only runbooks owned by the team of this name, e.g. payments (of those you "
+        "may see). An unknown name is a 422."
+    ),
+]
 
 
 def _wants_markdown(request: Request, format_: str | None) -> bool:
@@ -115,10 +123,11 @@ def list_runbooks(
     severity: Severity | None = None,
     service_: ServiceQ = None,
     tag: TagQ = None,
+    team: TeamQ = None,
 ):
     """Runbooks, most recently updated first."""
     return service.list_runbooks(
-        session, filters=_filters(status_, severity, service_, tag), page=page
+        session, filters=_filters(status_, severity, service_, tag, team), page=page
     )
 
 
@@ -135,6 +144,7 @@ def search_runbooks(
     severity: Severity | None = None,
     service_: ServiceQ = None,
     tag: TagQ = None,
+    team: TeamQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=1000)] = 0,
     mode: Annotated[
@@ -157,7 +167,7 @@ def search_runbooks(
     return service.search_runbooks(
         session,
         query=q,
-        filters=_filters(status_, severity, service_, tag),
+        filters=_filters(status_, severity, service_, tag, team),
         limit=limit,
         offset=offset,
         mode=mode,

@@ -44,6 +44,7 @@ StatusOpt = Annotated[RunbookStatus | None, typer.Option(help="Only this status.
 SeverityOpt = Annotated[Severity | None, typer.Option(help="Only this severity.")]
 ServiceOpt = Annotated[str | None, typer.Option(help="Only runbooks for this service.")]
 TagOpt = Annotated[str | None, typer.Option(help="Only runbooks with this tag.")]
+TeamOpt = Annotated[str | None, typer.Option(help="Only runbooks owned by the team of this name.")]
 
 
 def _markdown(runbook: Runbook) -> str:
@@ -152,12 +153,13 @@ def list_(
     severity: SeverityOpt = None,
     service_: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
     tag: TagOpt = None,
+    team: TeamOpt = None,
     limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     as_json: JsonFlag = False,
 ) -> None:
     """List runbooks, most recently updated first (archived ones only with --status archived)."""
-    filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag)
+    filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag, team=team)
     with session_scope(ctx) as session:
         page = service.list_runbooks(
             session, filters=filters, page=PageRequest(limit=limit, offset=offset)
@@ -238,6 +240,7 @@ def search(
     severity: SeverityOpt = None,
     service_: Annotated[str | None, typer.Option("--service", help="Only this service.")] = None,
     tag: TagOpt = None,
+    team: TeamOpt = None,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
     min_score: Annotated[
         float | None,
@@ -246,7 +249,7 @@ def search(
     as_json: JsonFlag = False,
 ) -> None:
     """Find runbooks by keywords; each hit shows its score and what matched."""
-    filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag)
+    filters = RunbookFilters(status=status, severity=severity, service=service_, tag=tag, team=team)
     with session_scope(ctx) as session:
         results = service.search_runbooks(
             session,

@@ -38,6 +38,7 @@ def search_document(
     services: Sequence[str],
     tags: Sequence[str],
     access: str | None = None,
+    team_id: str | None = None,
 ) -> SearchDocument:
     """Title; symptoms with affected systems, services and tags (what a new case describes);
     everything else as body. Facets: what the search filters match (``RunbookFilters``)."""
@@ -61,6 +62,7 @@ def search_document(
         "service": sorted({label_value(s) for s in services if label_value(s)}),
         "tag": sorted({label_value(t) for t in tags if label_value(t)}),
         "access": [access or ORGANIZATION],  # who may find it (kit.access)
+        "team": [team_id] if team_id else [],  # the owning team (last: migration 0011 appends it)
     }
     return SearchDocument(
         doc_id=runbook_id, title=content.title, symptoms=symptoms, body=body, facets=facets

@@ -120,13 +120,16 @@ def filtered_ids(
     severity: str | None,
     service: str | None,
     tag: str | None,
+    team_id: str | None = None,
     access: Iterable[str] | None = None,
 ) -> Select:
-    """``SELECT id FROM runbooks WHERE ...`` for the given filters (None = any); ``access``:
-    the keys the viewer may see (kit.access)."""
+    """``SELECT id FROM runbooks WHERE ...`` for the given filters (None = any); ``team_id``:
+    the owning team; ``access``: the keys the viewer may see (kit.access)."""
     query = select(RunbookRow.id)
     if access is not None:
         query = query.where(RunbookRow.access.in_(list(access)))
+    if team_id is not None:
+        query = query.where(RunbookRow.team_id == team_id)
     if statuses is not None:
         query = query.where(RunbookRow.status.in_(list(statuses)))
     if severity is not None:

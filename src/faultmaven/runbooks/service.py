@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from faultmaven.accounts import service as accounts_service
 from faultmaven.accounts.schemas import Visibility
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord, Severity
@@ -74,6 +75,11 @@ class RunbookFilters(BaseModel):
     severity: Severity | None = None
     service: str | None = Field(default=None, max_length=300)
     tag: str | None = Field(default=None, max_length=300)
+    team: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Only runbooks owned by the team of this name (what you may see of them).",
+    )
 
 
 SearchMode = Literal["hybrid", "keyword"]
@@ -235,6 +241,7 @@ def _document(row: RunbookRow, content: RunbookContent | None = None) -> SearchD
         services=row.services,
         tags=row.tags,
         access=row.access,
+        team_id=row.team_id,
     )
 
 
@@ -275,7 +282,8 @@ def list_runbooks(
     filters: RunbookFilters = RunbookFilters(),
     page: PageRequest = PageRequest(),
 ) -> Page[RunbookSummary]:
-    rows, total = repository.list_page(session, _filtered_ids(filters, viewer_of(session)), page)
+    ids = _filtered_ids(filters, viewer_of(session), _team_id(session, filters))
+    rows, total = repository.list_page(session, ids, page)
     return Page[RunbookSummary].build([_summary(r) for r in rows], total_count=total, page=page)
 
 
@@ -283,28 +291,41 @@ def _statuses(filters: RunbookFilters) -> list[str]:
     return [filters.status.value] if filters.status else list(ACTIVE_STATUSES)
 
 
-def _filtered_ids(filters: RunbookFilters, viewer: Viewer):  # noqa: ANN202 - a SQLAlchemy Select
+def _team_id(session: Session, filters: RunbookFilters) -> str | None:
+    """The id of the team the filters name (None: any team); an unknown name is bad input."""
+    if filters.team is None:
+        return None
+    try:
+        return accounts_service.team_id_of(session, name=filters.team)
+    except NotFound:
+        raise InvalidInput(f"No team is named {filters.team!r}.") from None
+
+
+def _filtered_ids(filters: RunbookFilters, viewer: Viewer, team_id: str | None):  # noqa: ANN202 - a SQLAlchemy Select
     return repository.filtered_ids(
         statuses=_statuses(filters),
         severity=filters.severity.value if filters.severity else None,
         service=filters.service,
         tag=filters.tag,
+        team_id=team_id,
         access=viewer.keys,
     )
 
 
-def _search_filter(filters: RunbookFilters, viewer: Viewer) -> SearchFilter:
+def _search_filter(filters: RunbookFilters, viewer: Viewer, team_id: str | None) -> SearchFilter:
     """The same filter as ``_filtered_ids``, also as the facets of ``search_document``:
-    visibility is one more facet (the viewer's access keys)."""
+    visibility is one more facet (the viewer's access keys), and so is the owning team."""
     facets = {"status": frozenset(_statuses(filters))}
     if viewer.keys is not None:
         facets["access"] = viewer.keys
     if filters.severity:
         facets["severity"] = frozenset([filters.severity.value])
+    if team_id is not None:
+        facets["team"] = frozenset([team_id])
     for kind, value in (("service", filters.service), ("tag", filters.tag)):
         if value is not None:
             facets[kind] = frozenset([repository.label_value(value)])
-    return SearchFilter(facets=facets, sql=_filtered_ids(filters, viewer))
+    return SearchFilter(facets=facets, sql=_filtered_ids(filters, viewer, team_id))
 
 
 def all_runbooks(session: Session) -> list[Runbook]:
@@ -390,7 +411,7 @@ def search_runbooks(
     result = search_service.search(
         session,
         query,
-        where=_search_filter(filters, viewer_of(session)),
+        where=_search_filter(filters, viewer_of(session), _team_id(session, filters)),
         limit=offset + limit + 1,
         semantic=mode == "hybrid",
         min_score=floor,

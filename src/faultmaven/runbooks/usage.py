@@ -127,10 +127,13 @@ def report_ids(
     """``SELECT id FROM runbooks`` that a report covers: the viewer's (``access``), narrowed
     by status, service label, severity and owning team (and to one runbook)."""
     ids = repository.filtered_ids(
-        statuses=statuses, severity=severity, service=service, tag=None, access=access
+        statuses=statuses,
+        severity=severity,
+        service=service,
+        tag=None,
+        team_id=team_id,
+        access=access,
     )
-    if team_id is not None:
-        ids = ids.where(RunbookRow.team_id == team_id)
     if runbook_id is not None:
         ids = ids.where(RunbookRow.id == runbook_id)
     return ids

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from faultmaven.accounts import service as accounts_service
 from faultmaven.cases.schemas import Severity
 from faultmaven.errors import InvalidInput
+from faultmaven.kit.access import DEFAULT_TEAM_ID, viewer_of
 from faultmaven.kit.pagination import PageRequest
 from faultmaven.runbooks import service
 from faultmaven.runbooks.schemas import KnownCause, Runbook, RunbookStatus
@@ -33,6 +35,7 @@ class LibraryQuery(BaseModel):
     q: str = Field(default="", max_length=MAX_QUERY_CHARS)
     service: str = Field(default="", max_length=300)
     tag: str = Field(default="", max_length=300)
+    team: str = Field(default="", max_length=300)
     severity: Severity | None = None
     status: RunbookStatus | None = None
 
@@ -41,7 +44,7 @@ class LibraryQuery(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("q", "service", "tag", mode="before")
+    @field_validator("q", "service", "tag", "team", mode="before")
     @classmethod
     def _strip(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
@@ -52,6 +55,7 @@ class LibraryQuery(BaseModel):
             severity=self.severity,
             service=self.service or None,
             tag=self.tag or None,
+            team=self.team or None,
         )
 
 
@@ -118,12 +122,33 @@ def _results(page: PageContext, query: LibraryQuery, *, counted: bool) -> dict[s
     return {"results": results, "terms": found.terms, "notes": found.notes}
 
 
+def _teams(page: PageContext, query: LibraryQuery) -> tuple[list[str], str | None]:
+    """The teams the filter offers, and a problem with the one asked for. Offered: the
+    viewer's own teams, or every team for a viewer who sees everything (local mode, the
+    CLI's database); none while the only team is the default one (no accounts yet). A team
+    asked for by name (a link) is offered too; an unknown one is ignored, with a message."""
+    every = accounts_service.team_names(page.session)
+    if viewer_of(page.session).unrestricted:
+        offered = [] if set(every) <= {DEFAULT_TEAM_ID} else list(every.values())
+    else:
+        offered = sorted(page.principal.team_names.values())
+    if not query.team:
+        return offered, None
+    if query.team not in every.values():
+        return offered, f"The team filter was ignored: no team is named {query.team!r}."
+    return sorted({*offered, query.team}), None
+
+
 def _context(page: PageContext, raw: dict[str, str], *, counted: bool) -> dict[str, Any]:
     query, problem = _parse(raw)
+    teams, team_problem = _teams(page, query)
+    if team_problem:
+        query, problem = query.model_copy(update={"team": ""}), problem or team_problem
     context = {
         "query": query,
         "severities": list(Severity),
         "statuses": list(RunbookStatus),
+        "teams": teams,
         **_results(page, query, counted=counted),
     }
     context["problem"] = context.get("problem") or problem
@@ -137,10 +162,18 @@ def _form(
     q: TextQ = "",
     service_: Annotated[str, Query(alias="service", max_length=2000)] = "",
     tag: TextQ = "",
+    team: TextQ = "",
     severity: TextQ = "",
     status: TextQ = "",
 ) -> dict[str, str]:
-    return {"q": q, "service": service_, "tag": tag, "severity": severity, "status": status}
+    return {
+        "q": q,
+        "service": service_,
+        "tag": tag,
+        "team": team,
+        "severity": severity,
+        "status": status,
+    }
 
 
 FormDep = Annotated[dict[str, str], Depends(_form)]
