@@ -24,6 +24,7 @@ import faultmaven.jobs.models  # noqa: F401  (register every table)
 import faultmaven.search.models  # noqa: F401
 from faultmaven.app import create_app
 from faultmaven.config import Settings
+from faultmaven.kit.access import DEFAULT_TEAM_ID
 from faultmaven.kit.db import Base, make_engine
 from faultmaven.migrations import upgrade
 from faultmaven.search.service import session_factory_for
@@ -80,9 +81,15 @@ def second_postgres_schema_url() -> Iterator[str]:
 
 
 def _emptied(url: str) -> str:
+    """The migrated schema as new: no rows but the default team (made by migration 0007, as
+    in the SQLite template)."""
     engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
+        connection.execute(
+            text("INSERT INTO teams (id, name, created_at) VALUES (:id, 'default', now())"),
+            {"id": DEFAULT_TEAM_ID},
+        )
         connection.execute(text("DROP TABLE IF EXISTS runbook_embeddings"))
     engine.dispose()
     return url

@@ -299,3 +299,125 @@ def test_sessions_migration_sqlite(tmp_path: Path) -> None:
 def test_sessions_migration_postgres(postgres_schema_url: str) -> None:
     with _fresh_postgres_schema(postgres_schema_url, "fm_sessions") as (engine, _schema):
         _sessions_round(engine)
+
+
+def _team_facet_round(engine: Engine, settings: Settings) -> None:
+    """0011: documents indexed before it learn their runbook's team (as a reindex would write
+    them), so an upgraded database filters search by team; down and up again is clean."""
+    from alembic import command
+    from sqlalchemy import insert, select
+    from sqlalchemy.orm import Session
+
+    from faultmaven.accounts.models import TeamRow
+    from faultmaven.kit.clock import utcnow
+    from faultmaven.kit.db import unit_of_work
+    from faultmaven.migrations import alembic_config
+    from faultmaven.runbooks import service as runbooks
+    from faultmaven.runbooks.indexing import search_document
+    from faultmaven.runbooks.models import RunbookRow
+    from faultmaven.runbooks.schemas import RunbookContent
+    from faultmaven.search.keyword_memory import analysed_row
+    from faultmaven.search.models import IndexMetaRow, TermsRow
+    from faultmaven.search.service import session_factory_for
+
+    upgrade(engine, "0010")
+    now = utcnow()
+    teams = {"rb_00000000000a": "team_alpha", "rb_00000000000b": "team_beta"}
+    content = RunbookContent(title="Kafka consumer lag", symptoms=["Consumer lag grows"])
+
+    def document(runbook_id: str, team_id: str | None):  # noqa: ANN202
+        return analysed_row(
+            search_document(
+                runbook_id,
+                content,
+                status="published",
+                services=["kafka"],
+                tags=[],
+                access="org",
+                team_id=team_id,
+            )
+        )
+
+    with Session(engine) as session:
+        for team_id in teams.values():
+            session.execute(
+                insert(TeamRow.__table__).values(id=team_id, name=team_id[5:], created_at=now)
+            )
+        for runbook_id, team_id in teams.items():
+            session.execute(
+                insert(RunbookRow.__table__).values(
+                    id=runbook_id,
+                    title=content.title,
+                    severity="medium",
+                    status="published",
+                    version=1,
+                    content=content.model_dump(mode="json"),
+                    services=["kafka"],
+                    tags=[],
+                    source_case_ids=[],
+                    author="t",
+                    owner="t",
+                    generated_by="manual",
+                    redaction={},
+                    created_at=now,
+                    updated_at=now,
+                    visibility="organization",
+                    access="org",
+                    team_id=team_id,
+                )
+            )
+            # as the code before 0011 indexed it: no team facet
+            session.execute(insert(TermsRow.__table__).values(document(runbook_id, None)))
+        session.merge(IndexMetaRow(key="keyword_generation", value="before"))
+        session.commit()
+
+    def facets() -> dict[str, str]:
+        with Session(engine) as session:
+            rows = session.execute(select(TermsRow.runbook_id, TermsRow.facets))
+            return {runbook_id: stored for runbook_id, stored in rows}
+
+    def generation() -> str | None:
+        with Session(engine) as session:
+            return session.scalar(
+                select(IndexMetaRow.value).where(IndexMetaRow.key == "keyword_generation")
+            )
+
+    reindexed = {rid: document(rid, team_id)["facets"] for rid, team_id in teams.items()}
+    old = {rid: document(rid, None)["facets"] for rid in teams}
+    assert "team=team_alpha" in reindexed["rb_00000000000a"]
+    upgrade(engine)
+    assert facets() == reindexed
+    assert generation() not in (None, "before")  # caches of running processes reload
+    with unit_of_work(session_factory_for(engine, settings)) as session:
+        for mode in ("keyword", "hybrid"):
+            for team, runbook_id in (("alpha", "rb_00000000000a"), ("beta", "rb_00000000000b")):
+                found = runbooks.search_runbooks(
+                    session,
+                    query="kafka lag",
+                    mode=mode,
+                    filters=runbooks.RunbookFilters(team=team),
+                )
+                assert [hit.runbook.id for hit in found.items] == [runbook_id], (mode, team)
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0010")
+    assert facets() == old
+    upgrade(engine)
+    upgrade(engine)  # idempotent: one team line per document
+    assert facets() == reindexed
+
+
+def test_team_facet_migration_sqlite(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, auto_migrate=False)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        _team_facet_round(engine, settings)
+    finally:
+        engine.dispose()
+
+
+def test_team_facet_migration_postgres(postgres_schema_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, auto_migrate=False)
+    with _fresh_postgres_schema(postgres_schema_url, "fm_team_facet") as (engine, _schema):
+        _team_facet_round(engine, settings)

@@ -119,6 +119,22 @@ def test_runbook_from_markdown_and_json_files(cli, tmp_path: Path) -> None:
     assert titles["Zookeeper session expiry"]["status"] == "draft"
 
 
+def test_runbooks_list_and_search_by_team(cli, tmp_path: Path, assert_mistake) -> None:
+    """The CLI's runbooks belong to the default team; ``--team`` narrows to a team's."""
+    as_json = tmp_path / "rb.json"
+    as_json.write_text(json.dumps({"title": "Zookeeper session expiry", "services": ["zk"]}))
+    assert cli("runbooks", "create", str(as_json)).exit_code == 0
+    assert cli("teams", "add", "payments").exit_code == 0
+    for team, titles in (("default", ["Zookeeper session expiry"]), ("payments", [])):
+        listed = json.loads(cli("runbooks", "list", "--team", team, "--json").output)
+        assert [item["title"] for item in listed["items"]] == titles
+        found = json.loads(cli("runbooks", "search", "zookeeper", "--team", team, "--json").output)
+        assert [hit["runbook"]["title"] for hit in found["items"]] == titles
+    for command in (("list",), ("search", "zookeeper")):
+        unknown = cli("runbooks", *command, "--team", "nobody")
+        assert_mistake(unknown, "No team is named 'nobody'.")
+
+
 @pytest.mark.parametrize(
     ("args", "content", "message"),
     [

@@ -282,7 +282,8 @@ def team_id_of(session: Session, *, name: str) -> str:
 def team_names(session: Session) -> dict[str, str]:
     """Every team, id -> name, by name: a choice of teams (no members loaded, unlike
     ``list_teams``)."""
-    return dict(session.execute(select(TeamRow.id, TeamRow.name).order_by(TeamRow.name)).tuples())
+    rows = session.execute(select(TeamRow.id, TeamRow.name).order_by(TeamRow.name))
+    return {team_id: name for team_id, name in rows}
 
 
 # ---- tokens ----------------------------------------------------------------------------------
