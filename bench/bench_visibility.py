@@ -1,5 +1,6 @@
-"""Benchmark: runbook search with team mode's visibility filter against the same search without
-it, same data, same run (issue "Teams": filtered within 1.2x of unfiltered at 10k runbooks).
+"""Benchmark: runbook search with team mode's visibility filter (and the team filter on top)
+against the same search without it, same data, same run (issue "Teams": filtered within 1.2x of
+unfiltered at 10k runbooks).
 
 Data: ``--size`` (10,000) generated runbooks of ``bench_search_scale.generate_runbook`` written
 through the service (``import_runbooks``, 500 per unit of work, each batch owned by one of 20
@@ -13,7 +14,10 @@ keyword-only, as
 * **filtered, one user**: a member of 2 of the 20 teams (org + 2 teams + own private: ~36% of
   the runbooks visible), the same user for every query (the facet mask is cached per filter);
 * **filtered, a new user each query**: a different user id every query, so the mask of the
-  access facet is built anew every time (the cache never hits).
+  access facet is built anew every time (the cache never hits);
+* **team filter, one user**: that member with ``team=<one of its teams>`` (issue 12): one more
+  facet (``team``) in the keyword index and ``runbooks.team_id = ...`` for the vector candidates;
+  every hit is checked to be that team's.
 
 The three are interleaved query by query (order rotated) so that noise hits them alike; ratios
 are filtered / unfiltered of the median and the mean. No timing is asserted.
@@ -38,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_search_scale import generate_queries, generate_runbook  # noqa: E402
 
+from faultmaven.accounts import service as accounts_service  # noqa: E402
 from faultmaven.config import Settings  # noqa: E402
 from faultmaven.kit.access import EVERYONE, Viewer, set_viewer  # noqa: E402
 from faultmaven.kit.db import make_engine, unit_of_work  # noqa: E402
@@ -46,7 +51,8 @@ from faultmaven.runbooks import service as runbooks_service  # noqa: E402
 from faultmaven.runbooks.schemas import RunbookCreate  # noqa: E402
 from faultmaven.search.service import finish_background_work, session_factory_for  # noqa: E402
 
-TEAMS = [f"team_{n:03d}" for n in range(20)]
+TEAM_NAMES = [f"team_{n:03d}" for n in range(20)]
+TEAMS: list[str] = []  # their ids, once made (fill)
 BATCH = 500
 
 
@@ -56,6 +62,8 @@ def _visibility(index: int) -> str:
 
 
 def fill(factory, size: int) -> None:  # noqa: ANN001 - a sessionmaker
+    with unit_of_work(factory) as session:
+        TEAMS[:] = [accounts_service.add_team(session, name=name).id for name in TEAM_NAMES]
     for start in range(0, size, BATCH):
         team = TEAMS[(start // BATCH) % len(TEAMS)]
         items = [
@@ -71,11 +79,15 @@ def fill(factory, size: int) -> None:  # noqa: ANN001 - a sessionmaker
     print()
 
 
-def search(factory, viewer: Viewer, query: str, mode: str) -> tuple[float, list[str]]:  # noqa: ANN001
+def search(factory, viewer: Viewer, query: str, mode: str, team: str | None = None):  # noqa: ANN001, ANN201
+    """(milliseconds, ids of the hits) of one search in its own unit of work."""
+    filters = runbooks_service.RunbookFilters(team=team)
     started = time.perf_counter_ns()
     with unit_of_work(factory, write=False) as session:
         set_viewer(session, viewer)
-        found = runbooks_service.search_runbooks(session, query=query, limit=10, mode=mode)
+        found = runbooks_service.search_runbooks(
+            session, query=query, limit=10, mode=mode, filters=filters
+        )
     return (time.perf_counter_ns() - started) / 1e6, [hit.runbook.id for hit in found.items]
 
 
@@ -97,26 +109,30 @@ def main(argv: list[str] | None = None) -> int:
         fill(factory, args.size)
         finish_background_work(factory)
         queries = [text for _kind, text in generate_queries(args.queries)]
-        subjects: dict[str, Callable[[int], Viewer]] = {
-            "unfiltered": lambda _n: EVERYONE,
-            "filtered, one user": lambda _n: member("usr_bench"),
-            "filtered, new user each query": lambda n: member(f"usr_q{n}"),
+        subjects: dict[str, Callable[[int], tuple[Viewer, str | None]]] = {
+            "unfiltered": lambda _n: (EVERYONE, None),
+            "filtered, one user": lambda _n: (member("usr_bench"), None),
+            "filtered, new user each query": lambda n: (member(f"usr_q{n}"), None),
+            "team filter, one user": lambda _n: (member("usr_bench"), TEAM_NAMES[3]),
         }
         for mode in ("hybrid", "keyword"):
             for query in queries[:20]:  # warm-up: loads the caches
                 for make in subjects.values():
-                    search(factory, make(-1), query, mode)
+                    viewer, team = make(-1)
+                    search(factory, viewer, query, mode, team)
             times: dict[str, list[float]] = {name: [] for name in subjects}
-            leaked = 0
+            leaked = other_team = 0
             for n, query in enumerate(queries):
                 names = list(subjects)
                 names = names[n % len(names) :] + names[: n % len(names)]
                 for name in names:
-                    viewer = subjects[name](n)
-                    ms, ids = search(factory, viewer, query, mode)
+                    viewer, team = subjects[name](n)
+                    ms, ids = search(factory, viewer, query, mode, team)
                     times[name].append(ms)
                     if viewer.keys is not None:
                         leaked += _not_visible(factory, viewer, ids)
+                    if team is not None:
+                        other_team += _not_of_team(factory, TEAMS[TEAM_NAMES.index(team)], ids)
             base = times["unfiltered"]
             print(f"\n{mode} search, {args.size:,} runbooks, {len(queries)} queries")
             print(f"  {'subject':32} {'p50 ms':>8} {'mean ms':>8} {'p50 x':>6} {'mean x':>7}")
@@ -128,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{mean / statistics.fmean(base):7.2f}"
                 )
             print(f"  hits a filtered viewer may not see: {leaked}")
+            print(f"  hits of another team with the team filter: {other_team}")
         engine.dispose()
     return 0
 
@@ -144,6 +161,14 @@ def _not_visible(factory, viewer: Viewer, ids: list[str]) -> int:  # noqa: ANN00
                 key = f"user:usr_{runbook.team_id}"
             hidden += not viewer.sees(key)
         return hidden
+
+
+def _not_of_team(factory, team_id: str, ids: list[str]) -> int:  # noqa: ANN001
+    with unit_of_work(factory, write=False) as session:
+        return sum(
+            runbooks_service.get_runbook(session, runbook_id=runbook_id).team_id != team_id
+            for runbook_id in ids
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from faultmaven.app import create_app
 from faultmaven.config import Settings
 from faultmaven.kit.db import make_engine
 from faultmaven.migrations import current_revision, head_revision, upgrade
+from faultmaven.runbooks.schemas import RunbookContent
 
 EXPECTED = {"cases", "runbooks", "runbook_versions", "runbook_labels"}
 
@@ -75,6 +77,29 @@ def test_postgres_fresh_schema(postgres_schema_url: str) -> None:
         assert current_revision(engine) == head_revision()
 
 
+def _runbook_values(
+    runbook_id: str, content: RunbookContent, services: list[str], now: datetime
+) -> dict[str, object]:
+    """A published runbook of version 1 in the columns every revision has (0003 on)."""
+    return {
+        "id": runbook_id,
+        "title": content.title,
+        "severity": "medium",
+        "status": "published",
+        "version": 1,
+        "content": content.model_dump(mode="json"),
+        "services": services,
+        "tags": [],
+        "source_case_ids": [],
+        "author": "t",
+        "owner": "t",
+        "generated_by": "manual",
+        "redaction": {},
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
     """0004 replaces SQLite's FTS5 table by analysed documents, made for the runbooks there;
     0007 makes them organization runbooks that every team finds."""
@@ -86,7 +111,6 @@ def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
     from faultmaven.kit.db import unit_of_work
     from faultmaven.runbooks import service as runbooks
     from faultmaven.runbooks.models import RunbookRow
-    from faultmaven.runbooks.schemas import RunbookContent
     from faultmaven.search.service import session_factory_for
 
     settings = Settings(data_dir=tmp_path, auto_migrate=False)
@@ -97,21 +121,7 @@ def test_upgrading_keeps_existing_runbooks_searchable(tmp_path: Path) -> None:
         now = utcnow()
         session.execute(  # the columns of revision 0003 only
             insert(RunbookRow.__table__).values(
-                id="rb_0123456789ab",
-                title=content.title,
-                severity="medium",
-                status="published",
-                version=1,
-                content=content.model_dump(mode="json"),
-                services=["Redis"],
-                tags=[],
-                source_case_ids=[],
-                author="t",
-                owner="t",
-                generated_by="manual",
-                redaction={},
-                created_at=now,
-                updated_at=now,
+                _runbook_values("rb_0123456789ab", content, ["Redis"], now)
             )
         )
         session.commit()
@@ -156,7 +166,6 @@ def _known_causes_round(engine: Engine) -> None:
     from faultmaven.kit.clock import utcnow
     from faultmaven.migrations import alembic_config
     from faultmaven.runbooks.models import RunbookRow, RunbookVersionRow
-    from faultmaven.runbooks.schemas import RunbookContent
 
     upgrade(engine, "0005")
     now = utcnow()
@@ -315,7 +324,6 @@ def _team_facet_round(engine: Engine, settings: Settings) -> None:
     from faultmaven.runbooks import service as runbooks
     from faultmaven.runbooks.indexing import search_document
     from faultmaven.runbooks.models import RunbookRow
-    from faultmaven.runbooks.schemas import RunbookContent
     from faultmaven.search.keyword_memory import analysed_row
     from faultmaven.search.models import IndexMetaRow, TermsRow
     from faultmaven.search.service import session_factory_for
@@ -346,21 +354,7 @@ def _team_facet_round(engine: Engine, settings: Settings) -> None:
         for runbook_id, team_id in teams.items():
             session.execute(
                 insert(RunbookRow.__table__).values(
-                    id=runbook_id,
-                    title=content.title,
-                    severity="medium",
-                    status="published",
-                    version=1,
-                    content=content.model_dump(mode="json"),
-                    services=["kafka"],
-                    tags=[],
-                    source_case_ids=[],
-                    author="t",
-                    owner="t",
-                    generated_by="manual",
-                    redaction={},
-                    created_at=now,
-                    updated_at=now,
+                    _runbook_values(runbook_id, content, ["kafka"], now),
                     visibility="organization",
                     access="org",
                     team_id=team_id,
