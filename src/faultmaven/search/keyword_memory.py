@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from faultmaven.kit.db import NOT_IN_SESSION, is_postgres
 from faultmaven.search.analysis import is_stop_word, word_key, words
-from faultmaven.search.filters import Facets, SearchFilter
+from faultmaven.search.filters import Accepts, Facets, MaskOf, SearchFilter
 from faultmaven.search.freshness import (
     KEYWORD_GENERATION,
     Stamp,
@@ -192,6 +192,8 @@ class _Memory:
     total_length: float = 0.0
     stamp: Stamp = field(default_factory=lambda: Stamp(0, None, 0.0))
     masks: dict[tuple, np.ndarray] = field(default_factory=dict)  # facet filter -> mask
+    # the positions of another index's id list (held, so its identity stays its own)
+    aligned: tuple[Sequence[str], int, np.ndarray] | None = None
 
     @property
     def live(self) -> int:
@@ -211,6 +213,7 @@ class _Memory:
         facets: str,
     ) -> None:
         self.masks.clear()
+        self.aligned = None
         old = self.positions.get(doc_id)
         if old is not None:
             self.alive.data[old] = False
@@ -273,6 +276,16 @@ class _Memory:
             starts, [*starts[1:], len(keys)], keys[starts].tolist(), strict=True
         ):
             self.postings[term] = _Column(postings[start:stop])
+
+    def positions_of(self, ids: Sequence[str]) -> np.ndarray:
+        """The position of each of ``ids`` (-1: not here), kept for the last list asked about
+        while neither it nor these documents change: the embedded vectors ask with their
+        (unchanging) id list at every filtered search."""
+        if self.aligned is not None and self.aligned[0] is ids and self.aligned[1] == len(ids):
+            return self.aligned[2]
+        found = np.fromiter((self.positions.get(i, -1) for i in ids), np.int64, len(ids))
+        self.aligned = (ids, len(ids), found)
+        return found
 
     def mask(self, facets: Facets) -> np.ndarray:
         """Live documents that every facet accepts."""
@@ -404,9 +417,10 @@ class MemoryKeywordIndex:
             .order_by(TermsRow.seq)
         )
 
-    def accepting(self, session: Session, facets: Facets) -> Callable[[Collection[str]], set[str]]:
-        """A checker of candidate ids against ``facets`` (for vector candidates), on the
-        documents as this process last loaded them (a search has just refreshed them)."""
+    def accepting(self, session: Session, facets: Facets) -> tuple[Accepts, MaskOf]:
+        """Checkers of candidate ids against ``facets`` (for vector candidates): the accepted
+        ones of some ids, and which of a whole id list are accepted; on the documents as this
+        process last loaded them (a search has just refreshed them)."""
         with self._lock:
             memory = self._as_last_loaded(session)
             mask = memory.mask(facets)
@@ -419,7 +433,13 @@ class MemoryKeywordIndex:
                 if position < len(mask) and mask[position]
             }
 
-        return accepts
+        def mask_of(ids: Sequence[str]) -> np.ndarray:
+            with self._lock:
+                positions = memory.positions_of(ids)
+            known = (positions >= 0) & (positions < len(mask))  # newer ones: not yet checked
+            return known & mask[np.where(known, positions, 0)]
+
+        return accepts, mask_of
 
     def search(
         self, session: Session, query: str, *, limit: int, where: SearchFilter = SearchFilter()

@@ -348,7 +348,7 @@ def search(
         return HybridResult(hits=[])
     keyword_hits = keyword_index.search(session, query, limit=CANDIDATES, where=where)
     if not where.is_empty:
-        where = where.checked_by(keyword_index.accepting(session, where.facets))
+        where = where.checked_by(*keyword_index.accepting(session, where.facets))
     notes: list[str] = []
     vector_hits: list[tuple[str, float]] = []
     note = mismatch_note(session, runtime) if semantic else None

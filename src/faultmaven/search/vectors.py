@@ -148,6 +148,12 @@ class EmbeddedVectorIndex:
             return []
         with single_blas_thread():
             scores = cache.matrix @ vector.astype(np.float32)
+        if where.mask_of is not None:  # every document checked at once, by position
+            accepted = np.flatnonzero(where.mask_of(cache.ids))
+            if len(accepted) > limit:
+                accepted = accepted[np.argpartition(-scores[accepted], limit - 1)[:limit]]
+            kept = accepted[np.argsort(-scores[accepted], kind="stable")]
+            return [VectorHit(cache.ids[i], float(scores[i])) for i in kept]
         want = min(len(scores), limit + 32)  # most pass the filter: grow when not
         while True:
             top = (
