@@ -354,10 +354,12 @@ def _team_facet_round(engine: Engine, settings: Settings) -> None:
         for runbook_id, team_id in teams.items():
             session.execute(
                 insert(RunbookRow.__table__).values(
-                    _runbook_values(runbook_id, content, ["kafka"], now),
-                    visibility="organization",
-                    access="org",
-                    team_id=team_id,
+                    {
+                        **_runbook_values(runbook_id, content, ["kafka"], now),
+                        "visibility": "organization",
+                        "access": "org",
+                        "team_id": team_id,
+                    }
                 )
             )
             # as the code before 0011 indexed it: no team facet
