@@ -125,3 +125,28 @@ def test_local_mode_filters_by_the_default_team(client: TestClient, settings: Se
     for mode in ("keyword", "hybrid"):
         assert _found(client, {}, mode, team="default") == ["Kafka lag"]
         assert _found(client, {}, mode, team="ops") == []
+
+
+def test_local_mode_team_header_makes_the_team_own_it(
+    client: TestClient, settings: Settings
+) -> None:
+    """Locally, ``X-FaultMaven-Team: ops`` makes a runbook ops's (found by ``team=ops``); a
+    team that does not exist is a 422 that says how to add it, and nothing is written."""
+    people = People(settings)
+    try:
+        people.team("ops")
+    finally:
+        people.close()
+    ops = {"X-FaultMaven-Team": "ops"}
+    made = client.post("/api/v1/runbooks", json=_runbook("Kafka lag", "team"), headers=ops)
+    assert made.status_code == 201, made.text
+    assert _listed(client, {}, team="ops") == ["Kafka lag"]
+    assert _listed(client, {}, team="default") == []
+    refused = client.post(
+        "/api/v1/runbooks",
+        json=_runbook("Kafka lag again", "team"),
+        headers={"X-FaultMaven-Team": "sre"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert "faultmaven teams add sre" in refused.json()["error"]["message"]
+    assert _listed(client, {}) == ["Kafka lag"]

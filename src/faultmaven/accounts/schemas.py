@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
@@ -91,7 +91,10 @@ class Principal:
         return ranked[0][0] if ranked else None
 
     def viewer(self, *, acting_as: Role = Role.viewer, team_id: str | None = None) -> Viewer:
-        """What this principal sees, and changes where its role is at least ``acting_as``."""
+        """What this principal sees, and changes where its role is at least ``acting_as``;
+        new records go to ``team_id`` (locally: any team, everything else unrestricted)."""
+        if self.local and team_id is not None:
+            return replace(EVERYONE, team_id=team_id)
         if self.local or self.user_id is None:
             return EVERYONE
         return Viewer.of(

@@ -32,6 +32,7 @@ from faultmaven.errors import (
     FaultMavenError,
     Forbidden,
     InvalidInput,
+    NotFound,
     TooManyRequests,
     Unauthorized,
 )
@@ -216,17 +217,25 @@ def authorize(session: Session, request: Request) -> Principal | None:
     if not rule.allows(principal):
         raise Forbidden(_why_not(principal, rule), code="FORBIDDEN")
     team = request.headers.get(TEAM_HEADER)
-    team_id = _team_id(principal, team) if team else None
+    team_id = _team_id(session, principal, team) if team else None
     set_viewer(session, principal.viewer(acting_as=rule.role or Role.viewer, team_id=team_id))
     return principal
 
 
-def _team_id(principal: Principal, name: str) -> str:
+def _team_id(session: Session, principal: Principal, name: str) -> str:
+    """The team the request acts for (``X-FaultMaven-Team``, a team name): one of the user's;
+    locally (no accounts), any existing team, so that what is made is found by ``team=``."""
     for team_id, team_name in principal.team_names.items():
         if team_name == name:
             return team_id
     if principal.local:
-        return name
+        try:
+            return accounts.team_id_of(session, name=name)
+        except NotFound:
+            raise InvalidInput(
+                f"No team is named {name!r} (X-FaultMaven-Team). Add it with "
+                f"`faultmaven teams add {name}`, or leave the header out."
+            ) from None
     raise Forbidden(f"You are not a member of team {name!r}.", code="NOT_A_MEMBER")
 
 
