@@ -32,6 +32,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -61,26 +62,99 @@ class ProblemText:
     runbook_ids: frozenset[str] = frozenset()
 
 
-def keyword_vectors(texts: Sequence[str]) -> np.ndarray:
+TERM_CACHE = 50_000  # texts whose stemmed words are kept between reports (~3 KB each)
+DENSE_SHARE = 32  # a term in more than 1/32 of the texts: its pairs by matrix product
+
+
+@lru_cache(maxsize=TERM_CACHE)
+def _terms(text: str) -> tuple[tuple[str, int], ...]:
+    """The stems of ``text`` with their counts, stop words dropped. Cached: a report compares
+    the same resolved cases request after request, and stemming is most of the keyword cost."""
+    return tuple(Counter(stem(w) for w in words(text) if not is_stop_word(w)).items())
+
+
+@dataclass(frozen=True)
+class KeywordVectors:
+    """The nonzero entries of the TF-IDF rows (``row``, ``column``, ``weight``, sorted by
+    column) and their shape: mostly zeros, so stored sparse."""
+
+    row: np.ndarray
+    column: np.ndarray
+    weight: np.ndarray
+    shape: tuple[int, int]
+
+    def dense(self) -> np.ndarray:
+        matrix = np.zeros(self.shape, dtype=np.float32)
+        matrix[self.row, self.column] = self.weight
+        return matrix
+
+
+def keyword_rows(texts: Sequence[str]) -> KeywordVectors:
     """TF-IDF rows (L2-normalised) of ``texts``; only the columns of terms found in two texts
     or more (a term of one text adds nothing to a cosine between two texts, only to the norm,
     which is computed over every term)."""
-    counts = [Counter(stem(w) for w in words(text) if not is_stop_word(w)) for text in texts]
-    frequency: Counter[str] = Counter()
-    for terms in counts:
-        frequency.update(terms.keys())
+    counts = [_terms(text) for text in texts]
+    frequency: Counter[str] = Counter(term for terms in counts for term, _ in terms)
     n = len(texts)
     idf = {term: math.log((1 + n) / (1 + df)) + 1 for term, df in frequency.items()}
     shared = {term: i for i, term in enumerate(t for t, df in frequency.items() if df > 1)}
-    matrix = np.zeros((n, len(shared)), dtype=np.float32)
+    rows: list[int] = []
+    columns: list[int] = []
+    values: list[float] = []
     for row, terms in enumerate(counts):
-        weights = {t: (1 + math.log(c)) * idf[t] for t, c in terms.items()}
-        norm = math.sqrt(sum(w * w for w in weights.values()))
-        for term, weight in weights.items():
+        weights = [(t, (1 + math.log(c)) * idf[t]) for t, c in terms]
+        norm = math.sqrt(sum(w * w for _, w in weights))
+        if norm == 0:
+            continue
+        for term, weight in weights:
             column = shared.get(term)
-            if column is not None and norm > 0:
-                matrix[row, column] = weight / norm
-    return matrix
+            if column is not None:
+                rows.append(row)
+                columns.append(column)
+                values.append(weight / norm)
+    column_of = np.array(columns, dtype=np.intp)
+    order = np.argsort(column_of, kind="stable")
+    return KeywordVectors(
+        row=np.array(rows, dtype=np.intp)[order],
+        column=column_of[order],
+        weight=np.array(values, dtype=np.float32)[order],
+        shape=(n, len(shared)),
+    )
+
+
+def keyword_vectors(texts: Sequence[str]) -> np.ndarray:
+    """``keyword_rows`` as a dense matrix (n x shared terms)."""
+    return keyword_rows(texts).dense()
+
+
+def keyword_cosines(vectors: KeywordVectors) -> np.ndarray:
+    """``V @ V.T`` (n x n) of the sparse rows without the dense product over every term (which
+    grows as n^2 x terms): the terms in many texts by one matrix product, each other term
+    adds its weight products to the pairs of texts that hold it (few texts each)."""
+    n, width = vectors.shape
+    df = np.bincount(vectors.column, minlength=width)
+    common = df > max(n // DENSE_SHARE, 1)
+    picked = common[vectors.column]
+    part = np.zeros((n, int(common.sum())), dtype=np.float32)
+    remap = np.cumsum(common) - 1
+    part[vectors.row[picked], remap[vectors.column[picked]]] = vectors.weight[picked]
+    result = part @ part.T
+    flat = result.reshape(-1)
+    rare_row, rare_weight = vectors.row[~picked], vectors.weight[~picked]
+    size = df[~common & (df > 0)]  # entries are sorted by column: one run per term
+    start = np.concatenate(([0], np.cumsum(size)[:-1]))
+    for d in np.unique(size):
+        first = start[size == d]
+        batch = max(1, 1_000_000 // int(d * d))  # bounds the temporaries
+        for at in range(0, len(first), batch):
+            slots = first[at : at + batch, None] + np.arange(d)
+            r, w = rare_row[slots], rare_weight[slots]
+            np.add.at(
+                flat,
+                (r[:, :, None] * n + r[:, None, :]).ravel(),
+                (w[:, :, None] * w[:, None, :]).ravel(),
+            )
+    return result
 
 
 def _service_vectors(items: Sequence[ProblemText]) -> np.ndarray:
@@ -97,42 +171,50 @@ def _service_vectors(items: Sequence[ProblemText]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Signals:
-    """The pairwise cosines of each signal (n x n); ``semantic`` None when there are no
-    vectors; ``both_name_services``: the pairs where both cases name a service."""
+    """The pairwise cosines of each signal (n x n, float32); ``semantic`` None when there are
+    no vectors; ``names_services``: the cases that name a service (n)."""
 
     keyword: np.ndarray
     semantic: np.ndarray | None
     service: np.ndarray
-    both_name_services: np.ndarray
+    names_services: np.ndarray
 
 
 def signals(items: Sequence[ProblemText], semantic: np.ndarray | None) -> Signals:
     """The signals of ``items`` (``semantic``: their embedder vectors, rows in the same order,
     L2-normalised; None: keyword and service signals only)."""
-    keyword = keyword_vectors([item.text for item in items])
+    keyword = keyword_cosines(keyword_rows([item.text for item in items]))
     service = _service_vectors(items)
     named = np.linalg.norm(service, axis=1) > 0
     cosine = None
     if semantic is not None:
         vectors = np.asarray(semantic, dtype=np.float32)
-        cosine = np.clip(vectors @ vectors.T, 0.0, 1.0)
-    return Signals(keyword @ keyword.T, cosine, service @ service.T, np.outer(named, named))
+        cosine = vectors @ vectors.T
+        np.clip(cosine, 0.0, 1.0, out=cosine)
+    return Signals(keyword, cosine, service @ service.T, named)
 
 
 def combine(parts: Signals, weights: Weights = DEFAULT_WEIGHTS) -> np.ndarray:
     """The similarity matrix: the weighted mean of the signals (the semantic share goes to the
-    keyword one without vectors; the service share counts only where both name services)."""
+    keyword one without vectors; the service share counts only where both name services: the
+    service cosine is 0 elsewhere, and the share is left out of the divisor there). In place
+    on one n x n temporary: at thousands of cases each n x n copy costs as much as the sums."""
     keyword_share, semantic_share = weights.keyword, weights.semantic
     if parts.semantic is None:
         keyword_share, semantic_share = keyword_share + semantic_share, 0.0
-    result = keyword_share * parts.keyword
+    result = parts.keyword * np.float32(keyword_share)
+    scratch = np.empty_like(result)
     if semantic_share and parts.semantic is not None:
-        result = result + semantic_share * parts.semantic
-    total = np.full(result.shape, keyword_share + semantic_share, dtype=np.float32)
+        result += np.multiply(parts.semantic, np.float32(semantic_share), out=scratch)
+    text_share = np.float32(max(keyword_share + semantic_share, 1e-9))
     if weights.service:
-        result = result + weights.service * parts.service * parts.both_name_services
-        total += weights.service * parts.both_name_services
-    result = result / np.maximum(total, 1e-9)
+        result += np.multiply(parts.service, np.float32(weights.service), out=scratch)
+        named = parts.names_services.astype(np.float32) * np.float32(weights.service)
+        np.multiply.outer(parts.names_services.astype(np.float32), named, out=scratch)
+        scratch += text_share
+        result /= scratch
+    else:
+        result /= text_share
     np.fill_diagonal(result, 1.0)
     return result
 
@@ -191,8 +273,10 @@ def group_by_similarity(
         for runbook_id in ids:
             linked.union(index, first_with.setdefault(runbook_id, index))
     component = _Parents(n)
-    for a, b in zip(*np.nonzero(np.triu(matrix >= threshold, 1)), strict=True):
-        component.union(int(a), int(b))
+    first, second = np.nonzero(matrix >= threshold)
+    above = first < second
+    for a, b in zip(first[above].tolist(), second[above].tolist(), strict=True):
+        component.union(a, b)
     for index in range(n):
         component.union(index, linked.find(index))
     problems: list[list[int]] = []
@@ -213,14 +297,13 @@ def _average_linkage(
     (exact for average linkage, which is reducible: merging never brings a group closer to a
     third than the nearer of its two parts was)."""
     k = len(seeds)
-    items = [item for members in seeds for item in members]
-    position = {item: i for i, item in enumerate(items)}
-    membership = np.zeros((k, len(items)), dtype=np.float64)
-    for row, members in enumerate(seeds):
-        membership[row, [position[m] for m in members]] = 1.0
-    sizes = membership.sum(axis=1)
+    items = [item for members in seeds for item in members]  # seed by seed
+    sizes = np.array([len(members) for members in seeds], dtype=np.float64)
     inside = matrix[np.ix_(items, items)].astype(np.float64)
-    mean = (membership @ inside @ membership.T) / np.outer(sizes, sizes)
+    if len(items) > k:  # the sums over each pair of seeds' blocks: O(m^2), not k x m x m
+        starts = np.concatenate(([0], np.cumsum(sizes[:-1]))).astype(np.intp)
+        inside = np.add.reduceat(np.add.reduceat(inside, starts, axis=0), starts, axis=1)
+    mean = inside / np.outer(sizes, sizes)
     np.fill_diagonal(mean, -np.inf)
     groups: dict[int, list[int]] = dict(enumerate(seeds))
     done: list[list[int]] = []
