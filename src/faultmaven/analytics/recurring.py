@@ -28,7 +28,6 @@ weights and threshold tuned on half of the duplicate clusters, reported on the o
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from functools import lru_cache
 import numpy as np
 
 from faultmaven.search.analysis import is_stop_word, stem, words
+from faultmaven.search.blas import single_blas_thread
 
 
 @dataclass(frozen=True)
@@ -93,32 +93,27 @@ def keyword_rows(texts: Sequence[str]) -> KeywordVectors:
     """TF-IDF rows (L2-normalised) of ``texts``; only the columns of terms found in two texts
     or more (a term of one text adds nothing to a cosine between two texts, only to the norm,
     which is computed over every term)."""
-    counts = [_terms(text) for text in texts]
-    frequency: Counter[str] = Counter(term for terms in counts for term, _ in terms)
     n = len(texts)
-    idf = {term: math.log((1 + n) / (1 + df)) + 1 for term, df in frequency.items()}
-    shared = {term: i for i, term in enumerate(t for t, df in frequency.items() if df > 1)}
-    rows: list[int] = []
-    columns: list[int] = []
-    values: list[float] = []
-    for row, terms in enumerate(counts):
-        weights = [(t, (1 + math.log(c)) * idf[t]) for t, c in terms]
-        norm = math.sqrt(sum(w * w for _, w in weights))
-        if norm == 0:
-            continue
-        for term, weight in weights:
-            column = shared.get(term)
-            if column is not None:
-                rows.append(row)
-                columns.append(column)
-                values.append(weight / norm)
-    column_of = np.array(columns, dtype=np.intp)
-    order = np.argsort(column_of, kind="stable")
+    counts = [_terms(text) for text in texts]
+    term_id: dict[str, int] = {}
+    ids = [term_id.setdefault(term, len(term_id)) for terms in counts for term, _ in terms]
+    term = np.array(ids, dtype=np.intp)
+    row = np.repeat(np.arange(n), [len(terms) for terms in counts])
+    count = np.array([c for terms in counts for _, c in terms], dtype=np.float64)
+    df = np.bincount(term, minlength=len(term_id))
+    idf = np.log((1 + n) / (1 + df)) + 1
+    weight = (1 + np.log(count)) * idf[term] if len(term) else count
+    norm = np.sqrt(np.bincount(row, weight * weight, minlength=n))
+    shared = df > 1
+    column_of = np.cumsum(shared) - 1
+    kept = shared[term] & (norm[row] > 0)
+    column = column_of[term[kept]]
+    order = np.argsort(column, kind="stable")
     return KeywordVectors(
-        row=np.array(rows, dtype=np.intp)[order],
-        column=column_of[order],
-        weight=np.array(values, dtype=np.float32)[order],
-        shape=(n, len(shared)),
+        row=row[kept][order],
+        column=column[order],
+        weight=(weight[kept] / norm[row[kept]]).astype(np.float32)[order],
+        shape=(n, int(shared.sum())),
     )
 
 
@@ -169,10 +164,17 @@ def _service_vectors(items: Sequence[ProblemText]) -> np.ndarray:
     return matrix
 
 
+BLOCK_ROWS = 256  # rows of the semantic and service cosines computed at a time
+
+
 @dataclass(frozen=True)
 class Signals:
-    """The pairwise cosines of each signal (n x n, float32); ``semantic`` None when there are
-    no vectors; ``names_services``: the cases that name a service (n)."""
+    """What the similarity is made of: the keyword cosines (n x n, float32), the rows whose
+    cosines give the other two signals (``semantic``: embedder vectors, None without them;
+    ``service``: one-hot service rows, L2-normalised) and ``names_services``, the cases that
+    name a service (n). The semantic and service cosines are computed a block of rows at a
+    time by ``combine``: never n x n matrices of their own (at 5,000 cases each one is 100 MB
+    to fill)."""
 
     keyword: np.ndarray
     semantic: np.ndarray | None
@@ -185,36 +187,44 @@ def signals(items: Sequence[ProblemText], semantic: np.ndarray | None) -> Signal
     L2-normalised; None: keyword and service signals only)."""
     keyword = keyword_cosines(keyword_rows([item.text for item in items]))
     service = _service_vectors(items)
-    named = np.linalg.norm(service, axis=1) > 0
-    cosine = None
-    if semantic is not None:
-        vectors = np.asarray(semantic, dtype=np.float32)
-        cosine = vectors @ vectors.T
-        np.clip(cosine, 0.0, 1.0, out=cosine)
-    return Signals(keyword, cosine, service @ service.T, named)
+    vectors = None if semantic is None else np.asarray(semantic, dtype=np.float32)
+    return Signals(keyword, vectors, service, np.linalg.norm(service, axis=1) > 0)
 
 
-def combine(parts: Signals, weights: Weights = DEFAULT_WEIGHTS) -> np.ndarray:
+def combine(
+    parts: Signals, weights: Weights = DEFAULT_WEIGHTS, *, reuse: bool = False
+) -> np.ndarray:
     """The similarity matrix: the weighted mean of the signals (the semantic share goes to the
     keyword one without vectors; the service share counts only where both name services: the
-    service cosine is 0 elsewhere, and the share is left out of the divisor there). In place
-    on one n x n temporary: at thousands of cases each n x n copy costs as much as the sums."""
+    service cosine is 0 elsewhere, and the share is left out of the divisor there; semantic
+    cosines below 0 count as 0). ``reuse``: the result overwrites ``parts.keyword`` (one
+    n x n array less, when the signals are not needed again)."""
     keyword_share, semantic_share = weights.keyword, weights.semantic
     if parts.semantic is None:
         keyword_share, semantic_share = keyword_share + semantic_share, 0.0
-    result = parts.keyword * np.float32(keyword_share)
-    scratch = np.empty_like(result)
-    if semantic_share and parts.semantic is not None:
-        result += np.multiply(parts.semantic, np.float32(semantic_share), out=scratch)
     text_share = np.float32(max(keyword_share + semantic_share, 1e-9))
-    if weights.service:
-        result += np.multiply(parts.service, np.float32(weights.service), out=scratch)
-        named = parts.names_services.astype(np.float32) * np.float32(weights.service)
-        np.multiply.outer(parts.names_services.astype(np.float32), named, out=scratch)
-        scratch += text_share
-        result /= scratch
+    result = parts.keyword
+    if reuse:
+        result *= np.float32(keyword_share)
     else:
-        result /= text_share
+        result = result * np.float32(keyword_share)
+    named = parts.names_services.astype(np.float32)
+    service_named = named * np.float32(weights.service)
+    for start in range(0, len(result), BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        block = result[rows]
+        if semantic_share and parts.semantic is not None:
+            cosine = parts.semantic[rows] @ parts.semantic.T
+            np.clip(cosine, 0.0, 1.0, out=cosine)
+            cosine *= np.float32(semantic_share)
+            block += cosine
+        if weights.service:
+            block += (parts.service[rows] @ parts.service.T) * np.float32(weights.service)
+            divisor = np.multiply.outer(named[rows], service_named)
+            divisor += text_share
+            block /= divisor
+        else:
+            block /= text_share
     np.fill_diagonal(result, 1.0)
     return result
 
@@ -224,8 +234,11 @@ def similarity(
     semantic: np.ndarray | None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> np.ndarray:
-    """The n x n similarity matrix of ``items`` (see ``signals`` and ``combine``)."""
-    return combine(signals(items, semantic), weights)
+    """The n x n similarity matrix of ``items`` (see ``signals`` and ``combine``). With one
+    BLAS thread: on a busy 2-core machine threaded products of these sizes spin-wait, and took
+    2-5x longer than one thread (bench/README.md, recurring speed)."""
+    with single_blas_thread():
+        return combine(signals(items, semantic), weights, reuse=True)
 
 
 class _Parents:
@@ -272,21 +285,45 @@ def group_by_similarity(
     for index, ids in enumerate(runbook_ids):
         for runbook_id in ids:
             linked.union(index, first_with.setdefault(runbook_id, index))
-    component = _Parents(n)
     first, second = np.nonzero(matrix >= threshold)
     above = first < second
-    for a, b in zip(first[above].tolist(), second[above].tolist(), strict=True):
-        component.union(a, b)
-    for index in range(n):
-        component.union(index, linked.find(index))
+    roots = np.array([linked.find(index) for index in range(n)], dtype=np.intp)
+    labels = _component_labels(
+        n, np.concatenate((first[above], np.arange(n))), np.concatenate((second[above], roots))
+    )
+    order = np.argsort(labels, kind="stable")  # each component's members in index order
     problems: list[list[int]] = []
-    for members in component.groups(range(n)):
+    for part in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+        members = part.tolist()
         if len(members) == 1:
             problems.append(members)
             continue
         seeds = linked.groups(members)
         problems.extend(_average_linkage(matrix, seeds, threshold))
     return sorted((sorted(p) for p in problems), key=lambda p: p[0])
+
+
+def _component_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The connected components of the graph of edges ``a[i]``-``b[i]`` over ``n`` nodes: a
+    label per node, the same within a component (its smallest node). Hooking and pointer
+    jumping in numpy: at 5,000 cases the pairs above the threshold number ~150,000, too many
+    for a union-find in Python within a request."""
+    labels = np.arange(n)
+    while True:
+        low = np.minimum(labels[a], labels[b])
+        hooked = labels.copy()
+        np.minimum.at(hooked, labels[a], low)  # each root takes the smallest label it meets
+        np.minimum.at(hooked, labels[b], low)
+        np.minimum.at(hooked, a, low)
+        np.minimum.at(hooked, b, low)
+        while True:  # labels point at smaller nodes of the same component: follow them
+            jumped = hooked[hooked]
+            if np.array_equal(jumped, hooked):
+                break
+            hooked = jumped
+        if np.array_equal(hooked, labels):
+            return labels
+        labels = hooked
 
 
 def _average_linkage(
@@ -303,7 +340,8 @@ def _average_linkage(
     if len(items) > k:  # the sums over each pair of seeds' blocks: O(m^2), not k x m x m
         starts = np.concatenate(([0], np.cumsum(sizes[:-1]))).astype(np.intp)
         inside = np.add.reduceat(np.add.reduceat(inside, starts, axis=0), starts, axis=1)
-    mean = inside / np.outer(sizes, sizes)
+        inside /= np.outer(sizes, sizes)
+    mean = inside  # all seeds single cases: the similarities themselves
     np.fill_diagonal(mean, -np.inf)
     groups: dict[int, list[int]] = dict(enumerate(seeds))
     done: list[list[int]] = []
