@@ -30,12 +30,16 @@ from faultmaven.cases.schemas import CaseRecord, Severity
 from faultmaven.errors import FaultMavenError
 from faultmaven.kit.access import Viewer, seen_as, viewer_of
 from faultmaven.kit.clock import utcnow
+from faultmaven.kit.collector import collector_paused
 from faultmaven.kit.pagination import Page, PageRequest
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import Runbook, RunbookStatus
 from faultmaven.search import service as search_service
 
-MAX_GROUPED_CASES = 2000  # the newest in the window: n x n similarities, ~2 s at 2000 (bench)
+# The newest in the window are grouped: n x n similarities (100 MB at 5,000) and average
+# linkage over each connected part. ~1-2 s at 5,000 on 2 busy cores, ~2-3x the plain read of the
+# cases; 10,000 took ~5x longer (bench/bench_recurring_speed.py, bench/README.md).
+MAX_GROUPED_CASES = 5000
 _SEVERITY_RANK = {s: rank for rank, s in enumerate(Severity)}  # critical first
 
 
@@ -59,7 +63,7 @@ def recurring_problems(
     """Problems seen at least ``min_count`` times among the cases resolved in the last
     ``days`` days (``service``/``severity``/``team``: only such cases; ``team`` is a team id),
     as ``viewer`` (default: the session's viewer) sees them."""
-    with seen_as(session, viewer or viewer_of(session)):
+    with seen_as(session, viewer or viewer_of(session)), collector_paused():
         until = utcnow()
         since = until - timedelta(days=days)
         cases = cases_service.resolved_cases(
