@@ -14,27 +14,21 @@ pauses the collector, the last out resumes it (unless it was off before).
 from __future__ import annotations
 
 import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
-_lock = threading.Lock()
-_holders = 0
-_resume = False
+from faultmaven.kit.holders import SharedSetting
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    global _holders, _resume
-    with _lock:
-        if _holders == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _holders += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0 and _resume:
-                gc.enable()
+def _pause() -> Callable[[], None]:
+    if not gc.isenabled():
+        return lambda: None  # off already: left off
+    gc.disable()
+    return gc.enable
+
+
+_PAUSED = SharedSetting(_pause)
+
+
+def collector_paused() -> AbstractContextManager[None]:
+    return _PAUSED.held()
