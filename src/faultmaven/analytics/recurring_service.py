@@ -37,8 +37,8 @@ from faultmaven.runbooks.schemas import Runbook, RunbookStatus
 from faultmaven.search import service as search_service
 
 # The newest in the window are grouped: n x n similarities (100 MB at 5,000) and average
-# linkage over each connected part. ~1-2 s at 5,000 on 2 busy cores, ~2-3x the plain read of the
-# cases; 10,000 took ~5x longer (bench/bench_recurring_speed.py, bench/README.md).
+# linkage over each connected part. 1.0-1.6 s p50 at 5,000 on 2 busy cores, 2-4x the plain read
+# of the cases; 10,000 took 4-7x longer (bench/bench_recurring_speed.py, bench/README.md).
 MAX_GROUPED_CASES = 5000
 _SEVERITY_RANK = {s: rank for rank, s in enumerate(Severity)}  # critical first
 
