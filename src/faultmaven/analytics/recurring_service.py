@@ -27,15 +27,19 @@ from faultmaven.analytics.recurring_schemas import (
 )
 from faultmaven.cases import service as cases_service
 from faultmaven.cases.schemas import CaseRecord, Severity
-from faultmaven.errors import FaultMavenError, NotFound
+from faultmaven.errors import FaultMavenError
 from faultmaven.kit.access import Viewer, seen_as, viewer_of
 from faultmaven.kit.clock import utcnow
+from faultmaven.kit.collector import collector_paused
 from faultmaven.kit.pagination import Page, PageRequest
 from faultmaven.runbooks import service as runbooks_service
 from faultmaven.runbooks.schemas import Runbook, RunbookStatus
 from faultmaven.search import service as search_service
 
-MAX_GROUPED_CASES = 2000  # the newest in the window: n x n similarities, ~2 s at 2000 (bench)
+# The newest in the window are grouped: n x n similarities (100 MB at 5,000) and average
+# linkage over each connected part. 1.0-1.6 s p50 at 5,000 on 2 busy cores, 2-4x the plain read
+# of the cases; 10,000 took 4-7x longer (bench/bench_recurring_speed.py, bench/README.md).
+MAX_GROUPED_CASES = 5000
 _SEVERITY_RANK = {s: rank for rank, s in enumerate(Severity)}  # critical first
 
 
@@ -59,7 +63,7 @@ def recurring_problems(
     """Problems seen at least ``min_count`` times among the cases resolved in the last
     ``days`` days (``service``/``severity``/``team``: only such cases; ``team`` is a team id),
     as ``viewer`` (default: the session's viewer) sees them."""
-    with seen_as(session, viewer or viewer_of(session)):
+    with seen_as(session, viewer or viewer_of(session)), collector_paused():
         until = utcnow()
         since = until - timedelta(days=days)
         cases = cases_service.resolved_cases(
@@ -78,7 +82,7 @@ def recurring_problems(
                 f"newest {MAX_GROUPED_CASES} were grouped. Narrow the window or filter."
             )
             cases = cases[:MAX_GROUPED_CASES]
-        used = {case.id: _runbooks_of(session, case) for case in cases}
+        used = _runbooks_of(session, cases)
         runbooks = _visible_runbooks(session, [r for ids in used.values() for r in ids])
         problems = _problems(session, cases, runbooks, used, days=days, notes=notes)
     recurring_ones = [p for p in problems if p.count >= min_count]
@@ -99,22 +103,25 @@ def recurring_problems(
     )
 
 
-def _runbooks_of(session: Session, case: CaseRecord) -> list[str]:
-    """The runbooks a case made or was linked to, and those used in it (read while it was open,
-    as the analytics count uses): the problem has a runbook when any of them is visible."""
-    return [*case.runbook_ids, *cases_service.runbooks_used(session, case=case)]
+def _runbooks_of(session: Session, cases: list[CaseRecord]) -> dict[str, list[str]]:
+    """The runbooks each case made or was linked to, and those used in it (read while it was
+    open, as the analytics count uses): the problem has a runbook when any of them is visible.
+    Read in a few queries for all the cases (one per case made the report grow by ~0.3 ms a
+    case)."""
+    used = cases_service.runbooks_used_in(session, cases=cases)
+    return {case.id: [*case.runbook_ids, *used[case.id]] for case in cases}
 
 
 def _visible_runbooks(session: Session, runbook_ids: list[str]) -> dict[str, Runbook]:
-    found: dict[str, Runbook] = {}
-    for runbook_id in dict.fromkeys(runbook_ids):
-        try:
-            runbook = runbooks_service.get_runbook(session, runbook_id=runbook_id)
-        except NotFound:  # another team's, or gone: as if it were not there
-            continue
-        if runbook.status is not RunbookStatus.archived:
-            found[runbook_id] = runbook
-    return found
+    """The runbooks among ``runbook_ids`` the viewer sees (another team's, or gone: as if they
+    were not there) that are not archived."""
+    found = runbooks_service.get_runbooks(session, runbook_ids=runbook_ids)
+    return {
+        runbook_id: runbook
+        for runbook_id in dict.fromkeys(runbook_ids)
+        if (runbook := found.get(runbook_id)) is not None
+        and runbook.status is not RunbookStatus.archived
+    }
 
 
 def _problems(

@@ -560,8 +560,17 @@ def resolve_case(
 def runbooks_used(session: Session, *, case: CaseRecord) -> list[str]:
     """The runbooks looked at during the case: viewed in its conversation, or opened with the
     case named (``?case_id=``), first seen first."""
-    found = [*case.runbooks_viewed, *events.runbooks_viewed_in_case(session, case_id=case.id)]
-    return list(dict.fromkeys(found))
+    return runbooks_used_in(session, cases=[case])[case.id]
+
+
+def runbooks_used_in(session: Session, *, cases: Sequence[CaseRecord]) -> dict[str, list[str]]:
+    """``runbooks_used`` of each of ``cases`` (by case id), the views read in a few queries
+    rather than one per case."""
+    viewed = events.runbooks_viewed_in_cases(session, case_ids=[case.id for case in cases])
+    return {
+        case.id: list(dict.fromkeys([*case.runbooks_viewed, *viewed.get(case.id, [])]))
+        for case in cases
+    }
 
 
 def _record_resolution(

@@ -18,6 +18,18 @@ def get(session: Session, runbook_id: str, *, for_update: bool = False) -> Runbo
     return get_row(session, RunbookRow, runbook_id, for_update=for_update)
 
 
+def get_many(
+    session: Session, runbook_ids: Sequence[str], *, batch: int = 1000
+) -> list[RunbookRow]:
+    """The rows of these runbooks that exist (any order), one query per ``batch`` ids."""
+    ids = list(dict.fromkeys(runbook_ids))
+    rows: list[RunbookRow] = []
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        rows.extend(session.scalars(select(RunbookRow).where(RunbookRow.id.in_(chunk))))
+    return rows
+
+
 SUMMARY_COLUMNS = (
     RunbookRow.id,
     RunbookRow.title,

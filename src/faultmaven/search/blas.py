@@ -11,33 +11,26 @@ the first one in sets it, the last one out restores the previous setting.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from threadpoolctl import ThreadpoolController
 
-_lock = threading.Lock()
-_holders = 0
+from faultmaven.kit.holders import SharedSetting
+
 _controller: ThreadpoolController | None = None
-_limiter: Any = None  # threadpoolctl's limiter while any search holds the limit
 
 
-@contextmanager
-def single_blas_thread() -> Iterator[None]:
-    global _holders, _controller, _limiter
-    with _lock:
-        if _holders == 0:
-            if _controller is None:
-                _controller = ThreadpoolController()  # ~1.5 ms, once per process
-            _limiter = _controller.limit(limits=1, user_api="blas")
-        _holders += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0 and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
+def _one_thread() -> Callable[[], None]:
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()  # ~1.5 ms, once per process
+    limiter = _controller.limit(limits=1, user_api="blas")
+    return limiter.restore_original_limits
+
+
+_ONE_THREAD = SharedSetting(_one_thread)
+
+
+def single_blas_thread() -> AbstractContextManager[None]:
+    return _ONE_THREAD.held()

@@ -16,6 +16,7 @@ from faultmaven.kit.db import is_postgres
 from faultmaven.search.background import BackgroundRunner
 from faultmaven.search.embedders import Embedder, make_embedder
 from faultmaven.search.keyword_memory import MemoryKeywordIndex
+from faultmaven.search.text_vectors import TextVectors
 from faultmaven.search.vectors import EmbeddedVectorIndex, PgVectorIndex, VectorIndex
 from faultmaven.search.vectors_chroma import ChromaVectorIndex
 
@@ -39,6 +40,7 @@ class SearchRuntime:
         self._chroma: ChromaVectorIndex | None = None
         self.keyword_index = MemoryKeywordIndex()  # one for both databases
         self.embedded_vectors = EmbeddedVectorIndex()  # also cleared when another backend is used
+        self.text_vectors = TextVectors()  # of texts outside the index (search.text_vectors)
         # embeds the outbox in a thread of its own (set with the session factory)
         self.background_drain: BackgroundRunner | None = None
 

@@ -66,8 +66,12 @@ def embedding_text(text: str) -> str:
 
 def embed_texts(session: Session, texts: Sequence[str]) -> np.ndarray:
     """Vectors of the configured embedder for ``texts`` (cut as documents are, by
-    ``embedding_text``; rows L2-normalised): to compare texts that are not in the index."""
-    return runtime_of(session).embedder().embed([embedding_text(text) for text in texts])
+    ``embedding_text``; rows L2-normalised): to compare texts that are not in the index.
+    Vectors of texts embedded before are reused (``search.text_vectors``)."""
+    runtime = runtime_of(session)
+    return runtime.text_vectors.embed(
+        [embedding_text(text) for text in texts], runtime.embedder().embed
+    )
 
 
 def document_text(document: SearchDocument) -> str:
