@@ -160,39 +160,45 @@ _CASE_COUNTS = {
 }
 
 
-def _per_runbook_and_kind(
-    scope: Scope, ids: Select | list[str], kinds: list[EventKind], *, by_source: bool = False
+def _cases_per_runbook_and_kind(
+    scope: Scope, ids: Select | list[str], kinds: list[EventKind]
 ) -> Select:
-    """Windowed events and distinct cases per (runbook, kind) (and views per source): grouped
-    in the order of the ``(runbook_id, kind, at, case_id, source)`` index, each distinct count
-    covers one small group instead of one ``COUNT(DISTINCT ...)`` over every event of a runbook
-    (1.4x at 1M events), and summing distinct cases over runbooks counts distinct (case,
-    runbook) pairs without building a key per event (6x, suggestion precision)."""
-    sources = [count_where(E.source == s.value).label(s.value) for s in ViewSource]
+    """Distinct cases per (runbook, kind) in the window. Grouped in the order of the
+    ``(runbook_id, kind, at, case_id, source)`` index, each distinct count covers one small
+    group; summing them over runbooks counts distinct (case, runbook) pairs without building a
+    key per event (6x, suggestion precision). Views are counted apart (``_view_counts``): a
+    plain count needs no distinct, and PostgreSQL then hashes them instead of sorting every
+    event of the window (1M events, 365 days: 0.8 s against 1.8 s in one statement)."""
     return (
-        select(
-            E.runbook_id,
-            E.kind,
-            func.count().label("events"),
-            func.count(func.distinct(E.case_id)).label("cases"),
-            *(sources if by_source else ()),
-        )
+        select(E.runbook_id, E.kind, func.count(func.distinct(E.case_id)).label("cases"))
         .where(E.runbook_id.in_(ids), E.kind.in_([k.value for k in kinds]), scope.window())
         .group_by(E.runbook_id, E.kind)
     )
 
 
+def _view_counts(scope: Scope, ids: Select | list[str]) -> Select:
+    """Windowed views per runbook, and per source."""
+    return (
+        select(
+            E.runbook_id,
+            func.count().label("views"),
+            *(count_where(E.source == s.value).label(s.value) for s in ViewSource),
+        )
+        .where(E.runbook_id.in_(ids), E.kind == K.runbook_viewed.value, scope.window())
+        .group_by(E.runbook_id)
+    )
+
+
 def _usage_counts(session: Session, scope: Scope, ids: Select | list[str]) -> dict[str, _Counts]:
-    """Windowed counts per runbook with events (one GROUP BY; a few rows per runbook)."""
-    kinds = [K.runbook_viewed, K.runbook_suggested, K.suggestion_opened, K.runbook_used]
+    """Windowed counts per runbook with events (two GROUP BYs)."""
     counts: dict[str, _Counts] = {}
-    for row in session.execute(_per_runbook_and_kind(scope, ids, kinds, by_source=True)):
-        found = counts.setdefault(row.runbook_id, _Counts())
-        if row.kind == K.runbook_viewed.value:
-            found.views = row.events
-            found.by_source = {s.value: getattr(row, s.value) for s in ViewSource}
-        else:
-            setattr(found, _CASE_COUNTS[row.kind], row.cases)
+    for row in session.execute(_view_counts(scope, ids)):
+        counts[row.runbook_id] = _Counts(
+            views=row.views, by_source={s.value: getattr(row, s.value) for s in ViewSource}
+        )
+    kinds = [K.runbook_suggested, K.suggestion_opened, K.runbook_used]
+    for row in session.execute(_cases_per_runbook_and_kind(scope, ids, kinds)):
+        setattr(counts.setdefault(row.runbook_id, _Counts()), _CASE_COUNTS[row.kind], row.cases)
     return counts
 
 
@@ -450,7 +456,7 @@ def _search_counts(session: Session, scope: Scope) -> SearchCounts:
 def _precision(session: Session, scope: Scope, ids: Select) -> Precision:
     """Distinct (case, runbook) pairs suggested and opened: distinct cases per runbook, summed."""
     kinds = [K.runbook_suggested, K.suggestion_opened]
-    per_runbook = _per_runbook_and_kind(scope, ids, kinds).subquery()
+    per_runbook = _cases_per_runbook_and_kind(scope, ids, kinds).subquery()
     pairs = dict.fromkeys([k.value for k in kinds], 0)
     for kind, cases in session.execute(
         select(per_runbook.c.kind, func.sum(per_runbook.c.cases)).group_by(per_runbook.c.kind)
