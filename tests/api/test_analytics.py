@@ -9,6 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from faultmaven.analytics import service as analytics
+from faultmaven.analytics.schemas import ReportFilters
+from faultmaven.kit.db import unit_of_work
+
 OFFER = (
     "Glad we solved it! To help with future troubleshooting, "
     "would you like me to create a runbook for this issue?"
@@ -306,3 +310,58 @@ def test_the_review_flag_is_on_the_runbook(client: TestClient, history: dict) ->
     fine = client.get(f"/api/v1/runbooks/{history['ids']['r1']}/feedback").json()
     assert fine["summary"]["needs_review"] is False and len(fine["items"]) == 4
     assert client.get("/api/v1/runbooks/rb_000000000000/feedback").status_code == 404
+
+
+def test_time_to_resolve_of_many_runbooks_at_once_matches_each_report(
+    client: TestClient, history: dict
+) -> None:
+    """The batched times (the analytics page's table) are each runbook's own report: five
+    more redis/critical cases look at R1 and R2, so both have uses and comparable cases."""
+    ids = history["ids"]
+    for i, minutes in enumerate([200, 210, 220, 230, 240]):
+        case = _open(
+            client,
+            _case(
+                "Redis pods OOMKilled in production", "redis", "critical", BASE + (20 + i) * HOUR
+            ),
+        )
+        for runbook in ("r1", "r2"):
+            viewed = client.get(f"/api/v1/runbooks/{ids[runbook]}", params={"case_id": case["id"]})
+            assert viewed.status_code == 200
+        _resolve(client, case, minutes)
+    flush(client)
+    with unit_of_work(client.app.state.session_factory, write=False) as session:  # type: ignore[attr-defined]
+        times = analytics.resolve_times(session, runbook_ids=list(ids.values()))
+        redis = analytics.resolve_times(
+            session, runbook_ids=[ids["r2"]], filters=ReportFilters(service="nginx")
+        )
+    expected = {
+        # R1: 30..70 and 200..240 against the five without (nginx is not comparable)
+        "r1": ((135.0, 10), (120.0, 5)),
+        # R2: 200..240 against the ten redis/critical cases that did not look at it
+        "r2": ((220.0, 5), (85.0, 10)),
+        "r3": ((None, 0), (None, 0)),  # a draft nobody used
+        "r4": ((None, 0), (None, 0)),  # made from the nginx case, not used
+    }
+    for name, ((with_, n_with), (without, n_without)) in expected.items():
+        found = times[ids[name]].model_dump()
+        assert found["with_runbook"] == {"median_minutes": with_, "count": n_with}, name
+        assert found["without_runbook"] == {"median_minutes": without, "count": n_without}, name
+        report = client.get(f"/api/v1/analytics/runbooks/{ids[name]}").json()
+        assert report["resolve_time"] == found, name
+    # filters narrow the cases as in the report: no nginx case used R2
+    assert redis[ids["r2"]].model_dump()["with_runbook"] == {"median_minutes": None, "count": 0}
+
+
+def test_found_nothing_counts_every_group_not_only_those_shown(
+    client: TestClient, history: dict
+) -> None:
+    for q in ("etcd leader election storm", "vault sealed after restart"):
+        assert client.get("/api/v1/runbooks/search", params={"q": q}).json()["items"] == []
+    flush(client)
+    every = client.get("/api/v1/analytics/gaps").json()
+    assert len(every["items"]) >= 3
+    with unit_of_work(client.app.state.session_factory, write=False) as session:  # type: ignore[attr-defined]
+        shown = analytics.gaps(session, limit=1)
+    assert len(shown.items) == 1
+    assert shown.found_nothing == every["found_nothing"] == sum(i["total"] for i in every["items"])

@@ -103,18 +103,9 @@ def medians(
     return {tuple(row[:-2]): (float(row[-2]), int(row[-1])) for row in rows if row[-1]}
 
 
-def single_median(session: Session, values: Select) -> tuple[float | None, int]:
-    return medians(session, values).get((), (None, 0))
-
-
 def count_where(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
     """``SUM(CASE WHEN ... THEN 1 ELSE 0 END)``: a conditional count inside a GROUP BY."""
     return func.coalesce(func.sum(_case(and_(*conditions), 1, 0)), 0)
-
-
-def distinct_where(column: Any, *conditions: ColumnElement[bool]) -> ColumnElement[int]:
-    """``COUNT(DISTINCT CASE WHEN ... THEN column END)``."""
-    return func.count(func.distinct(_case(and_(*conditions), column, None)))
 
 
 def _case(condition: ColumnElement[bool], then: Any, otherwise: Any) -> ColumnElement[Any]:

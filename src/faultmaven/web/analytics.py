@@ -6,6 +6,7 @@ gaps and the problems that keep coming back. The filters are a GET form (no scri
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -20,9 +21,10 @@ from faultmaven.analytics.schemas import (
     DEFAULT_DAYS,
     MAX_DAYS,
     MIN_CASES,
+    Comparison,
     ReportFilters,
-    RunbookReport,
     RunbookSort,
+    RunbookUsage,
     Summary,
 )
 from faultmaven.cases.schemas import Severity
@@ -129,7 +131,15 @@ def _week_chart(summary: Summary) -> str:
     )
 
 
-def _success_chart(reports: list[RunbookReport]) -> str:
+@dataclass(frozen=True)
+class RunbookLine:
+    """What the page shows of a runbook: its usage and its time to resolve."""
+
+    usage: RunbookUsage
+    resolve_time: Comparison
+
+
+def _success_chart(reports: list[RunbookLine]) -> str:
     rows = [
         charts.Row(
             label=r.usage.title,
@@ -179,10 +189,10 @@ def _reports(page: PageContext, query: AnalyticsQuery, filters: ReportFilters) -
     most_used = service.runbook_reports(
         session, filters=filters, sort=RunbookSort.uses, page=PageRequest(limit=CHART_ROWS)
     )
-    details = {
-        rid: service.runbook_report(session, runbook_id=rid, filters=filters)
-        for rid in dict.fromkeys([item.runbook_id for item in listed.items + most_used.items])
-    }
+    # both lists' runbooks' times to resolve at once (not one report per runbook)
+    usages = {item.runbook_id: item for item in listed.items + most_used.items}
+    times = service.resolve_times(session, runbook_ids=list(usages), filters=filters)
+    details = {rid: RunbookLine(usage=usages[rid], resolve_time=times[rid]) for rid in usages}
     used = [details[item.runbook_id] for item in most_used.items if item.uses]
     return {
         "summary": summary,
