@@ -10,14 +10,14 @@ statement, against 0.01-0.05 s from the wider index (bench/README.md, ``bench_an
 The index is rebuilt under its old name (a few seconds per million events).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
