@@ -5,7 +5,8 @@ can be compared without re-indexing; vectors from the product's embedders; bm25s
 lowercase word tokens) as the baseline in the same run.
 
     PYTHONPATH=src .venv/bin/python bench/retrieval_tuning.py --corpus C --queries Q \
-        [--embedder default|sentence-transformers:all-MiniLM-L6-v2] [--part tune|untouched|all]
+        [--embedder default|sentence-transformers:all-MiniLM-L6-v2] [--part tune|untouched|all] \
+        [--grid fourth|fifth]
 
 The split is ``faultmaven.search.evaluation.split_by_cluster`` (fixed seed): the same one
 ``faultmaven bench retrieval`` reports.
@@ -23,6 +24,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -47,32 +49,62 @@ def title_body(text: str) -> tuple[str, str]:
     return title.strip()[:300], rest.strip()[:20000]
 
 
+# The product's keyword ranking (keyword_memory) in this harness's parameters.
+PRODUCT: dict[str, Any] = dict(
+    title_weight=10.0, cap=None, stop=True, idf_kind="atire", k1=2.0, b=0.75, qtf="log"
+)
+
+
+def query_weight(count: int, qtf: str) -> float:
+    """Weight of a stem the query holds ``count`` times: ``none`` 1 (the product before the
+    fifth slice), ``lin`` count (bm25s), ``log`` 1 + ln(count) (the product), ``sqrt``,
+    ``satK`` (K + 1) count / (K + count) (Robertson's k3)."""
+    if qtf == "none":
+        return 1.0
+    if qtf == "lin":
+        return float(count)
+    if qtf == "log":
+        return 1.0 + math.log(count)
+    if qtf == "sqrt":
+        return math.sqrt(count)
+    if qtf.startswith("sat"):
+        k3 = float(qtf[3:])
+        return (k3 + 1) * count / (k3 + count)
+    raise ValueError(qtf)
+
+
 class OfflineBM25:
     """The product's BM25 (fields title / body), parameters free."""
 
     def __init__(self, docs: Sequence[dict]) -> None:
         self.n = len(docs)
         self.postings: dict[str, list[tuple[int, int, int]]] = {}
-        lengths = []
+        lengths, title_lengths = [], []
         for i, doc in enumerate(docs):
             title, body = title_body(doc["text"])
             t, b = Counter(map(stem, words(title))), Counter(map(stem, words(body)))
             lengths.append(sum(t.values()) + sum(b.values()))
+            title_lengths.append(sum(t.values()))
             for term in t.keys() | b.keys():
                 self.postings.setdefault(term, []).append((i, t[term], b[term]))
         self.arrays = {k: np.array(v, dtype=np.float64) for k, v in self.postings.items()}
         self.lengths = np.array(lengths, np.float64)
         self.avgdl = self.lengths.mean()
+        self.title_lengths = np.array(title_lengths, np.float64)
+        self.body_lengths = self.lengths - self.title_lengths
+        self.avg_title = max(self.title_lengths.mean(), 1e-9)
+        self.avg_body = max(self.body_lengths.mean(), 1e-9)
 
-    def stems(self, query: str, cap: int | None, stop: bool) -> list[str]:
-        seen: dict[str, None] = {}
+    def stems(self, query: str, cap: int | None, stop: bool) -> Counter[str]:
+        """Query stems (first occurrence order) and how many query words have each."""
+        seen: Counter[str] = Counter()
         for word in words(query):
             if stop and is_stop_word(word):
                 continue
-            seen.setdefault(stem(word), None)
-            if cap and len(seen) >= cap:
-                break
-        return list(seen)
+            key = stem(word)
+            if key in seen or not cap or len(seen) < cap:
+                seen[key] += 1
+        return seen
 
     def scores(
         self,
@@ -84,11 +116,17 @@ class OfflineBM25:
         idf_kind: str = "fts5",
         k1: float = 1.2,
         b: float = 0.75,
+        qtf: str = "none",
+        fields: str = "joint",
     ) -> tuple[np.ndarray, float]:
-        """Scores of every document and the query's ideal score (every stem saturated)."""
+        """Scores of every document and the query's ideal score (every stem saturated).
+        ``fields``: ``joint`` = the product's (field-weighted count, whole-document length
+        normalisation, FTS5's form); ``bm25f`` = each field's count normalised by that field's
+        length before weighting (BM25F proper)."""
         total = np.zeros(self.n)
         ideal = 0.0
-        for term in self.stems(query, cap, stop):
+        for term, count in self.stems(query, cap, stop).items():
+            q = query_weight(count, qtf)
             arr = self.arrays.get(term)
             df = 0 if arr is None else len(arr)
             if idf_kind == "fts5":
@@ -98,17 +136,23 @@ class OfflineBM25:
             else:
                 idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
             if idf_kind == "atire":  # the product's share denominator (keyword_memory)
-                ideal += max(idf, 0.5) * (k1 + 1)
+                ideal += q * max(idf, 0.5) * (k1 + 1)
             else:
-                ideal += idf * (k1 + 1)
+                ideal += q * idf * (k1 + 1)
             if df > self.n / 2 and idf_kind == "atire":
                 continue  # common words alone are no match (approximation: never a match)
             if arr is None:
                 continue
             pos = arr[:, 0].astype(np.int64)
-            f = title_weight * arr[:, 1] + arr[:, 2]
-            norm = k1 * (1 - b + b * self.lengths[pos] / self.avgdl)
-            np.add.at(total, pos, idf * f * (k1 + 1) / (f + norm))
+            if fields == "bm25f":
+                in_title = arr[:, 1] / (1 - b + b * self.title_lengths[pos] / self.avg_title)
+                in_body = arr[:, 2] / (1 - b + b * self.body_lengths[pos] / self.avg_body)
+                f = title_weight * in_title + in_body
+                norm = np.full(len(pos), k1)
+            else:
+                f = title_weight * arr[:, 1] + arr[:, 2]
+                norm = k1 * (1 - b + b * self.lengths[pos] / self.avgdl)
+            np.add.at(total, pos, q * idf * f * (k1 + 1) / (f + norm))
         return total, ideal
 
 
@@ -161,6 +205,13 @@ def main() -> None:
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--embedder", default="default")
     parser.add_argument("--part", default="tune", choices=["tune", "untouched", "all"])
+    parser.add_argument(
+        "--grid",
+        default="fifth",
+        choices=["fourth", "fifth"],
+        help="keyword variants: the first slices' grid (idf, title weight, term cap, stop "
+        "words) or the fifth slice's (query term weight, k1, b, BM25F, title weight)",
+    )
     args = parser.parse_args()
     docs, queries = load(args.corpus, args.queries)
     tune, untouched = split_by_cluster(queries)
@@ -175,16 +226,10 @@ def main() -> None:
     def add(name: str, ranked: list[str], query: dict) -> None:
         rows.setdefault(name, []).append(query_metrics(ranked, set(query["relevant_ids"])))
 
-    keyword_variants = {
-        f"kw {idf} t{t} cap{cap} {'stop' if stop else 'nostop'}": dict(
-            title_weight=t, cap=cap, stop=stop, idf_kind=idf
-        )
-        for idf in ("fts5", "lucene", "atire")
-        for t in (3, 10, 20)
-        for cap in (16, 32, 48, 64, None)
-        for stop in (True, False)
-        if stop or (t == 10 and idf == "fts5")
-    }
+    keyword_variants = fourth_grid() if args.grid == "fourth" else fifth_grid()
+    fuse_base = os.environ.get(
+        "FUSE_BASE", "kw atire t10 capNone stop" if args.grid == "fourth" else "product"
+    )
     for qi, query in enumerate(chosen):
         text = query["text"][:2000]
         skip = {query["id"], *query.get("exclude_ids", [])}
@@ -195,7 +240,7 @@ def main() -> None:
             scores, ideal = offline.scores(text, **params)  # type: ignore[arg-type]
             ranked = top(scores, ids, skip)
             add(name, ranked, query)
-            if name != os.environ.get("FUSE_BASE", "kw atire t10 capNone stop"):
+            if name != fuse_base:
                 continue
             kc = scores / ideal if ideal else scores
             kw_top = np.lexsort((np.arange(len(scores)), -scores))[:DEPTH]
@@ -212,6 +257,7 @@ def main() -> None:
                 "abs0.1",
                 "abs0.2",
                 "abs0.3",
+                "abs0.4",
                 "abs0.5",
             ):
                 fused = fuse_variant(variant, kc, cos, kw_top, vec_top)
@@ -220,6 +266,51 @@ def main() -> None:
         metrics = mean_metrics(per_query)
         print(f"{name:32s} " + " ".join(f"{k} {v:5.1f}" for k, v in metrics.items()))
     floor_study(offline, ids, chosen, doc_vectors, query_vectors, args.embedder)
+
+
+def fourth_grid() -> dict[str, dict[str, Any]]:
+    """The first slices' keyword grid (query term frequency ignored, k1 1.2)."""
+    return {
+        f"kw {idf} t{t} cap{cap} {'stop' if stop else 'nostop'}": dict(
+            title_weight=t, cap=cap, stop=stop, idf_kind=idf
+        )
+        for idf in ("fts5", "lucene", "atire")
+        for t in (3, 10, 20)
+        for cap in (16, 32, 48, 64, None)
+        for stop in (True, False)
+        if stop or (t == 10 and idf == "fts5")
+    }
+
+
+def fifth_grid() -> dict[str, dict[str, Any]]:
+    """The fifth slice's variants (bench/README.md), each a change from the ranking before it
+    (``before``: query term frequency ignored, k1 1.2), then combinations; ``product`` is the
+    ranking chosen (1 + ln(query term frequency), k1 2.0)."""
+    before = dict(PRODUCT, qtf="none", k1=1.2)
+    grid: dict[str, dict[str, Any]] = {"before": before}
+    for qtf in ("lin", "log", "sqrt", "sat1", "sat2", "sat5", "sat10"):
+        grid[f"qtf {qtf}"] = dict(before, qtf=qtf)
+    for t in (1, 2, 3, 5, 20):
+        grid[f"title {t}"] = dict(before, title_weight=t)
+    for t in (2, 3, 5, 10):
+        grid[f"bm25f title {t}"] = dict(before, title_weight=t, fields="bm25f")
+    for k1 in (0.9, 1.5, 2.0):
+        grid[f"k1 {k1}"] = dict(before, k1=k1)
+    for b in (0.5, 0.9, 1.0):
+        grid[f"b {b}"] = dict(before, b=b)
+    grid["idf lucene"] = dict(before, idf_kind="lucene")
+    for k1 in (1.5, 1.8, 2.5, 3.0):
+        grid[f"qtf log k1 {k1}"] = dict(before, qtf="log", k1=k1)
+    for qtf in ("lin", "sat5", "sat10"):
+        grid[f"qtf {qtf} k1 2.0"] = dict(before, qtf=qtf, k1=2.0)
+    for t in (5, 20):
+        grid[f"qtf log k1 2.0 title {t}"] = dict(PRODUCT, title_weight=t)
+    for b in (0.5, 0.9):
+        grid[f"qtf log k1 2.0 b {b}"] = dict(PRODUCT, b=b)
+    grid["qtf log k1 2.0 title 20 b 0.9"] = dict(PRODUCT, title_weight=20, b=0.9)
+    grid["qtf log k1 2.0 bm25f title 10"] = dict(PRODUCT, fields="bm25f")
+    grid["product"] = dict(PRODUCT)
+    return grid
 
 
 def product_ranking(
@@ -231,7 +322,7 @@ def product_ranking(
     drop: set[str],
 ) -> list[tuple[str, float]]:
     """The product's ranking (keyword share blended with cosine), raw blended scores."""
-    scores, ideal = offline.scores(text, title_weight=10, cap=None, stop=True, idf_kind="atire")
+    scores, ideal = offline.scores(text, **PRODUCT)
     share = scores / ideal if ideal else scores
     keep = np.array([i not in drop for i in ids])
     order = np.lexsort((np.arange(len(scores)), -scores))

@@ -19,7 +19,7 @@ from faultmaven.kit.db import unit_of_work
 from faultmaven.runbooks import service as runbooks
 from faultmaven.runbooks.schemas import RunbookCreate, RunbookPatch
 from faultmaven.runbooks.service import RunbookFilters
-from faultmaven.search.analysis import stem, words
+from faultmaven.search.analysis import is_stop_word, stem, words
 from faultmaven.search.keyword import FIELDS, SearchDocument
 from faultmaven.search.keyword_memory import MemoryKeywordIndex, _grouped_order
 from faultmaven.search.runtime import runtime_of
@@ -58,7 +58,20 @@ def test_words_in_the_title_outrank_the_same_words_in_the_body(
         _runbook("Disk pressure on nodes", summary="Kafka consumer lag grew while disks filled"),
         _runbook("Kafka consumer lag", summary="Consumers fell behind after a rebalance"),
     )
-    assert _search(session_factory, "kafka consumer lag") == [title, body]
+    assert _search(session_factory, "kafka consumer lag", min_score=0.0) == [title, body]
+
+
+def test_what_a_long_query_keeps_repeating_decides(session_factory: sessionmaker[Session]) -> None:
+    """A case text names its subject several times and other things once: the runbook about the
+    repeated subject comes first, although the other one matches as many words and is shorter
+    (with each query word counted once, the shorter one wins)."""
+    kafka, redis = _create(
+        session_factory,
+        _runbook("Kafka cluster down after the broker upgrade"),
+        _runbook("Redis down"),
+    )
+    query = "kafka is down? kafka logs say kafka cannot reach redis"
+    assert _search(session_factory, query, min_score=0.0) == [kafka, redis]
 
 
 def test_stems_match_other_forms_of_a_word(session_factory: sessionmaker[Session]) -> None:
@@ -172,7 +185,8 @@ def test_rows_deleted_underneath_the_cache_are_dropped_by_a_reindex(
 
 def test_ranking_is_bm25_with_field_weights(session_factory: sessionmaker[Session]) -> None:
     """Same documents as SQLite FTS5 (which decides what matches), ranked by the documented
-    BM25: field weights 10/5/1, idf log((N + 1) / n), k1 1.2, b 0.75."""
+    BM25: field weights 10/5/1, idf log((N + 1) / n), k1 2.0, b 0.75, and a stem the query
+    repeats weighs 1 + ln(times)."""
     docs = [
         ("Nginx 502 bad gateway", "upstream closed connection", "restart the upstream pool"),
         ("Upstream timeouts", "nginx logs upstream timed out", "raise proxy_read_timeout"),
@@ -205,17 +219,20 @@ def test_ranking_is_bm25_with_field_weights(session_factory: sessionmaker[Sessio
         scores = {}
         for i, doc in enumerate(analysed):
             total = 0.0
-            for term in {stem(w) for w in words(query)}:
+            query_words = [w for w in words(query) if not is_stop_word(w)]
+            for term, times in Counter(stem(w) for w in query_words).items():
                 n = sum(1 for d in analysed if any(term in c for c in d))
                 f = sum(w * c[term] for w, c in zip((10, 5, 1), doc, strict=True))
                 if f:
-                    norm = 1.2 * (1 - 0.75 + 0.75 * lengths[i] / avgdl)
-                    total += math.log((len(analysed) + 1) / n) * f * 2.2 / (f + norm)
+                    norm = 2.0 * (1 - 0.75 + 0.75 * lengths[i] / avgdl)
+                    idf = math.log((len(analysed) + 1) / n)
+                    total += (1 + math.log(times)) * idf * f * 3.0 / (f + norm)
             if total:
                 scores[ids[i]] = total
         return sorted(scores, key=lambda d: (-scores[d], d))
 
-    for query in ("nginx upstream", "502 gateway", "pool connections", "upstream timeout"):
+    queries = ("nginx upstream", "502 gateway", "pool connections", "upstream timeout")
+    for query in (*queries, "nginx 502 from nginx, nginx says upstream"):
         terms = " OR ".join(f'"{word}"' for word in query.split())
         matched = {
             ids[row[0]] for row in fts.execute("SELECT rowid FROM d WHERE d MATCH ?", (terms,))
