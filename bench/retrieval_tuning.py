@@ -9,7 +9,8 @@ lowercase word tokens) as the baseline in the same run.
         [--grid fourth|fifth]
 
 The split is ``faultmaven.search.evaluation.split_by_cluster`` (fixed seed): the same one
-``faultmaven bench retrieval`` reports.
+``faultmaven bench retrieval`` reports. The confidence curve and the floor's trade-off table,
+over several sets at once, are ``retrieval_calibration.py``'s.
 """
 
 from __future__ import annotations
@@ -265,7 +266,6 @@ def main() -> None:
     for name, per_query in rows.items():
         metrics = mean_metrics(per_query)
         print(f"{name:32s} " + " ".join(f"{k} {v:5.1f}" for k, v in metrics.items()))
-    floor_study(offline, ids, chosen, doc_vectors, query_vectors, args.embedder)
 
 
 def fourth_grid() -> dict[str, dict[str, Any]]:
@@ -332,46 +332,6 @@ def product_ranking(
         vorder = np.lexsort((np.arange(len(cos)), -cos))
         vec = [(ids[i], float(cos[i])) for i in vorder if keep[i]][:DEPTH]
     return [(h.doc_id, h.score) for h in fusion.blend(kw, vec, weight=weight, limit=DEPTH)]
-
-
-def floor_study(offline, ids, chosen, doc_vectors, query_vectors, embedder) -> None:
-    weight = fusion.blend_weight(make_embedder(embedder).name)
-    for mode in ("keyword", "hybrid"):
-        present, absent, samples = [], [], []
-        for qi, query in enumerate(chosen):
-            text = query["text"][:2000]
-            skip = {query["id"], *query.get("exclude_ids", [])}
-            relevant = set(query["relevant_ids"])
-            cos = doc_vectors @ query_vectors[qi] if mode == "hybrid" else None
-            ranked = product_ranking(offline, ids, text, cos, weight, skip)
-            present.append(ranked[:3])
-            samples.extend((s, d in relevant) for d, s in ranked[:10])
-            absent.append(product_ranking(offline, ids, text, cos, weight, skip | relevant)[:1])
-        x = np.array([[s] for s, _ in samples])
-        y = np.array([r for _, r in samples])
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(C=1e6).fit(x, y)
-        a, b = float(model.coef_[0][0]), float(model.intercept_[0])
-        print(f"\n{mode}: calibration sigmoid({a:.3f} * raw + {b:.3f}) on {len(samples)} hits")
-        print(
-            "raw floor | conf | suggested (present) | right in top3 >= floor"
-            " | suggested (absent) | precision"
-        )
-        for raw in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-            conf = 1 / (1 + math.exp(-(a * raw + b)))
-            made = sum(1 for p in present if p and p[0][1] >= raw)
-            right = sum(
-                1
-                for q, p in zip(chosen, present, strict=True)
-                if any(s >= raw and d in set(q["relevant_ids"]) for d, s in p)
-            )
-            wrong = sum(1 for p in absent if p and p[0][1] >= raw)
-            n = len(chosen)
-            precision = right / (made + wrong) if made + wrong else 1.0
-            print(
-                f"{raw:.2f} | {conf:.2f} | {made}/{n} | {right}/{n} | {wrong}/{n} | {precision:.2f}"
-            )
 
 
 def fuse_variant(

@@ -132,12 +132,12 @@ class Settings(BaseSettings):
         ),
     )
     search_min_score: float = Field(
-        default=0.1,
+        default=0.08,
         ge=0,
         le=1,
         description="Relevance floor: search hits (and similar-runbook suggestions) scoring "
-        "below it are not shown. Scores are confidences in [0, 1]; 0.1 was chosen from the "
-        "trade-off table in bench/README.md (issue 10).",
+        "below it are not shown. Scores are confidences in [0, 1]; 0.08 was chosen from the "
+        "trade-off table in bench/README.md (issue 10, fifth slice).",
     )
     vector_backend: Literal["auto", "embedded", "pgvector", "chroma"] = Field(
         default="auto",

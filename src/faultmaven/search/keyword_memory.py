@@ -26,7 +26,7 @@ import threading
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select
@@ -314,35 +314,32 @@ class _Memory:
 # ---- the index -----------------------------------------------------------------------------------
 
 
-class QueryStem(NamedTuple):
-    word: str  # the query word shown as matched (the first with this stem)
-    times: int  # how many query words have this stem
-
-    @property
-    def weight(self) -> float:
-        """``1 + ln(times)``: a stem the query repeats is what the query is about (a whole
-        question or case text names its subject several times), but a word written five times
-        is not five words' worth. Ignoring repetitions was most of the gap to plain BM25 (which
-        counts them linearly) on whole-question queries; of the forms tried, the logarithm had
-        the best mean over the tuning parts of both labelled sets (bench/README.md, fifth
-        slice)."""
-        return 1.0 + math.log(self.times)
+def query_weight(times: int) -> float:
+    """``1 + ln(times)`` for a stem the query has ``times`` times: a stem the query repeats is
+    what the query is about (a whole question or case text names its subject several times),
+    but a word written five times is not five words' worth. Ignoring repetitions was most of
+    the gap to plain BM25 (which counts them linearly) on whole-question queries; of the forms
+    tried, the logarithm had the best mean over the tuning parts of both labelled sets
+    (bench/README.md, "Issue 10, fifth slice")."""
+    return 1.0 + math.log(times)
 
 
-def query_stems(query: str) -> dict[int, QueryStem]:
-    """Term key of each meaningful stem -> its shown word and how often the query has it. Stop
-    words are dropped: a query of only stop words has no stems and finds nothing."""
-    stems: dict[int, QueryStem] = {}
+def query_stems(query: str) -> dict[int, tuple[str, int]]:
+    """Term key of each meaningful stem -> (the query word shown as matched: the first with that
+    stem, how many query words have that stem). Stop words are dropped: a query of only stop
+    words has no stems and finds nothing."""
+    first: dict[int, str] = {}  # key -> the first word with that stem
+    times: dict[int, int] = {}
     for word in words(query):
         if is_stop_word(word):
             continue
         key = word_key(word)
-        seen = stems.get(key)
-        if seen is not None:
-            stems[key] = seen._replace(times=seen.times + 1)
-        elif len(stems) < MAX_QUERY_STEMS:
-            stems[key] = QueryStem(word, 1)
-    return stems
+        if key in times:
+            times[key] += 1
+        elif len(times) < MAX_QUERY_STEMS:
+            first[key] = word
+            times[key] = 1
+    return {key: (word, times[key]) for key, word in first.items()}
 
 
 def _idf(live: int, hits: int) -> float:
@@ -476,7 +473,7 @@ class MemoryKeywordIndex:
 
     @staticmethod
     def _ranked(
-        memory: _Memory, stems: dict[int, QueryStem], limit: int, allowed: np.ndarray
+        memory: _Memory, stems: dict[int, tuple[str, int]], limit: int, allowed: np.ndarray
     ) -> list[KeywordHit]:
         if not memory.live:
             return []
@@ -486,13 +483,13 @@ class MemoryKeywordIndex:
         positions, scores = [], []
         ideal = 0.0  # what a document scores that has every query stem, saturated
         meaningful: list[np.ndarray] = []  # positions matched by a word that is not common
-        for term, query_stem in stems.items():
+        for term, (_, times) in stems.items():
             column = memory.postings.get(term)
             postings = column.view() if column is not None else None
             if postings is not None:
                 postings = postings[alive[postings["pos"]]]
             hits = len(postings) if postings is not None else 0
-            weight = query_stem.weight
+            weight = query_weight(times)
             idf = _idf(memory.live, hits)
             ideal += weight * max(idf, MIN_IDEAL_IDF) * (K1 + 1)
             if postings is None or not hits:
