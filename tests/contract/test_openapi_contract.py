@@ -163,7 +163,7 @@ class Contract:
             case.validate_response(response, headers=HEADERS)
         except (AssertionError, BaseExceptionGroup) as error:
             for failure in _leaves(error):
-                self.record(operation, case, mode, response.status_code, failure)
+                self.record(operation, case, mode, response.status_code, failure, response.text)
 
     def record(
         self,
@@ -172,9 +172,12 @@ class Contract:
         mode: str,
         status: int | None,
         error: BaseException,
+        answer: str = "",
     ) -> None:
         check = getattr(error, "title", None) or f"Server error (raised {type(error).__name__})"
         message = " ".join((getattr(error, "message", None) or str(error)).split())[:300]
+        if status is not None and status >= 500:  # what the app said: which 5xx it was
+            message = f"{message}; answered: {' '.join(answer.split())[:300]}"
         item = self.found.setdefault(
             (operation.label, check, status),
             Found(operation.label, check, status, message, _example(case)),
