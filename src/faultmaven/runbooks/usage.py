@@ -40,18 +40,13 @@ def record_view(
     case_id: str | None = None,
 ) -> None:
     """A runbook was read; opened from a case's suggestions it is also a suggestion opened."""
-    events.record(
-        session,
-        kind=EventKind.runbook_viewed,
-        runbook_id=runbook_id,
-        case_id=case_id,
-        actor=actor,
-        source=source.value,
-    )
+    kinds = [EventKind.runbook_viewed]
     if source is ViewSource.suggestion and case_id is not None:
+        kinds.append(EventKind.suggestion_opened)
+    for kind in kinds:
         events.record(
             session,
-            kind=EventKind.suggestion_opened,
+            kind=kind,
             runbook_id=runbook_id,
             case_id=case_id,
             actor=actor,
